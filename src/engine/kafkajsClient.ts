@@ -1,0 +1,52 @@
+import kafkajs from 'kafkajs';
+import type { KafkaConfig, SASLOptions } from 'kafkajs';
+import type { ConnectionConfig } from '../config/connection.js';
+
+const { Kafka, logLevel } = kafkajs;
+
+// kafkajs warns about its partitioner change on every producer; ktc always picks partitions itself.
+process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+
+function saslOptions(config: ConnectionConfig): SASLOptions | undefined {
+  if (!config.sasl) return undefined;
+  const { username, password } = config.sasl;
+  switch (config.sasl.mechanism) {
+    case 'SCRAM-SHA-512':
+      return { mechanism: 'scram-sha-512', username, password };
+    case 'SCRAM-SHA-256':
+      return { mechanism: 'scram-sha-256', username, password };
+    case 'PLAIN':
+      return { mechanism: 'plain', username, password };
+  }
+}
+
+export function kafkajsConfig(config: ConnectionConfig): KafkaConfig {
+  const tls = config.tls;
+  const sasl = saslOptions(config);
+  return {
+    clientId: config.clientId,
+    brokers: config.brokers,
+    connectionTimeout: Math.min(config.timeoutMs, 10_000),
+    authenticationTimeout: Math.min(config.timeoutMs, 10_000),
+    requestTimeout: config.timeoutMs,
+    // kafkajs retries with backoff on its own; cap the total so a dead cluster fails within --timeout.
+    retry: { retries: 5, initialRetryTime: 300, maxRetryTime: Math.max(1000, Math.floor(config.timeoutMs / 4)) },
+    logLevel: process.env.KTC_DEBUG ? logLevel.DEBUG : logLevel.NOTHING,
+    ...(sasl ? { sasl } : {}),
+    ...(tls
+      ? {
+          ssl: {
+            rejectUnauthorized: true,
+            ...(tls.ca ? { ca: [tls.ca] } : {}),
+            ...(tls.cert ? { cert: tls.cert } : {}),
+            ...(tls.key ? { key: tls.key } : {}),
+            ...(tls.verifyHostname ? {} : { checkServerIdentity: () => undefined }),
+          },
+        }
+      : {}),
+  };
+}
+
+export function createKafka(config: ConnectionConfig): InstanceType<typeof Kafka> {
+  return new Kafka(kafkajsConfig(config));
+}

@@ -1,0 +1,77 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Where a local cluster lives and which addresses it binds. Node n listens on
+ * the n-th address from `firstAddress` (127.0.0.1, 127.0.0.2, ...) with the
+ * same ports on every node, as Charmed Kafka units do on their own machines.
+ */
+export const PORTS = {
+  saslPlaintext: 9092,
+  saslSsl: 9093,
+  ssl: 9094,
+  internal: 19092,
+  controller: 19093,
+} as const;
+
+export type ClientListener = 'SASL_PLAINTEXT' | 'SASL_SSL' | 'SSL';
+
+export const CLIENT_LISTENER_PORTS: Record<ClientListener, number> = {
+  SASL_PLAINTEXT: PORTS.saslPlaintext,
+  SASL_SSL: PORTS.saslSsl,
+  SSL: PORTS.ssl,
+};
+
+export const DEFAULT_KAFKA_VERSION = '4.1.2';
+export const DEFAULT_TOPIC = 'test-topic';
+export const DEFAULT_FIRST_ADDRESS = '127.0.0.1';
+
+export interface ClusterLayout {
+  dir: string;
+  nodes: number;
+  firstAddress: string;
+}
+
+export function defaultClusterDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.KTC_LOCAL_DIR) return env.KTC_LOCAL_DIR;
+  const state = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  return join(state, 'ktc', 'local');
+}
+
+/** Jars are shared by every cluster on the machine: they only depend on the Kafka version. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.KTC_CACHE_DIR) return env.KTC_CACHE_DIR;
+  const cache = env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(cache, 'ktc');
+}
+
+export function nodeAddress(firstAddress: string, node: number): string {
+  const octets = firstAddress.split('.').map(Number);
+  const last = octets[3]! + node - 1;
+  if (octets.length !== 4 || octets[0] !== 127 || last > 254) {
+    throw new Error(`cannot place node ${node} after ${firstAddress}: local clusters use loopback addresses 127.x.y.z`);
+  }
+  return [octets[0], octets[1], octets[2], last].join('.');
+}
+
+export function nodeIds(layout: Pick<ClusterLayout, 'nodes'>): number[] {
+  return Array.from({ length: layout.nodes }, (_, i) => i + 1);
+}
+
+export function endpoints(layout: ClusterLayout, listener: ClientListener): string {
+  return nodeIds(layout)
+    .map((n) => `${nodeAddress(layout.firstAddress, n)}:${CLIENT_LISTENER_PORTS[listener]}`)
+    .join(',');
+}
+
+export const paths = {
+  state: (dir: string) => join(dir, 'state.json'),
+  secrets: (dir: string) => join(dir, 'secrets.json'),
+  certs: (dir: string) => join(dir, 'certs'),
+  node: (dir: string, n: number) => join(dir, `node-${n}`),
+  nodeData: (dir: string, n: number) => join(dir, `node-${n}`, 'data'),
+  nodeLogs: (dir: string, n: number) => join(dir, `node-${n}`, 'logs'),
+  nodeProperties: (dir: string, n: number) => join(dir, `node-${n}`, 'server.properties'),
+  nodeStdout: (dir: string, n: number) => join(dir, `node-${n}`, 'logs', 'stdout.log'),
+  log4j: (dir: string) => join(dir, 'log4j2.properties'),
+};

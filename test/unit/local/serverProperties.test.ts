@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { serverProperties } from '../../../src/local/serverProperties.js';
+
+function parse(text: string): Map<string, string> {
+  return new Map(
+    text
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]),
+  );
+}
+
+const base = { dataDir: '/d', serverKeystore: '/c/ks.pem', caFile: '/c/ca.pem', adminPassword: 'pw' };
+
+describe('serverProperties', () => {
+  it('locks a node down like Charmed Kafka: SCRAM, mTLS, ACLs, no auto-created topics', () => {
+    const p = parse(serverProperties({ ...base, layout: { dir: '/x', nodes: 1, firstAddress: '127.0.0.1' }, node: 1 }));
+    expect(p.get('listeners')).toBe(
+      'SASL_PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9093,SSL://127.0.0.1:9094,INTERNAL://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093',
+    );
+    expect(p.get('advertised.listeners')).not.toContain('CONTROLLER');
+    expect(p.get('sasl.enabled.mechanisms')).toBe('SCRAM-SHA-512');
+    expect(p.get('listener.name.ssl.ssl.client.auth')).toBe('required');
+    expect(p.get('authorizer.class.name')).toBe('org.apache.kafka.metadata.authorizer.StandardAuthorizer');
+    expect(p.get('allow.everyone.if.no.acl.found')).toBe('false');
+    expect(p.get('auto.create.topics.enable')).toBe('false');
+    expect(p.get('super.users')).toBe('User:admin;User:ANONYMOUS');
+    expect(p.get('offsets.topic.replication.factor')).toBe('1');
+    expect(p.get('controller.quorum.voters')).toBe('1@127.0.0.1:19093');
+  });
+
+  it('gives three nodes one static quorum, replication factor 3 and min.insync.replicas 2', () => {
+    const layout = { dir: '/x', nodes: 3, firstAddress: '127.0.2.1' };
+    const p = parse(serverProperties({ ...base, layout, node: 2 }));
+    expect(p.get('node.id')).toBe('2');
+    expect(p.get('controller.quorum.voters')).toBe('1@127.0.2.1:19093,2@127.0.2.2:19093,3@127.0.2.3:19093');
+    expect(p.get('listeners')).toContain('SASL_PLAINTEXT://127.0.2.2:9092');
+    expect(p.get('default.replication.factor')).toBe('3');
+    expect(p.get('min.insync.replicas')).toBe('2');
+    expect(p.get('offsets.topic.replication.factor')).toBe('3');
+  });
+});
