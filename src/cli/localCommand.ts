@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { SECURITY_PROTOCOLS, type SecurityProtocol } from '../config/connection.js';
 import { down, killNode, nodeStatuses, requireState, startNode, up } from '../local/cluster.js';
@@ -27,6 +28,7 @@ function withDir<T>(y: Argv<T>): Argv<T & DirArgs> {
     default: defaultClusterDir(),
     defaultDescription: '$KTC_LOCAL_DIR or ~/.local/state/ktc/local',
     describe: 'directory holding the cluster (config, data, certificates, logs)',
+    coerce: (dir: string) => resolve(dir),
   }) as Argv<T & DirArgs>;
 }
 

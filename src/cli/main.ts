@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { errorMessage, ExitCode, KtcError, UsageError } from '../errors.js';
+import { runClient } from './clientCommand.js';
+import { clientOptions, EPILOGUE, EXAMPLES } from './clientOptions.js';
 import { localCommand } from './localCommand.js';
 
 function packageVersion(): string {
@@ -10,9 +12,20 @@ function packageVersion(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = ExitCode.ok;
   const parser = yargs(argv)
     .scriptName('ktc')
+    .usage(
+      'Handler for running an Apache Kafka client: produce, consume, verify and load-test.\n' +
+        'A drop-in for `python3 -m charms.kafka.v0.client` (same flags, same messages).\n\n' +
+        'Usage: $0 [flags] --producer | --consumer | --producer --consumer\n       $0 local <up|down|status|credentials|kill|start>',
+    )
+    .command('$0', false, clientOptions, async (args) => {
+      exitCode = await runClient(args as Record<string, unknown>);
+    })
     .command('local', 'run a local Apache Kafka 4 cluster (Charmed-Kafka-like) on loopback', localCommand)
+    .example(EXAMPLES)
+    .epilogue(EPILOGUE)
     .strict()
     .recommendCommands()
     .version(packageVersion())
@@ -25,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     });
   try {
     await parser.parseAsync();
-    return ExitCode.ok;
+    return exitCode;
   } catch (err) {
     if (err instanceof KtcError) {
       process.stderr.write(`ktc: ${err.message}\n`);

@@ -30,7 +30,9 @@ export function tlsFiles(certDir: string): TlsFiles {
 async function openssl(args: string[], cwd: string): Promise<void> {
   const result = await runCommand('openssl', args, { cwd });
   if (result.code !== 0) {
-    throw new KtcError(`openssl ${args[0]} failed while making the local cluster's certificates: ${lastLines(result.output, 2)}`);
+    const noise = /^[.+*\s]*$/; // key generation progress dots
+    const output = result.output.split('\n').filter((l) => !noise.test(l)).join('\n');
+    throw new KtcError(`openssl ${args[0]} failed while making the local cluster's certificates: ${lastLines(output, 2)}`);
   }
 }
 

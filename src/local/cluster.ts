@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { ConnectionConfig } from '../config/connection.js';
 import { KtcError, UsageError } from '../errors.js';
 import { tlsFiles, ensureCertificates, type TlsFiles } from './certificates.js';
@@ -123,7 +124,8 @@ async function startNodes(state: ClusterState, which: number[], deadline: number
  * Brings a local cluster up: reuses a running one, restarts a stopped one
  * from its kept data, or builds a fresh one (jars, certificates, users).
  */
-export async function up(opts: UpOptions): Promise<UpResult> {
+export async function up(options: UpOptions): Promise<UpResult> {
+  const opts = { ...options, dir: resolve(options.dir) };
   const started = Date.now();
   const deadline = started + (opts.readyTimeoutMs ?? 120_000);
   const existing = readState(opts.dir);

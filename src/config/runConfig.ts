@@ -1,0 +1,58 @@
+import type { Acks, Compression } from '../engine/engine.js';
+import type { PayloadFormat } from '../run/payload.js';
+import type { ConnectionConfig } from './connection.js';
+
+/**
+ * Everything a run needs, validated: the contract between the CLI (one way
+ * to build it) and the producer/consumer code. Tests build it directly.
+ */
+export interface RunConfig {
+  connection: ConnectionConfig;
+  topic: string;
+  produce?: ProduceConfig;
+  consume?: ConsumeConfig;
+  output: OutputConfig;
+  /** Exit with status 3 when an acknowledged message was not consumed (or a gap was seen). */
+  verify: boolean;
+}
+
+export interface ProduceConfig {
+  /** Infinity when only --duration bounds the run. */
+  numMessages: number;
+  durationMs?: number;
+  warmupMs: number;
+  /** Absent: each value is as long as client.py's JSON needs. */
+  recordSize?: number;
+  payload: PayloadFormat;
+  /** Messages per second; -1 = as fast as possible. */
+  throughput: number;
+  acks: Acks;
+  batchSize: number;
+  maxInFlight: number;
+  compression: Compression;
+  idempotent: boolean;
+  origin: string;
+  /** Absent: broker defaults (client.py crashed instead). */
+  partitions?: number;
+  replicationFactor?: number;
+  workers: number;
+}
+
+export interface ConsumeConfig {
+  groupId: string;
+  maxMessages?: number;
+  durationMs?: number;
+  idleTimeoutMs?: number;
+  maxWaitMs: number;
+}
+
+export type ReportFormat = 'table' | 'kafka';
+
+export interface OutputConfig {
+  logMessages: boolean;
+  json: boolean;
+  format: ReportFormat;
+  progressIntervalMs: number;
+  hdrOut?: string;
+  logFile?: string;
+}

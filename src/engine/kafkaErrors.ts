@@ -1,0 +1,118 @@
+import { ExitCode, KtcError } from '../errors.js';
+
+/** What ktc was doing when the client library failed: names the topic or group in the message. */
+export interface ErrorContext {
+  action: 'connect' | 'create topic' | 'produce' | 'consume';
+  brokers: string[];
+  username?: string;
+  topic?: string;
+  groupId?: string;
+  recordSize?: number;
+}
+
+interface ErrorFacts {
+  names: string[];
+  types: string[];
+  codes: string[];
+  messages: string[];
+  retriable: boolean;
+}
+
+/** Collects names, protocol error types and system codes along the cause chain of a client error. */
+function facts(err: unknown): ErrorFacts {
+  const out: ErrorFacts = { names: [], types: [], codes: [], messages: [], retriable: true };
+  let current: unknown = err;
+  for (let depth = 0; current && depth < 8; depth++) {
+    if (typeof current !== 'object') {
+      out.messages.push(String(current));
+      break;
+    }
+    const e = current as { name?: unknown; type?: unknown; code?: unknown; message?: unknown; retriable?: unknown; cause?: unknown; originalError?: unknown };
+    if (typeof e.name === 'string') out.names.push(e.name);
+    if (typeof e.type === 'string') out.types.push(e.type);
+    if (typeof e.code === 'string') out.codes.push(e.code);
+    if (typeof e.message === 'string') out.messages.push(e.message);
+    if (e.retriable === false) out.retriable = false;
+    current = e.cause ?? e.originalError;
+  }
+  return out;
+}
+
+function has(f: ErrorFacts, pattern: RegExp): boolean {
+  return [...f.names, ...f.types, ...f.codes, ...f.messages].some((s) => pattern.test(s));
+}
+
+const who = (ctx: ErrorContext) => (ctx.username ? ` as user "${ctx.username}"` : '');
+
+/**
+ * Turns a client-library failure into one line that says what is wrong and
+ * what to do. `fatal` errors end a run at once; the others (leader moves, a
+ * broker restarting) are counted and the run goes on until its timeout.
+ */
+export function describeKafkaError(err: unknown, ctx: ErrorContext): { message: string; fatal: boolean } {
+  const f = facts(err);
+  const servers = ctx.brokers.join(',');
+  const topic = ctx.topic ? `topic "${ctx.topic}"` : 'the topic';
+  const fatal = (message: string) => ({ message, fatal: true });
+
+  if (has(f, /SASLAuthentication|SASL_AUTHENTICATION_FAILED|authentication failed/i)) {
+    return fatal(`authentication failed${who(ctx)} at ${servers}: check the username and password (-u/-p, --credentials) and the SASL mechanism`);
+  }
+  if (has(f, /TOPIC_AUTHORIZATION_FAILED/)) {
+    const verb = ctx.action === 'consume' ? 'read' : ctx.action === 'create topic' ? 'create or describe' : 'write to';
+    return fatal(`not authorized to ${verb} ${topic}${who(ctx)}: the user needs ${ctx.action === 'consume' ? 'consumer' : 'producer'} ACLs on it (data-integrator extra-user-roles)`);
+  }
+  if (has(f, /GROUP_AUTHORIZATION_FAILED|GroupCoordinatorNotFound/)) {
+    return fatal(
+      `not authorized to use consumer group "${ctx.groupId ?? '?'}"${who(ctx)} (or its coordinator is unavailable): the group id must start with a prefix the user may READ; set it with -c/--consumer-group-prefix`,
+    );
+  }
+  if (has(f, /CLUSTER_AUTHORIZATION_FAILED/)) {
+    return fatal(`not authorized for this cluster operation${who(ctx)}: ask the cluster admin for the ACL`);
+  }
+  if (has(f, /ERR_TLS_CERT_ALTNAME_INVALID|Hostname\/IP does not match/)) {
+    return fatal(`the broker certificate at ${servers} does not name that host: connect by a name it lists, or pass --no-verify-hostname (client.py never checked)`);
+  }
+  if (has(f, /SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT|CERT_SIGNATURE_FAILURE|certificate verify failed|self[- ]signed certificate/i)) {
+    return fatal(`the broker certificate at ${servers} is not signed by a trusted CA: pass the cluster's CA with --cafile-path`);
+  }
+  if (has(f, /CERT_HAS_EXPIRED|certificate has expired/)) {
+    return fatal(`a certificate has expired (broker or client at ${servers}): renew it`);
+  }
+  if (has(f, /alert (certificate required|bad certificate|unknown ca|handshake failure)|SSL alert number 4[0-9]/i)) {
+    return fatal(`the broker at ${servers} refused the TLS handshake: it requires a client certificate signed by its CA (--certfile-path and --keyfile-path)`);
+  }
+  if (has(f, /wrong version number|packet length too long|WRONG_VERSION_NUMBER/i)) {
+    return fatal(`${servers} does not speak TLS: check -x/--security-protocol and the port (Charmed Kafka: 9092 SASL_PLAINTEXT, 9093 SASL_SSL, 9094 SSL)`);
+  }
+  if (has(f, /MESSAGE_TOO_LARGE|RECORD_LIST_TOO_LARGE/)) {
+    return fatal(`the broker refused a record${ctx.recordSize ? ` of ${ctx.recordSize} bytes` : ''} as too large (message.max.bytes): use a smaller --record-size or --batch-size`);
+  }
+  if (has(f, /INVALID_REPLICATION_FACTOR/)) {
+    return fatal(`cannot create ${topic}: the replication factor is larger than the number of brokers; lower -r/--replication-factor`);
+  }
+  if (has(f, /INVALID_PARTITIONS/)) {
+    return fatal(`cannot create ${topic}: the number of partitions must be at least 1 (--num-partitions)`);
+  }
+  if (has(f, /INVALID_TOPIC_EXCEPTION|INVALID_TOPIC/)) {
+    return fatal(`"${ctx.topic}" is not a valid topic name: use up to 249 characters from a-z A-Z 0-9 . _ -`);
+  }
+  if (has(f, /UNKNOWN_TOPIC_OR_PARTITION|does not host this topic-partition|TopicMetadataNotLoaded/)) {
+    return fatal(`${topic} does not exist (topics are not created automatically): create it by running the producer, or ask the admin`);
+  }
+  if (has(f, /ENOTFOUND|EAI_AGAIN/)) {
+    return fatal(`cannot resolve the broker host in ${servers}: check -s/--servers`);
+  }
+  if (has(f, /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|Connection (error|timeout)|KafkaJSConnection|KafkaJSNoBrokerAvailable|BrokerNotFound|Closed connection/i)) {
+    return { message: `cannot reach Kafka at ${servers}: check -s/--servers and the port for -x/--security-protocol, and that the cluster is up`, fatal: !f.retriable };
+  }
+  if (has(f, /RequestTimeout|KafkaJSTimeout|timed out/i)) {
+    return { message: `Kafka at ${servers} did not answer in time: the cluster may be down or overloaded (--timeout sets the limit)`, fatal: false };
+  }
+  const last = f.messages.at(-1) ?? String(err);
+  return { message: `${ctx.action} failed: ${last}`, fatal: !f.retriable };
+}
+
+export function kafkaError(err: unknown, ctx: ErrorContext): KtcError {
+  return new KtcError(describeKafkaError(err, ctx).message, ExitCode.failure, { cause: err });
+}

@@ -1,0 +1,143 @@
+import kafkajs from 'kafkajs';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { ConnectionConfig } from '../config/connection.js';
+import type {
+  AdminEngine,
+  ConsumedBatch,
+  ConsumerEngine,
+  ConsumerOptions,
+  Engine,
+  ProducerEngine,
+  ProducerOptions,
+  TopicInfo,
+  TopicSpec,
+} from './engine.js';
+import { createKafka } from './kafkajsClient.js';
+
+const { CompressionTypes } = kafkajs;
+
+class KafkajsAdmin implements AdminEngine {
+  private readonly admin: ReturnType<Kafka['admin']>;
+
+  constructor(kafka: Kafka) {
+    this.admin = kafka.admin();
+  }
+
+  async connect(): Promise<this> {
+    await this.admin.connect();
+    return this;
+  }
+
+  async ensureTopic(spec: TopicSpec): Promise<TopicInfo> {
+    const created = await this.admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic: spec.topic,
+          // -1 asks the broker for its defaults (KIP-464), where client.py crashed instead.
+          numPartitions: spec.partitions ?? -1,
+          replicationFactor: spec.replicationFactor ?? -1,
+        },
+      ],
+    });
+    // createTopics resolves false for an existing topic without checking it: read the real shape back.
+    const { topics } = await this.admin.fetchTopicMetadata({ topics: [spec.topic] });
+    const partitions = topics[0]?.partitions ?? [];
+    return {
+      topic: spec.topic,
+      created,
+      partitions: partitions.length,
+      replicationFactor: partitions[0]?.replicas.length ?? 0,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.admin.disconnect();
+  }
+}
+
+class KafkajsProducer implements ProducerEngine {
+  private readonly compression: kafkajs.CompressionTypes;
+
+  constructor(private readonly producer: Producer, private readonly options: ProducerOptions) {
+    this.compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  }
+
+  async send(topic: string, partition: number, values: Buffer[]): Promise<void> {
+    const messages = new Array<{ value: Buffer; partition: number }>(values.length);
+    for (let i = 0; i < values.length; i++) messages[i] = { value: values[i]!, partition };
+    await this.producer.send({ topic, acks: this.options.acks, compression: this.compression, messages });
+  }
+
+  async close(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}
+
+class KafkajsConsumer implements ConsumerEngine {
+  constructor(private readonly consumer: Consumer, private readonly options: ConsumerOptions) {}
+
+  async start(onBatch: (batch: ConsumedBatch) => Promise<number>, onError: (err: unknown) => void): Promise<void> {
+    let failJoin: (err: unknown) => void = () => undefined;
+    const joined = new Promise<void>((resolve, reject) => {
+      failJoin = reject;
+      const off = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+        off();
+        resolve();
+      });
+    });
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      if (event.payload.restart) return;
+      failJoin(event.payload.error);
+      onError(event.payload.error);
+    });
+    await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: this.options.fromBeginning });
+    await this.consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset }) => {
+        const processed = await onBatch({ topic: batch.topic, partition: batch.partition, messages: batch.messages });
+        if (processed > 0) resolveOffset(batch.messages[processed - 1]!.offset);
+      },
+    });
+    await joined;
+  }
+
+  async close(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
+
+export class KafkajsEngine implements Engine {
+  private readonly kafka: Kafka;
+
+  constructor(connection: ConnectionConfig) {
+    this.kafka = createKafka(connection);
+  }
+
+  async admin(): Promise<AdminEngine> {
+    return new KafkajsAdmin(this.kafka).connect();
+  }
+
+  async producer(options: ProducerOptions): Promise<ProducerEngine> {
+    const producer = this.kafka.producer({
+      idempotent: options.idempotent,
+      allowAutoTopicCreation: false,
+      // idempotence in kafkajs means one request in flight per broker; otherwise ktc bounds in-flight itself.
+      ...(options.idempotent ? { maxInFlightRequests: 1 } : {}),
+    });
+    await producer.connect();
+    return new KafkajsProducer(producer, options);
+  }
+
+  async consumer(options: ConsumerOptions): Promise<ConsumerEngine> {
+    const consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: options.maxWaitMs,
+      retry: { retries: 5 },
+    });
+    await consumer.connect();
+    return new KafkajsConsumer(consumer, options);
+  }
+}

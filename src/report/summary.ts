@@ -1,0 +1,94 @@
+import Table from 'cli-table3';
+import type { RunResult } from '../run/runResult.js';
+import { PERCENTILES, type LatencySummary } from '../stats/latencyHistogram.js';
+import { count, fixed, ms } from './format.js';
+
+const MB = 1024 * 1024;
+
+function latencyTable(rows: Array<[string, LatencySummary | undefined]>): string | undefined {
+  const present = rows.filter((r): r is [string, LatencySummary] => r[1] !== undefined && r[1].count > 0);
+  if (present.length === 0) return undefined;
+  const table = new Table({
+    head: ['latency (ms)', ...PERCENTILES.map((p) => `p${p}`), 'max', 'mean'],
+    style: { head: [], border: [] },
+    colAligns: ['left', ...PERCENTILES.map(() => 'right' as const), 'right', 'right'],
+  });
+  for (const [name, s] of present) {
+    table.push([name, ...PERCENTILES.map((p) => ms(s.percentiles[`p${p}`]!)), ms(s.max), ms(s.mean)]);
+  }
+  return table.toString();
+}
+
+function throughputTable(r: RunResult): string | undefined {
+  const table = new Table({
+    head: ['', 'messages', 'MB', 'seconds', 'msgs/s', 'MB/s'],
+    style: { head: [], border: [] },
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right'],
+  });
+  if (r.producer) {
+    const p = r.producer;
+    table.push(['produced (acked)', count(p.acked), fixed(p.bytes / MB, 2), fixed(p.seconds, 2), count(p.messagesPerSecond), fixed(p.mbPerSecond, 2)]);
+  }
+  if (r.consumer) {
+    const c = r.consumer;
+    table.push(['consumed', count(c.received), fixed(c.bytes / MB, 2), fixed(c.seconds, 2), count(c.messagesPerSecond), fixed(c.mbPerSecond, 2)]);
+  }
+  return table.length ? table.toString() : undefined;
+}
+
+/** Sentences for every run, small or large: what happened, whether anything is missing. */
+export function summaryLines(r: RunResult): string[] {
+  const lines: string[] = [];
+  const topic = r.topicInfo
+    ? `${r.topic} (${r.topicInfo.partitions} partition${r.topicInfo.partitions === 1 ? '' : 's'}, replication factor ${r.topicInfo.replicationFactor}${r.topicInfo.created ? ', created' : ''})`
+    : r.topic;
+  if (r.interrupted) lines.push('Interrupted: in-flight messages were drained before this summary.');
+  if (r.producer) {
+    const p = r.producer;
+    lines.push(
+      `Produced ${count(p.acked)} of ${count(p.sent)} messages to ${topic} in ${fixed(p.seconds, 2)} s: ${count(p.messagesPerSecond)} msgs/s, ${fixed(p.mbPerSecond, 2)} MB/s${p.failed ? `; ${count(p.failed)} NOT acknowledged` : ''}.`,
+    );
+    for (const e of p.errors) lines.push(`  send error (${e.count}x): ${e.message}`);
+  }
+  if (r.consumer) {
+    const c = r.consumer;
+    const kinds = [`${count(c.ktcMessages)} from ktc`, `${count(c.otherJson)} other JSON`, `${count(c.foreign)} not JSON (foreign)`];
+    lines.push(`Consumed ${count(c.received)} messages from ${r.topic} as group ${c.groupId} (${kinds.join(', ')}).`);
+  }
+  if (r.verification) {
+    const v = r.verification;
+    const lost = v.producers.filter((p) => p.lost !== undefined);
+    if (lost.length) {
+      const mine = lost[0]!;
+      lines.push(
+        `Verification: ${count(mine.acknowledged ?? 0)} acknowledged, ${count(mine.unique)} of them consumed: ${count(v.lost)} lost, ${count(v.duplicates)} duplicates, ${count(v.outOfOrder)} out of order.${v.lost ? ` First lost sequence numbers: ${mine.firstLost?.join(', ')}` : ''}`,
+      );
+    } else if (v.producers.length) {
+      lines.push(
+        `Verification: ${v.producers.length} ktc producer(s) seen: ${count(v.gaps)} missing sequence numbers (gaps), ${count(v.duplicates)} duplicates, ${count(v.outOfOrder)} out of order.`,
+      );
+    }
+  }
+  const c = r.client;
+  lines.push(`ktc itself: ${fixed(c.cpuSeconds, 2)} CPU s (${fixed(c.cpuCores * 100, 0)}% of a core), peak RSS ${fixed(c.peakRssMb, 0)} MB, event loop delay p99 ${fixed(c.eventLoopDelayP99Ms, 1)} ms.`);
+  for (const w of r.warnings) lines.push(`Note: ${w}`);
+  return lines;
+}
+
+/** The final report: tables for load runs, then the summary sentences. */
+export function renderSummary(r: RunResult, withTables: boolean): string {
+  const parts: string[] = [];
+  if (withTables) {
+    const t = throughputTable(r);
+    if (t) parts.push(t);
+    const l = latencyTable([
+      ['producer: send → ack', r.producer?.serviceTime],
+      ['producer: scheduled → ack', r.producer?.responseTime],
+      ['producer: schedule slip', r.producer?.scheduleSlip],
+      ['end-to-end: send → consumed', r.consumer?.endToEnd],
+    ]);
+    if (l) parts.push(l);
+  }
+  parts.push(summaryLines(r).join('\n'));
+  return parts.join('\n');
+}

@@ -1,0 +1,131 @@
+import type { ConsumedBatch, ConsumerEngine } from '../engine/engine.js';
+import { LatencyHistogram } from '../stats/latencyHistogram.js';
+import { SequenceTracker } from '../stats/sequenceTracker.js';
+import type { Clock } from './clock.js';
+import { decodeRecord, newDecodedRecord, type RecordKind } from './payload.js';
+
+export interface ConsumeSettings {
+  /** Stop after this many messages (any kind). */
+  maxMessages?: number;
+  durationMs?: number;
+  /** Stop after this long without a message (counted from the first message, or from the start). */
+  idleTimeoutMs?: number;
+}
+
+export class ConsumeStats {
+  received = 0;
+  bytes = 0;
+  /** Messages ktc produced (tracked by producer id and sequence number). */
+  ktc = 0;
+  /** Other JSON objects, e.g. client.py's messages. */
+  json = 0;
+  /** Values that are not JSON objects: counted, never fatal. */
+  foreign = 0;
+  /** Send time (embedded in the message) to consumption, ktc messages only. */
+  readonly endToEnd = new LatencyHistogram();
+  readonly tracker = new SequenceTracker();
+  startedAtMicros = 0;
+  firstAtMicros = 0;
+  lastAtMicros = 0;
+  endedAtMicros = 0;
+}
+
+export interface ConsumeHooks {
+  onMessage?: (topic: string, partition: number, offset: string, value: Buffer | null, kind: RecordKind) => void;
+  /** Extra stop rule, checked after every batch (e.g. "every produced message was seen"). */
+  isDone?: () => boolean;
+}
+
+export type StopReason = 'count' | 'duration' | 'idle' | 'done' | 'stopped' | 'error';
+
+export class ConsumeLoop {
+  readonly stats = new ConsumeStats();
+  private finish: ((reason: StopReason) => void) | undefined;
+  private started: (() => void) | undefined;
+  private readonly decoded = newDecodedRecord();
+
+  constructor(
+    private readonly consumer: ConsumerEngine,
+    private readonly settings: ConsumeSettings,
+    private readonly clock: Clock,
+    private readonly hooks: ConsumeHooks = {},
+  ) {}
+
+  /** Called once the consumer has joined its group and fetches. */
+  onStarted(callback: () => void): void {
+    this.started = callback;
+  }
+
+  stop(reason: StopReason = 'stopped'): void {
+    this.finish?.(reason);
+  }
+
+  /** Consumes until a stop rule fires; rejects with the engine's error if consumption fails. */
+  async run(): Promise<{ stats: ConsumeStats; reason: StopReason }> {
+    const { stats, clock } = this;
+    stats.startedAtMicros = clock.nowMicros();
+    let failure: unknown;
+    const finished = new Promise<StopReason>((resolve) => {
+      this.finish = (reason) => {
+        this.finish = undefined;
+        resolve(reason);
+      };
+    });
+    const timer = setInterval(() => this.checkTimers(), 100);
+    try {
+      await this.consumer.start(
+        (batch) => this.onBatch(batch),
+        (err) => {
+          failure = err;
+          this.stop('error');
+        },
+      );
+      this.started?.();
+      this.checkTimers();
+      const reason = await finished;
+      stats.endedAtMicros = clock.nowMicros();
+      if (reason === 'error') throw failure;
+      return { stats, reason };
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  private checkTimers(): void {
+    const { stats, settings } = this;
+    const now = this.clock.nowMicros();
+    if (this.hooks.isDone?.()) return this.stop('done');
+    if (settings.durationMs !== undefined && now - stats.startedAtMicros >= settings.durationMs * 1000) return this.stop('duration');
+    const idleSince = stats.lastAtMicros || stats.startedAtMicros;
+    if (settings.idleTimeoutMs !== undefined && now - idleSince >= settings.idleTimeoutMs * 1000) this.stop('idle');
+  }
+
+  /** Returns how many messages of the batch were processed: only their offsets get committed. */
+  private async onBatch(batch: ConsumedBatch): Promise<number> {
+    if (!this.finish) return 0; // stopping: leave the rest for the next consumer of the group
+    const { stats, decoded } = this;
+    const now = this.clock.nowMicros();
+    if (stats.firstAtMicros === 0) stats.firstAtMicros = now;
+    stats.lastAtMicros = now;
+    const limit = this.settings.maxMessages ?? Infinity;
+    let processed = 0;
+    for (const message of batch.messages) {
+      if (stats.received >= limit) break;
+      processed++;
+      const value = message.value;
+      stats.received++;
+      stats.bytes += value?.length ?? 0;
+      const kind = decodeRecord(value, decoded);
+      if (kind === 'ktc') {
+        stats.ktc++;
+        stats.endToEnd.record(now - decoded.sentAtMicros);
+        stats.tracker.observe(decoded.producerId, decoded.seq, batch.partition);
+      } else if (kind === 'json') stats.json++;
+      else stats.foreign++;
+      this.hooks.onMessage?.(batch.topic, batch.partition, message.offset, value, kind);
+    }
+    if (stats.received >= limit) this.stop('count');
+    else if (this.hooks.isDone?.()) this.stop('done');
+    return processed;
+  }
+}

@@ -1,0 +1,58 @@
+import type { TopicInfo } from '../engine/engine.js';
+import type { LatencySummary } from '../stats/latencyHistogram.js';
+import type { ResourceUsage } from '../stats/resourceSampler.js';
+import type { VerificationResult } from '../stats/sequenceTracker.js';
+import type { StopReason } from './consumeLoop.js';
+
+/** One object in, every view out: the table, the Kafka-style lines and --json all read this. */
+export interface ProducerResult {
+  producerIds: string[];
+  sent: number;
+  acked: number;
+  failed: number;
+  bytes: number;
+  seconds: number;
+  messagesPerSecond: number;
+  mbPerSecond: number;
+  /** send() to acknowledgement. */
+  serviceTime: LatencySummary;
+  /** Scheduled send time to acknowledgement (only with --throughput). */
+  responseTime?: LatencySummary;
+  /** Scheduled to actual send (only with --throughput). */
+  scheduleSlip?: LatencySummary;
+  /** Sends that were late while the in-flight limit was not reached: ktc, not Kafka, was the bottleneck. */
+  lateSendsNotWaitingOnBroker: number;
+  errors: Array<{ message: string; count: number }>;
+}
+
+export interface ConsumerResult {
+  groupId: string;
+  received: number;
+  ktcMessages: number;
+  otherJson: number;
+  foreign: number;
+  bytes: number;
+  seconds: number;
+  messagesPerSecond: number;
+  mbPerSecond: number;
+  /** Embedded send time to consumption, for ktc's own messages. */
+  endToEnd: LatencySummary;
+  stopReason: StopReason;
+}
+
+export interface RunResult {
+  topic: string;
+  topicInfo?: TopicInfo;
+  startedAt: string;
+  seconds: number;
+  producer?: ProducerResult;
+  consumer?: ConsumerResult;
+  verification?: VerificationResult;
+  interrupted: boolean;
+  client: ResourceUsage;
+  /** Latency histograms, HdrHistogram compressed base64 (µs), mergeable with other runs. */
+  histograms: Record<string, string>;
+  /** Why the figures may describe ktc rather than the cluster; empty when nothing suggests it. */
+  warnings: string[];
+  exitCode: number;
+}

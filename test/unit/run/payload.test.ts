@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BINARY_HEADER_SIZE,
+  decodeRecord,
+  minJsonRecordSize,
+  newDecodedRecord,
+  newProducerId,
+  PayloadEncoder,
+} from '../../../src/run/payload.js';
+
+const SENT = 1_795_550_803_176_123;
+
+describe('JSON payload (client.py compatible)', () => {
+  const encoder = new PayloadEncoder({ format: 'json', origin: 'host-1 (10.0.0.7)', producerId: newProducerId() });
+
+  it("is client.py's object: same keys, same order, Python separators", () => {
+    const [value] = encoder.encodeBatch(41, 1, SENT);
+    const text = value!.toString('utf8');
+    expect(text).toMatch(/^\{"timestamp": 1795550803\.176123, "_id": "[0-9a-f]{32}", "origin": "host-1 \(10\.0\.0\.7\)", "content": "Message #41"\}$/);
+    expect(Object.keys(JSON.parse(text) as object)).toEqual(['timestamp', '_id', 'origin', 'content']);
+  });
+
+  it('round-trips producer id, sequence number and send time through the decoder', () => {
+    const values = encoder.encodeBatch(1_000_000, 3, SENT);
+    const out = newDecodedRecord();
+    values.forEach((v, i) => {
+      expect(decodeRecord(v, out)).toBe('ktc');
+      expect(out.seq).toBe(1_000_000 + i);
+      expect(out.sentAtMicros).toBe(SENT);
+    });
+    expect(out.producerId).toMatch(/^6b746301[0-9a-f]{8}$/);
+  });
+
+  it('pads to --record-size with whitespace and stays valid JSON', () => {
+    const padded = new PayloadEncoder({ format: 'json', origin: 'o', producerId: newProducerId(), recordSize: 300 });
+    const values = padded.encodeBatch(7, 2, SENT);
+    for (const v of values) {
+      expect(v.length).toBe(300);
+      expect((JSON.parse(v.toString()) as { content: string }).content).toMatch(/^Message #[78]$/);
+      expect(decodeRecord(v, newDecodedRecord())).toBe('ktc');
+    }
+  });
+
+  it('escapes the origin once, in the template', () => {
+    const tricky = new PayloadEncoder({ format: 'json', origin: 'a "quoted" \\ origin', producerId: newProducerId() });
+    const [v] = tricky.encodeBatch(0, 1, SENT);
+    expect((JSON.parse(v!.toString()) as { origin: string }).origin).toBe('a "quoted" \\ origin');
+  });
+
+  it('reports the smallest record size that holds the JSON', () => {
+    const size = minJsonRecordSize('o', 999);
+    const fits = new PayloadEncoder({ format: 'json', origin: 'o', producerId: newProducerId(), recordSize: size });
+    expect(fits.encodeBatch(999, 1, SENT)[0]!.length).toBe(size);
+    const tooSmall = new PayloadEncoder({ format: 'json', origin: 'o', producerId: newProducerId(), recordSize: size - 1 });
+    expect(() => tooSmall.encodeBatch(999, 1, SENT)).toThrow(RangeError);
+  });
+});
+
+describe('binary payload', () => {
+  it('holds the tracking header in records as small as 28 bytes', () => {
+    const encoder = new PayloadEncoder({ format: 'binary', origin: 'o', producerId: newProducerId(), recordSize: 100 });
+    const [v] = encoder.encodeBatch(2 ** 40 + 3, 1, SENT);
+    const out = newDecodedRecord();
+    expect(v!.length).toBe(100);
+    expect(decodeRecord(v!, out)).toBe('ktc');
+    expect(out.seq).toBe(2 ** 40 + 3);
+    expect(out.sentAtMicros).toBe(SENT);
+    expect(() => new PayloadEncoder({ format: 'binary', origin: 'o', producerId: newProducerId(), recordSize: BINARY_HEADER_SIZE - 1 })).toThrow();
+  });
+});
+
+describe('decoding what others produced', () => {
+  it("recognises client.py's messages as JSON that ktc did not produce", () => {
+    const theirs = Buffer.from('{"timestamp": 1732473000.1234567, "_id": "9f1c2d3e4b5a69788796a5b4c3d2e1f0", "origin": "x (1.2.3.4)", "content": "Message #1"}');
+    expect(decodeRecord(theirs, newDecodedRecord())).toBe('json');
+  });
+
+  it('counts values that are not JSON objects as foreign', () => {
+    for (const v of ['hello', '[1,2]', '42', '{"broken": ']) expect(decodeRecord(Buffer.from(v), newDecodedRecord())).toBe('foreign');
+    expect(decodeRecord(null, newDecodedRecord())).toBe('foreign');
+  });
+});
