@@ -21,7 +21,7 @@ const dropIn: Record<string, Options> = {
 };
 
 const connection: Record<string, Options> = {
-  credentials: { type: 'string', describe: 'YAML from `juju run data-integrator/leader get-credentials` or `ktc local credentials` (- = stdin); flags win over it' },
+  credentials: { type: 'string', nargs: 1, describe: 'YAML from `juju run data-integrator/leader get-credentials` or `ktc local credentials` (- = stdin); flags win over it' },
   'password-file': { type: 'string', describe: 'read the password from this file (keeps it out of ps)' },
   'sasl-mechanism': { type: 'string', describe: 'SCRAM-SHA-512 (default, Charmed Kafka), SCRAM-SHA-256 or PLAIN' },
   'verify-hostname': { type: 'boolean', describe: 'check that the broker certificate names the host connected to (client.py never checks; --no-verify-hostname to skip)' },

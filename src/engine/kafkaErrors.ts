@@ -27,7 +27,27 @@ function facts(err: unknown): ErrorFacts {
       out.messages.push(String(current));
       break;
     }
-    const e = current as { name?: unknown; type?: unknown; code?: unknown; message?: unknown; retriable?: unknown; cause?: unknown; originalError?: unknown };
+    const e = current as {
+      name?: unknown;
+      type?: unknown;
+      code?: unknown;
+      message?: unknown;
+      retriable?: unknown;
+      cause?: unknown;
+      originalError?: unknown;
+      errors?: unknown;
+    };
+    // Aggregate errors (e.g. kafkajs' "Topic creation errors") carry the broker's answers in a list.
+    if (Array.isArray(e.errors)) {
+      for (const inner of e.errors) {
+        const sub = facts(inner);
+        out.names.push(...sub.names);
+        out.types.push(...sub.types);
+        out.codes.push(...sub.codes);
+        out.messages.push(...sub.messages);
+        if (!sub.retriable) out.retriable = false;
+      }
+    }
     if (typeof e.name === 'string') out.names.push(e.name);
     if (typeof e.type === 'string') out.types.push(e.type);
     if (typeof e.code === 'string') out.codes.push(e.code);

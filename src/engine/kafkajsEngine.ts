@@ -29,7 +29,20 @@ class KafkajsAdmin implements AdminEngine {
   }
 
   async ensureTopic(spec: TopicSpec): Promise<TopicInfo> {
-    const created = await this.admin.createTopics({
+    let created: boolean;
+    try {
+      created = await this.create(spec);
+    } catch (err) {
+      // A user without CREATE may still use a topic someone else made: describe it before giving up.
+      const existing = await this.describe(spec.topic, false).catch(() => undefined);
+      if (existing && existing.partitions > 0) return existing;
+      throw err;
+    }
+    return this.describe(spec.topic, created);
+  }
+
+  private create(spec: TopicSpec): Promise<boolean> {
+    return this.admin.createTopics({
       waitForLeaders: true,
       topics: [
         {
@@ -40,11 +53,14 @@ class KafkajsAdmin implements AdminEngine {
         },
       ],
     });
-    // createTopics resolves false for an existing topic without checking it: read the real shape back.
-    const { topics } = await this.admin.fetchTopicMetadata({ topics: [spec.topic] });
+  }
+
+  /** createTopics resolves false for an existing topic without checking it: read the real shape back. */
+  private async describe(topic: string, created: boolean): Promise<TopicInfo> {
+    const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
     const partitions = topics[0]?.partitions ?? [];
     return {
-      topic: spec.topic,
+      topic,
       created,
       partitions: partitions.length,
       replicationFactor: partitions[0]?.replicas.length ?? 0,
