@@ -215,6 +215,8 @@ function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConf
   }
   const acks = choice('--acks', flags.acks, ['all', '-1', '1', '0'] as const, 'all');
   const idempotent = flags.idempotent ?? false;
+  const workers = positiveInt('--workers', flags.workers) ?? 1;
+  if (workers > 1 && flags.logMessages) throw new UsageError('--log-messages needs a single producer: drop --workers');
   if (idempotent && acks !== 'all' && acks !== '-1') throw new UsageError('--idempotent needs --acks all');
   const defaultBatch = Math.max(1, Math.min(1000, Math.floor((256 * 1024) / (recordSize ?? 200))));
   return {
@@ -232,7 +234,7 @@ function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConf
     origin,
     ...(flags.numPartitions !== undefined ? { partitions: positiveInt('--num-partitions', flags.numPartitions, 'at least 1')! } : {}),
     ...(flags.replicationFactor !== undefined ? { replicationFactor: positiveInt('-r/--replication-factor', flags.replicationFactor, 'at least 1')! } : {}),
-    workers: positiveInt('--workers', flags.workers) ?? 1,
+    workers,
   };
 }
 
@@ -298,7 +300,7 @@ export function buildRunConfig(flags: ClientFlags, env: ConfigEnvironment = defa
     ...(consume ? { consume } : {}),
     output: {
       // Small runs show every message like client.py; big ones show progress instead.
-      logMessages: flags.logMessages ?? (!json && (expected === 0 ? !produce && consume?.durationMs === undefined : expected <= SMALL_RUN)),
+      logMessages: flags.logMessages ?? ((produce?.workers ?? 1) === 1 && !json && (expected === 0 ? !produce && consume?.durationMs === undefined : expected <= SMALL_RUN)),
       json,
       format,
       progressIntervalMs: flags.progressInterval !== undefined ? parseDuration('progress-interval', flags.progressInterval) : 5000,

@@ -57,11 +57,13 @@ export function summaryLines(r: RunResult): string[] {
   }
   if (r.verification) {
     const v = r.verification;
-    const lost = v.producers.filter((p) => p.lost !== undefined);
-    if (lost.length) {
-      const mine = lost[0]!;
+    const mine = v.producers.filter((p) => p.acknowledged !== undefined);
+    if (mine.length) {
+      const acknowledged = mine.reduce((a, p) => a + (p.acknowledged ?? 0), 0);
+      const consumed = acknowledged - v.lost;
+      const firstLost = mine.find((p) => p.lost)?.firstLost;
       lines.push(
-        `Verification: ${count(mine.acknowledged ?? 0)} acknowledged, ${count(mine.unique)} of them consumed: ${count(v.lost)} lost, ${count(v.duplicates)} duplicates, ${count(v.outOfOrder)} out of order.${v.lost ? ` First lost sequence numbers: ${mine.firstLost?.join(', ')}` : ''}`,
+        `Verification: ${count(acknowledged)} acknowledged, ${count(consumed)} of them consumed: ${count(v.lost)} lost, ${count(v.duplicates)} duplicates, ${count(v.outOfOrder)} out of order.${firstLost ? ` First lost sequence numbers: ${firstLost.join(', ')}` : ''}`,
       );
     } else if (v.producers.length) {
       lines.push(

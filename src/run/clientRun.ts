@@ -1,19 +1,22 @@
+import { availableParallelism } from 'node:os';
 import type { RunConfig } from '../config/runConfig.js';
-import type { Engine, ProducerEngine, TopicInfo } from '../engine/engine.js';
+import type { Engine, TopicInfo } from '../engine/engine.js';
 import { describeKafkaError, kafkaError, type ErrorContext } from '../engine/kafkaErrors.js';
 import { ExitCode, KtcError } from '../errors.js';
-import type { LatencySummary } from '../stats/latencyHistogram.js';
+import { emptySummary, LatencyHistogram, type LatencySummary } from '../stats/latencyHistogram.js';
 import { ResourceSampler } from '../stats/resourceSampler.js';
 import type { SeqBitset } from '../stats/seqBitset.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConsumeLoop, type ConsumeStats, type StopReason } from './consumeLoop.js';
-import { newProducerId, PayloadEncoder, type RecordKind } from './payload.js';
+import type { RecordKind } from './payload.js';
+import { InProcessProducer, type LiveSendStats, type ProducerOutcome, type ProducerRunner } from './producerRunner.js';
+import { WorkerProducers } from './producerWorkers.js';
 import type { ConsumerResult, ProducerResult, RunResult } from './runResult.js';
-import { SendLoop, type AckedBatch, type SendStats } from './sendLoop.js';
+import type { AckedBatch } from './sendLoop.js';
 
 export interface ProgressSnapshot {
   elapsedSeconds: number;
-  producer?: SendStats;
+  producer?: LiveSendStats;
   consumer?: ConsumeStats;
 }
 
@@ -37,8 +40,15 @@ function rate(count: number, seconds: number): number {
   return seconds > 0 ? count / seconds : 0;
 }
 
-function summaryOr(h: { count: number; summary(): LatencySummary }): LatencySummary | undefined {
-  return h.count > 0 ? h.summary() : undefined;
+/** Merges the encoded histograms of every producer (threads included) into one summary. */
+function merged(outcomes: ProducerOutcome[], pick: (o: ProducerOutcome) => string): { summary: LatencySummary; encoded: string } | undefined {
+  const h = new LatencyHistogram();
+  try {
+    for (const o of outcomes) h.addEncoded(pick(o));
+    return h.count > 0 ? { summary: h.summary(), encoded: h.encode() } : undefined;
+  } finally {
+    h.destroy();
+  }
 }
 
 /**
@@ -47,7 +57,8 @@ function summaryOr(h: { count: number; summary(): LatencySummary }): LatencySumm
  * the send loop, drain, verify, and hand back one RunResult.
  */
 export class ClientRun {
-  private sendLoop: SendLoop | undefined;
+  private producers: ProducerRunner | undefined;
+  private outcomes: ProducerOutcome[] = [];
   private consumeLoop: ConsumeLoop | undefined;
   private interruptedBy: NodeJS.Signals | undefined;
   private producerDone = false;
@@ -65,7 +76,7 @@ export class ClientRun {
     if (this.interruptedBy) return;
     this.interruptedBy = signal;
     this.observer.notice?.(`${signal}: finishing in-flight messages, then printing the summary (send ${signal} again to quit at once)`);
-    this.sendLoop?.stop();
+    this.producers?.stop();
     this.consumeLoop?.stop('stopped');
   }
 
@@ -88,7 +99,7 @@ export class ClientRun {
     const timers: NodeJS.Timeout[] = [];
     const snapshot = (): ProgressSnapshot => ({
       elapsedSeconds: (this.clock.nowMicros() - t0) / 1e6,
-      ...(this.sendLoop ? { producer: this.sendLoop.stats } : {}),
+      ...(this.producers ? { producer: this.producers.live } : {}),
       ...(this.consumeLoop ? { consumer: this.consumeLoop.stats } : {}),
     });
     if (observer.progress) timers.push(setInterval(() => observer.progress!(snapshot()), config.output.progressIntervalMs));
@@ -96,24 +107,19 @@ export class ClientRun {
 
     let topicInfo: TopicInfo | undefined;
     let consumerOutcome: Promise<{ stats: ConsumeStats; reason: StopReason }> | undefined;
-    let producer: ProducerEngine | undefined;
-    let sendStats: SendStats | undefined;
     try {
       if (config.produce) topicInfo = await this.ensureTopic();
       if (config.consume && !this.interruptedBy) consumerOutcome = (await this.startConsumer()).outcome;
-      if (config.produce && topicInfo && !this.interruptedBy) {
-        producer = await this.engine.producer({ acks: config.produce.acks, compression: config.produce.compression, idempotent: config.produce.idempotent }).catch((err: unknown) => {
-          throw kafkaError(err, this.context('produce'));
-        });
-        sendStats = await this.produce(producer, topicInfo.partitions);
-      }
+      if (config.produce && topicInfo && !this.interruptedBy) this.outcomes = await this.produce(topicInfo.partitions);
       this.producerDone = true;
       const consumed = consumerOutcome ? await this.finishConsumer(consumerOutcome) : undefined;
-      return this.result(topicInfo, sendStats, consumed, sampler);
+      return this.result(topicInfo, consumed, sampler);
     } finally {
       for (const t of timers) clearInterval(t);
       sampler.stop();
-      await producer?.close().catch(() => undefined);
+      // On a failure the consumer is still in its group: leave it cleanly so the process can exit.
+      this.consumeLoop?.stop('stopped');
+      await consumerOutcome?.catch(() => undefined);
     }
   }
 
@@ -172,53 +178,35 @@ export class ClientRun {
     return { outcome };
   }
 
-  private allProducedSeen(): boolean {
-    const stats = this.sendLoop?.stats;
-    if (!stats || !this.consumeLoop) return true;
-    return this.consumeLoop.stats.tracker.hasSeenAll(new Map([[this.producerIdHex, stats.acknowledged]]));
+  private acknowledged(): Map<string, SeqBitset> {
+    return new Map(this.outcomes.map((o) => [o.producerId, o.acknowledged]));
   }
 
-  private producerIdHex = '';
+  /** Checked only once producing is over, when every producer's acknowledgements are known. */
+  private allProducedSeen(): boolean {
+    if (!this.consumeLoop) return true;
+    return this.consumeLoop.stats.tracker.hasSeenAll(this.acknowledged());
+  }
 
-  private async produce(producer: ProducerEngine, partitions: number): Promise<SendStats> {
+  private async produce(partitions: number): Promise<ProducerOutcome[]> {
     const produce = this.config.produce!;
-    const producerId = newProducerId();
-    this.producerIdHex = producerId.toString('hex');
-    const encoder = new PayloadEncoder({
-      format: produce.payload,
-      origin: produce.origin,
-      producerId,
-      ...(produce.recordSize !== undefined ? { recordSize: produce.recordSize } : {}),
-    });
+    const job = { connection: this.config.connection, topic: this.config.topic, partitions, produce };
     const observer = this.observer;
-    const loop = new SendLoop(
-      producer,
-      encoder,
-      {
-        topic: this.config.topic,
-        partitions,
-        numMessages: produce.numMessages,
-        ...(produce.durationMs !== undefined ? { durationMs: produce.durationMs } : {}),
-        warmupMs: produce.warmupMs,
-        batchSize: produce.batchSize,
-        maxInFlight: produce.maxInFlight,
-        throughput: produce.throughput,
-        timeoutMs: this.config.connection.timeoutMs,
-      },
-      this.clock,
-      {
-        classifyError: (err) => describeKafkaError(err, this.context('produce')),
-        ...(this.config.output.logMessages && observer.published
-          ? { onAcked: (batch: AckedBatch) => observer.published!(this.config.topic, batch) }
-          : {}),
-      },
-    );
-    this.sendLoop = loop;
-    if (this.interruptedBy) loop.stop();
+    this.producers =
+      produce.workers > 1
+        ? new WorkerProducers(job)
+        : new InProcessProducer(this.engine, job, this.clock, {
+            classifyError: (err) => describeKafkaError(err, this.context('produce')),
+            ...(this.config.output.logMessages && observer.published
+              ? { onAcked: (batch: AckedBatch) => observer.published!(this.config.topic, batch) }
+              : {}),
+          });
+    if (this.interruptedBy) this.producers.stop();
     try {
-      return await loop.run();
+      return await this.producers.run();
     } catch (err) {
-      throw new KtcError(err instanceof Error ? err.message : String(err));
+      if (err instanceof KtcError) throw err;
+      throw kafkaError(err, this.context('produce'));
     }
   }
 
@@ -247,25 +235,28 @@ export class ClientRun {
     return outcome;
   }
 
-  private result(topicInfo: TopicInfo | undefined, send: SendStats | undefined, consumed: { stats: ConsumeStats; reason: StopReason } | undefined, sampler: ResourceSampler): RunResult {
+  private result(topicInfo: TopicInfo | undefined, consumed: { stats: ConsumeStats; reason: StopReason } | undefined, sampler: ResourceSampler): RunResult {
     const client = sampler.stop();
     const seconds = (Date.now() - this.startedAt.getTime()) / 1000;
-    const producer = send ? this.producerResult(send) : undefined;
+    const histograms: Record<string, string> = {};
+    const producer = this.outcomes.length ? this.producerResult(this.outcomes, histograms) : undefined;
     const consumer = consumed ? this.consumerResult(consumed.stats, consumed.reason) : undefined;
-    const acked: Map<string, SeqBitset> = send ? new Map([[this.producerIdHex, send.acknowledged]]) : new Map();
-    const verification = consumed ? consumed.stats.tracker.verify(acked) : undefined;
+    if (consumed && consumed.stats.endToEnd.count > 0) histograms.endToEnd = consumed.stats.endToEnd.encode();
+    const verification = consumed ? consumed.stats.tracker.verify(this.acknowledged()) : undefined;
     const warnings: string[] = [];
     if (producer && producer.lateSendsNotWaitingOnBroker > 0) {
       warnings.push(
         `${producer.lateSendsNotWaitingOnBroker} messages left more than 5 ms late while the broker had room for more: the result is bounded by ktc (the load generator), not the cluster; try --workers`,
       );
-    } else if (client.cpuCores > 0.9 && producer && this.config.produce!.throughput < 0) {
-      warnings.push(`ktc used ${(client.cpuCores * 100).toFixed(0)}% of a core: the figure may be ktc's limit rather than the cluster's; try --workers`);
+    } else if (producer && this.config.produce!.throughput < 0 && client.cpuCores > 0.9 * Math.min(this.config.produce!.workers, availableParallelism())) {
+      warnings.push(
+        `ktc kept ${(client.cpuCores * 100).toFixed(0)}% of a core busy: the figure may be ktc's limit rather than the cluster's${this.config.produce!.workers < availableParallelism() ? '; try --workers' : ''}`,
+      );
     }
     if (client.eventLoopDelayP99Ms > 50) warnings.push(`ktc's event loop was up to ${client.eventLoopDelayP99Ms.toFixed(0)} ms late (p99): latencies include ktc's own delay`);
     let exitCode: number = ExitCode.ok;
     if (producer && producer.failed > 0) exitCode = ExitCode.failure;
-    const lostOrGaps = verification ? verification.lost + (send ? 0 : verification.gaps) : 0;
+    const lostOrGaps = verification ? verification.lost + (producer ? 0 : verification.gaps) : 0;
     if (this.config.verify && verification && lostOrGaps > 0) exitCode = ExitCode.verificationFailed;
     if (this.interruptedBy) exitCode = this.interruptedBy === 'SIGTERM' ? 143 : ExitCode.interrupted;
     return {
@@ -278,42 +269,39 @@ export class ClientRun {
       ...(verification ? { verification } : {}),
       interrupted: this.interruptedBy !== undefined,
       client,
-      histograms: this.encodedHistograms(send, consumed?.stats),
+      histograms,
       warnings,
       exitCode,
     };
   }
 
-  private encodedHistograms(send: SendStats | undefined, consumed: ConsumeStats | undefined): Record<string, string> {
-    const all = {
-      producerServiceTime: send?.serviceTime,
-      producerResponseTime: send?.responseTime,
-      producerScheduleSlip: send?.scheduleSlip,
-      endToEnd: consumed?.endToEnd,
-    };
-    const out: Record<string, string> = {};
-    for (const [name, h] of Object.entries(all)) if (h && h.count > 0) out[name] = h.encode();
-    return out;
-  }
-
-  private producerResult(s: SendStats): ProducerResult {
-    const seconds = (s.endedAtMicros - s.startedAtMicros) / 1e6;
-    const responseTime = summaryOr(s.responseTime);
-    const scheduleSlip = summaryOr(s.scheduleSlip);
+  private producerResult(outcomes: ProducerOutcome[], histograms: Record<string, string>): ProducerResult {
+    const sum = (f: (o: ProducerOutcome) => number) => outcomes.reduce((a, o) => a + f(o), 0);
+    const seconds = (Math.max(...outcomes.map((o) => o.endedAtMicros)) - Math.min(...outcomes.map((o) => o.startedAtMicros))) / 1e6;
+    const errors = new Map<string, number>();
+    for (const o of outcomes) for (const [message, n] of o.errors) errors.set(message, (errors.get(message) ?? 0) + n);
+    const service = merged(outcomes, (o) => o.histograms.serviceTime);
+    const response = merged(outcomes, (o) => o.histograms.responseTime);
+    const slip = merged(outcomes, (o) => o.histograms.scheduleSlip);
+    if (service) histograms.producerServiceTime = service.encoded;
+    if (response) histograms.producerResponseTime = response.encoded;
+    if (slip) histograms.producerScheduleSlip = slip.encoded;
+    const acked = sum((o) => o.acked);
+    const bytes = sum((o) => o.ackedBytes);
     return {
-      producerIds: [this.producerIdHex],
-      sent: s.sent,
-      acked: s.acked,
-      failed: s.failed,
-      bytes: s.ackedBytes,
+      producerIds: outcomes.map((o) => o.producerId),
+      sent: sum((o) => o.sent),
+      acked,
+      failed: sum((o) => o.failed),
+      bytes,
       seconds,
-      messagesPerSecond: rate(s.acked, seconds),
-      mbPerSecond: rate(s.ackedBytes / MB, seconds),
-      serviceTime: s.serviceTime.summary(),
-      ...(responseTime ? { responseTime } : {}),
-      ...(scheduleSlip ? { scheduleSlip } : {}),
-      lateSendsNotWaitingOnBroker: s.lateSends,
-      errors: [...s.errors].map(([message, count]) => ({ message, count })),
+      messagesPerSecond: rate(acked, seconds),
+      mbPerSecond: rate(bytes / MB, seconds),
+      serviceTime: service?.summary ?? emptySummary(),
+      ...(response ? { responseTime: response.summary } : {}),
+      ...(slip ? { scheduleSlip: slip.summary } : {}),
+      lateSendsNotWaitingOnBroker: sum((o) => o.lateSends),
+      errors: [...errors].map(([message, count]) => ({ message, count })),
     };
   }
 

@@ -8,6 +8,8 @@ import { RateSchedule } from './rateSchedule.js';
 export interface SendLoopSettings {
   topic: string;
   partitions: number;
+  /** Where the round robin starts, so several producers spread over partitions from the first batch. */
+  firstPartition?: number;
   /** Messages to send; Infinity when only --duration bounds the run. */
   numMessages: number;
   durationMs?: number;
@@ -82,7 +84,9 @@ export class SendLoop {
     private readonly settings: SendLoopSettings,
     private readonly clock: Clock,
     private readonly hooks: SendLoopHooks,
-  ) {}
+  ) {
+    this.nextPartition = settings.firstPartition ?? 0;
+  }
 
   /** Stops scheduling new batches; run() resolves once in-flight batches are settled. */
   stop(): void {

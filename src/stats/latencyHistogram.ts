@@ -15,6 +15,10 @@ export interface LatencySummary {
   percentiles: Record<string, number>;
 }
 
+export function emptySummary(): LatencySummary {
+  return { count: 0, min: 0, mean: 0, max: 0, percentiles: Object.fromEntries(PERCENTILES.map((p) => [`p${p}`, 0])) };
+}
+
 function newHistogram(): Histogram {
   if (!wasmReady) {
     hdr.initWebAssemblySync();

@@ -1,6 +1,6 @@
 /** A growable set of non-negative integers (sequence numbers), one bit each: 10 M messages take 1.25 MB. */
 export class SeqBitset {
-  private words = new Uint32Array(1024);
+  private words: Uint32Array = new Uint32Array(1024);
   private size = 0;
 
   /** Adds seq; returns false when it was already present. */
@@ -48,6 +48,18 @@ export class SeqBitset {
       for (let b = 0; b < 32 && bits && out.length < limit; b++) if (bits & (1 << b)) out.push(w * 32 + b);
     }
     return out;
+  }
+
+  /** Plain data for postMessage between worker threads. */
+  toTransfer(): { words: Uint32Array; size: number } {
+    return { words: this.words, size: this.size };
+  }
+
+  static fromTransfer(data: { words: Uint32Array; size: number }): SeqBitset {
+    const set = new SeqBitset();
+    set.words = data.words;
+    set.size = data.size;
+    return set;
   }
 
   private grow(word: number): void {

@@ -1,0 +1,152 @@
+import type { ConnectionConfig } from '../config/connection.js';
+import type { ProduceConfig } from '../config/runConfig.js';
+import type { Engine } from '../engine/engine.js';
+import type { SeqBitset } from '../stats/seqBitset.js';
+import type { Clock } from './clock.js';
+import { newProducerId, PayloadEncoder } from './payload.js';
+import { SendLoop, type SendLoopHooks } from './sendLoop.js';
+
+/** One producer's share of the run: its slice of -n and --throughput. */
+export interface ProducerShare {
+  index: number;
+  numMessages: number;
+  throughput: number;
+}
+
+/** Everything the main thread needs from one producer, as plain data (it may come from a worker thread). */
+export interface ProducerOutcome {
+  producerId: string;
+  sent: number;
+  acked: number;
+  failed: number;
+  ackedBytes: number;
+  lateSends: number;
+  startedAtMicros: number;
+  endedAtMicros: number;
+  errors: Array<[string, number]>;
+  /** Encoded HdrHistograms, merged by the main thread. */
+  histograms: { serviceTime: string; responseTime: string; scheduleSlip: string };
+  acknowledged: SeqBitset;
+}
+
+/** What progress reporting reads while producers run, in-process or aggregated from workers. */
+export interface LiveSendStats {
+  sent: number;
+  acked: number;
+  failed: number;
+  inFlight: number;
+  window: { acked: number; bytes: number; latencySumMicros: number; latencyMaxMicros: number };
+}
+
+export interface ProducerRunner {
+  readonly live: LiveSendStats;
+  run(): Promise<ProducerOutcome[]>;
+  stop(): void;
+}
+
+export interface ProducerJob {
+  connection: ConnectionConfig;
+  topic: string;
+  partitions: number;
+  produce: ProduceConfig;
+}
+
+/** Splits -n and --throughput over n producers so the totals are what the user asked for. */
+export function shares(numMessages: number, throughput: number, workers: number): ProducerShare[] {
+  return Array.from({ length: workers }, (_, index) => ({
+    index,
+    numMessages: Number.isFinite(numMessages) ? Math.floor(numMessages / workers) + (index < numMessages % workers ? 1 : 0) : Infinity,
+    throughput: throughput > 0 ? throughput / workers : throughput,
+  }));
+}
+
+/** Builds the send loop for one share; used on the main thread and inside worker threads alike. */
+export async function createSendLoop(
+  engine: Engine,
+  job: ProducerJob,
+  share: ProducerShare,
+  clock: Clock,
+  hooks: SendLoopHooks,
+): Promise<{ loop: SendLoop; producerId: string; close: () => Promise<void> }> {
+  const { produce } = job;
+  const producer = await engine.producer({ acks: produce.acks, compression: produce.compression, idempotent: produce.idempotent });
+  const id = newProducerId();
+  const encoder = new PayloadEncoder({
+    format: produce.payload,
+    origin: produce.origin,
+    producerId: id,
+    ...(produce.recordSize !== undefined ? { recordSize: produce.recordSize } : {}),
+  });
+  const loop = new SendLoop(
+    producer,
+    encoder,
+    {
+      topic: job.topic,
+      partitions: job.partitions,
+      firstPartition: share.index % job.partitions,
+      numMessages: share.numMessages,
+      ...(produce.durationMs !== undefined ? { durationMs: produce.durationMs } : {}),
+      warmupMs: produce.warmupMs,
+      batchSize: produce.batchSize,
+      maxInFlight: produce.maxInFlight,
+      throughput: share.throughput,
+      timeoutMs: job.connection.timeoutMs,
+    },
+    clock,
+    hooks,
+  );
+  return { loop, producerId: id.toString('hex'), close: () => producer.close() };
+}
+
+export function outcomeOf(loop: SendLoop, producerId: string): ProducerOutcome {
+  const s = loop.stats;
+  return {
+    producerId,
+    sent: s.sent,
+    acked: s.acked,
+    failed: s.failed,
+    ackedBytes: s.ackedBytes,
+    lateSends: s.lateSends,
+    startedAtMicros: s.startedAtMicros,
+    endedAtMicros: s.endedAtMicros,
+    errors: [...s.errors],
+    histograms: { serviceTime: s.serviceTime.encode(), responseTime: s.responseTime.encode(), scheduleSlip: s.scheduleSlip.encode() },
+    acknowledged: s.acknowledged,
+  };
+}
+
+/** The default: one producer on the main thread (the only mode that can log each message). */
+export class InProcessProducer implements ProducerRunner {
+  private loop: SendLoop | undefined;
+  private stopped = false;
+  private readonly idle: LiveSendStats = { sent: 0, acked: 0, failed: 0, inFlight: 0, window: { acked: 0, bytes: 0, latencySumMicros: 0, latencyMaxMicros: 0 } };
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly job: ProducerJob,
+    private readonly clock: Clock,
+    private readonly hooks: SendLoopHooks,
+  ) {}
+
+  get live(): LiveSendStats {
+    return this.loop?.stats ?? this.idle;
+  }
+
+  async run(): Promise<ProducerOutcome[]> {
+    const [share] = shares(this.job.produce.numMessages, this.job.produce.throughput, 1);
+    const { loop, producerId, close } = await createSendLoop(this.engine, this.job, share!, this.clock, this.hooks);
+    this.loop = loop;
+    if (this.stopped) loop.stop();
+    try {
+      await loop.run();
+      return [outcomeOf(loop, producerId)];
+    } finally {
+      await close().catch(() => undefined);
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.loop?.stop();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Worker-thread entry for --workers: runs one producer's share with its own
+ * kafkajs client and event loop, reports progress twice a second and its
+ * outcome at the end. Only plain data crosses the thread boundary.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { describeKafkaError } from '../engine/kafkaErrors.js';
+import { KafkajsEngine } from '../engine/kafkajsEngine.js';
+import { systemClock } from './clock.js';
+import { createSendLoop, outcomeOf, type ProducerJob, type ProducerShare } from './producerRunner.js';
+import type { SendLoop } from './sendLoop.js';
+import type { FromWorker, ToWorker } from './workerMessages.js';
+
+const { job, share } = workerData as { job: ProducerJob; share: ProducerShare };
+const port = parentPort!;
+const post = (message: FromWorker) => port.postMessage(message);
+let loop: SendLoop | undefined;
+let stopRequested = false;
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'stop') {
+    stopRequested = true;
+    loop?.stop();
+  }
+});
+
+async function main(): Promise<void> {
+  const engine = new KafkajsEngine(job.connection);
+  const ctx = { action: 'produce' as const, brokers: job.connection.brokers, topic: job.topic };
+  const created = await createSendLoop(engine, job, share, systemClock, {
+    classifyError: (err) => describeKafkaError(err, ctx),
+  }).catch((err: unknown) => {
+    throw new Error(describeKafkaError(err, ctx).message);
+  });
+  loop = created.loop;
+  if (stopRequested) loop.stop();
+  const stats = loop.stats;
+  const timer = setInterval(() => {
+    post({ type: 'progress', sent: stats.sent, acked: stats.acked, failed: stats.failed, inFlight: stats.inFlight, window: stats.window });
+    stats.window = { acked: 0, bytes: 0, latencySumMicros: 0, latencyMaxMicros: 0 };
+  }, 250);
+  try {
+    await loop.run();
+    const outcome = outcomeOf(loop, created.producerId);
+    const { acknowledged, ...rest } = outcome;
+    const bits = acknowledged.toTransfer();
+    port.postMessage({ type: 'done', outcome: rest, acknowledged: bits } satisfies FromWorker, [bits.words.buffer as ArrayBuffer]);
+  } finally {
+    clearInterval(timer);
+    await created.close().catch(() => undefined);
+  }
+}
+
+main().catch((err: unknown) => post({ type: 'fatal', message: err instanceof Error ? err.message : String(err) }));

@@ -1,0 +1,72 @@
+import { Worker } from 'node:worker_threads';
+import { KtcError } from '../errors.js';
+import { SeqBitset } from '../stats/seqBitset.js';
+import { shares, type LiveSendStats, type ProducerJob, type ProducerOutcome, type ProducerRunner } from './producerRunner.js';
+import type { FromWorker, ToWorker } from './workerMessages.js';
+
+const WORKER_URL = new URL('./producerWorker.js', import.meta.url);
+
+/**
+ * --workers N: N producers in worker threads, each with its share of -n and
+ * --throughput, so several cores encode and send. Progress from all of them
+ * is summed into `live`; their outcomes are merged by the caller.
+ */
+export class WorkerProducers implements ProducerRunner {
+  readonly live: LiveSendStats = { sent: 0, acked: 0, failed: 0, inFlight: 0, window: { acked: 0, bytes: 0, latencySumMicros: 0, latencyMaxMicros: 0 } };
+  private readonly workers: Worker[] = [];
+  private readonly latest = new Map<number, { sent: number; acked: number; failed: number; inFlight: number }>();
+
+  constructor(private readonly job: ProducerJob) {}
+
+  async run(): Promise<ProducerOutcome[]> {
+    const { produce } = this.job;
+    const all = shares(produce.numMessages, produce.throughput, produce.workers);
+    return Promise.all(all.map((share) => this.runOne(share.index, new Worker(WORKER_URL, { workerData: { job: this.job, share } }))));
+  }
+
+  private runOne(index: number, worker: Worker): Promise<ProducerOutcome> {
+    this.workers.push(worker);
+    return new Promise((resolve, reject) => {
+      worker.on('message', (message: FromWorker) => {
+        if (message.type === 'progress') this.onProgress(index, message);
+        else if (message.type === 'done') {
+          resolve({ ...message.outcome, acknowledged: SeqBitset.fromTransfer(message.acknowledged) });
+        } else {
+          this.stop();
+          reject(new KtcError(message.message));
+        }
+      });
+      worker.on('error', (err) => {
+        this.stop();
+        reject(new KtcError(`producer worker ${index} failed: ${err.message}`));
+      });
+      worker.on('exit', (code) => {
+        if (code !== 0) reject(new KtcError(`producer worker ${index} exited with status ${code}`));
+      });
+    });
+  }
+
+  private onProgress(index: number, p: LiveSendStats): void {
+    this.latest.set(index, { sent: p.sent, acked: p.acked, failed: p.failed, inFlight: p.inFlight });
+    const w = this.live.window;
+    w.acked += p.window.acked;
+    w.bytes += p.window.bytes;
+    w.latencySumMicros += p.window.latencySumMicros;
+    w.latencyMaxMicros = Math.max(w.latencyMaxMicros, p.window.latencyMaxMicros);
+    let sent = 0;
+    let acked = 0;
+    let failed = 0;
+    let inFlight = 0;
+    for (const v of this.latest.values()) {
+      sent += v.sent;
+      acked += v.acked;
+      failed += v.failed;
+      inFlight += v.inFlight;
+    }
+    Object.assign(this.live, { sent, acked, failed, inFlight });
+  }
+
+  stop(): void {
+    for (const w of this.workers) w.postMessage({ type: 'stop' } satisfies ToWorker);
+  }
+}
