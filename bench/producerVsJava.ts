@@ -31,11 +31,12 @@ const ktcBin = join(root, 'bin', 'ktc.js');
 interface Options {
   rounds: number;
   records: Record<number, number>;
-  workers: number;
+  /** Passed to ktc only when given: by default ktc picks its own (one per core for big runs). */
+  workers?: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { rounds: 3, records: { 100: 1_000_000, 1024: 200_000 }, workers: 1 };
+  const opts: Options = { rounds: 3, records: { 100: 1_000_000, 1024: 200_000 } };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], Number(argv[i + 1])];
     if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} needs a positive integer`);
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
       for (const tool of order) {
         log(`round ${round}, ${size} B: ${tool} producer, ${n} records`);
         if (tool === 'ktc') {
-          const m = await measure(process.execPath, [ktcBin, '--credentials', creds, '-t', topics.ktc, '--producer', '-n', String(n), '--record-size', String(size), '--acks', 'all', '--workers', String(opts.workers), '--json']);
+          const m = await measure(process.execPath, [ktcBin, '--credentials', creds, '-t', topics.ktc, '--producer', '-n', String(n), '--record-size', String(size), '--acks', 'all', ...(opts.workers ? ['--workers', String(opts.workers)] : []), '--json']);
           if (m.code !== 0) throw new Error(`ktc producer failed: ${m.stderr}`);
           const r = JSON.parse(m.stdout) as { producer: { messagesPerSecond: number; mbPerSecond: number; serviceTime: { percentiles: Record<string, number> } } };
           samples.push({ tool, side: 'producer', size, round, msgsPerSec: r.producer.messagesPerSecond, mbPerSec: r.producer.mbPerSecond, p50Ms: r.producer.serviceTime.percentiles.p50! / 1000, p99Ms: r.producer.serviceTime.percentiles.p99! / 1000, cpuSeconds: m.cpuSeconds, peakRssMb: m.peakRssMb });
@@ -190,7 +191,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  const command = `npm run bench -- --rounds ${opts.rounds} --records-100 ${opts.records[100]} --records-1k ${opts.records[1024]}${opts.workers > 1 ? ` --workers ${opts.workers}` : ''}`;
+  const command = `npm run bench -- --rounds ${opts.rounds} --records-100 ${opts.records[100]} --records-1k ${opts.records[1024]}${opts.workers ? ` --workers ${opts.workers}` : ''}`;
   const machine = `${hostname()}: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, Apache Kafka ${state.kafkaVersion} (1 node, SASL_PLAINTEXT SCRAM-SHA-512, acks=all, 6 partitions)`;
   const ratioLine = `ratio ktc/java producer=${ratios.producer[0]!.toFixed(2)} consumer=${ratios.consumer[0]!.toFixed(2)}`;
   const report = [

@@ -1,6 +1,6 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { hostname, networkInterfaces } from 'node:os';
+import { availableParallelism, hostname, networkInterfaces } from 'node:os';
 import { UsageError, errorMessage } from '../errors.js';
 import { BINARY_HEADER_SIZE, minJsonRecordSize, type PayloadFormat } from '../run/payload.js';
 import { SASL_MECHANISMS, SECURITY_PROTOCOLS, usesSasl, usesTls, type SaslMechanism, type SecurityProtocol, type TlsSettings } from './connection.js';
@@ -70,6 +70,7 @@ export const defaultEnvironment: ConfigEnvironment = {
 export const DEFAULT_TOPIC = 'hot-topic';
 export const DEFAULT_NUM_MESSAGES = 15;
 export const SMALL_RUN = 100;
+export const AUTO_WORKERS_ABOVE = 10_000;
 
 /** client.py's origin label: "<hostname> (<ip>)". */
 export function defaultOrigin(): string {
@@ -103,7 +104,8 @@ function readPem(flag: string, path: string, env: ConfigEnvironment): string {
     return env.readFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : errorMessage(err);
+    const why =
+      code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : code === 'EISDIR' ? 'is a directory, not a file' : errorMessage(err);
     throw new UsageError(`${flag} ${path} ${why}`);
   }
 }
@@ -215,7 +217,9 @@ function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConf
   }
   const acks = choice('--acks', flags.acks, ['all', '-1', '1', '0'] as const, 'all');
   const idempotent = flags.idempotent ?? false;
-  const workers = positiveInt('--workers', flags.workers) ?? 1;
+  // Big runs use every core by default: kafkajs is CPU-bound on one event loop at ~150k small messages/s.
+  const big = numMessages > AUTO_WORKERS_ABOVE || durationMs !== undefined;
+  const workers = positiveInt('--workers', flags.workers) ?? (big && !flags.logMessages ? Math.min(4, availableParallelism()) : 1);
   if (workers > 1 && flags.logMessages) throw new UsageError('--log-messages needs a single producer: drop --workers');
   if (idempotent && acks !== 'all' && acks !== '-1') throw new UsageError('--idempotent needs --acks all');
   const defaultBatch = Math.max(1, Math.min(1000, Math.floor((256 * 1024) / (recordSize ?? 200))));

@@ -12,7 +12,7 @@ import type { RecordKind } from './payload.js';
 import { InProcessProducer, type LiveSendStats, type ProducerOutcome, type ProducerRunner } from './producerRunner.js';
 import { WorkerProducers } from './producerWorkers.js';
 import type { ConsumerResult, ProducerResult, RunResult } from './runResult.js';
-import type { AckedBatch } from './sendLoop.js';
+import { FatalSendError, type AckedBatch } from './sendLoop.js';
 
 export interface ProgressSnapshot {
   elapsedSeconds: number;
@@ -71,13 +71,17 @@ export class ClientRun {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  /** Ctrl+C / SIGTERM: stop sending and consuming, let in-flight batches settle, then report. */
+  /**
+   * Ctrl+C / SIGTERM: stop sending and let in-flight batches settle. A
+   * consumer running beside the producer first reads what was acknowledged
+   * (so the summary verifies it), a consumer alone stops at once.
+   */
   interrupt(signal: NodeJS.Signals): void {
     if (this.interruptedBy) return;
     this.interruptedBy = signal;
     this.observer.notice?.(`${signal}: finishing in-flight messages, then printing the summary (send ${signal} again to quit at once)`);
     this.producers?.stop();
-    this.consumeLoop?.stop('stopped');
+    if (!this.config.produce || this.producerDone) this.consumeLoop?.stop('stopped');
   }
 
   private context(action: ErrorContext['action']): ErrorContext {
@@ -123,7 +127,39 @@ export class ClientRun {
     }
   }
 
-  private async ensureTopic(): Promise<TopicInfo> {
+  /**
+   * Bounds a setup step by --timeout: kafkajs retries connections on its own
+   * for much longer against a silent cluster, and a user must get an error,
+   * not a hang.
+   */
+  private withTimeout<T>(promise: Promise<T>, doing: string): Promise<T> {
+    const ms = this.config.connection.timeoutMs;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new KtcError(
+            `no answer from Kafka at ${this.config.connection.brokers.join(',')} within ${ms / 1000} s while ${doing}: check -s/--servers and -x/--security-protocol, and that the cluster is up (--timeout sets the limit)`,
+          ),
+        );
+      }, ms);
+      promise.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  private ensureTopic(): Promise<TopicInfo> {
+    return this.withTimeout(this.createOrDescribeTopic(), `creating topic "${this.config.topic}"`);
+  }
+
+  private async createOrDescribeTopic(): Promise<TopicInfo> {
     const { produce } = this.config;
     const admin = await this.engine.admin().catch((err: unknown) => {
       throw kafkaError(err, this.context('connect'));
@@ -145,11 +181,12 @@ export class ClientRun {
 
   private async startConsumer(): Promise<{ outcome: Promise<{ stats: ConsumeStats; reason: StopReason }> }> {
     const consume = this.config.consume!;
-    const consumer = await this.engine
-      .consumer({ topic: this.config.topic, groupId: consume.groupId, fromBeginning: true, maxWaitMs: consume.maxWaitMs })
-      .catch((err: unknown) => {
-        throw kafkaError(err, this.context('consume'));
-      });
+    const consumer = await this.withTimeout(
+      this.engine.consumer({ topic: this.config.topic, groupId: consume.groupId, fromBeginning: true, maxWaitMs: consume.maxWaitMs }),
+      'connecting the consumer',
+    ).catch((err: unknown) => {
+      throw err instanceof KtcError ? err : kafkaError(err, this.context('consume'));
+    });
     const observer = this.observer;
     const loop = new ConsumeLoop(
       consumer,
@@ -173,7 +210,7 @@ export class ClientRun {
       })
       .finally(() => consumer.close().catch(() => undefined));
     // Surface a failed join (authorization, missing topic) now rather than after producing.
-    await Promise.race([joined, outcome.then(() => undefined)]);
+    await this.withTimeout(Promise.race([joined, outcome.then(() => undefined)]), `joining consumer group "${consume.groupId}"`);
     observer.consumerReady?.(consume.groupId);
     return { outcome };
   }
@@ -206,6 +243,8 @@ export class ClientRun {
       return await this.producers.run();
     } catch (err) {
       if (err instanceof KtcError) throw err;
+      // The send loop already turned the client's error into a sentence.
+      if (err instanceof FatalSendError) throw new KtcError(err.message);
       throw kafkaError(err, this.context('produce'));
     }
   }
@@ -218,11 +257,13 @@ export class ClientRun {
       let lastChange = this.clock.nowMicros();
       const watchdog = setInterval(() => {
         const now = this.clock.nowMicros();
+        // After an interrupt the user is waiting: give the consumer a few quiet seconds, not the full --timeout.
+        const patienceMicros = (this.interruptedBy ? Math.min(5000, this.config.connection.timeoutMs) : this.config.connection.timeoutMs) * 1000;
         if (loop.stats.received !== lastCount) {
           lastCount = loop.stats.received;
           lastChange = now;
-        } else if (now - lastChange > this.config.connection.timeoutMs * 1000) {
-          loop.stop('idle');
+        } else if (now - lastChange > patienceMicros) {
+          loop.stop(this.interruptedBy ? 'stopped' : 'idle');
         }
         if (this.allProducedSeen()) loop.stop('done');
       }, 100);

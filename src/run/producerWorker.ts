@@ -41,14 +41,13 @@ async function main(): Promise<void> {
   }, 250);
   try {
     await loop.run();
-    const outcome = outcomeOf(loop, created.producerId);
-    const { acknowledged, ...rest } = outcome;
-    const bits = acknowledged.toTransfer();
-    port.postMessage({ type: 'done', outcome: rest, acknowledged: bits } satisfies FromWorker, [bits.words.buffer as ArrayBuffer]);
   } finally {
     clearInterval(timer);
     await created.close().catch(() => undefined);
   }
+  const { acknowledged, ...rest } = outcomeOf(loop, created.producerId);
+  const bits = acknowledged.toTransfer();
+  port.postMessage({ type: 'done', outcome: rest, acknowledged: bits } satisfies FromWorker, [bits.words.buffer as ArrayBuffer]);
 }
 
 main().catch((err: unknown) => post({ type: 'fatal', message: err instanceof Error ? err.message : String(err) }));

@@ -31,6 +31,8 @@ export class WorkerProducers implements ProducerRunner {
         if (message.type === 'progress') this.onProgress(index, message);
         else if (message.type === 'done') {
           resolve({ ...message.outcome, acknowledged: SeqBitset.fromTransfer(message.acknowledged) });
+          // Its producer is closed; kafkajs may still hold timers that would keep the thread alive.
+          void worker.terminate();
         } else {
           this.stop();
           reject(new KtcError(message.message));

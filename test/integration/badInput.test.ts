@@ -1,0 +1,109 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { renderCredentials } from '../../src/local/credentials.js';
+import { endpoints } from '../../src/local/layout.js';
+import { runKtc } from '../helpers/runKtc.js';
+import { testCluster, uniqueName, type TestCluster } from '../helpers/testCluster.js';
+
+let cluster: TestCluster;
+let plain: string;
+let ssl: string;
+let dir: string;
+
+beforeAll(() => {
+  cluster = testCluster();
+  plain = endpoints(cluster.state, 'SASL_PLAINTEXT');
+  ssl = endpoints(cluster.state, 'SASL_SSL');
+  dir = mkdtempSync(join(tmpdir(), 'ktc-bad-input-'));
+  writeFileSync(join(dir, 'admin.yaml'), renderCredentials(cluster.state, cluster.passwords, 'admin'));
+  writeFileSync(join(dir, 'malformed.yaml'), 'kafka:\n  endpoints: [unclosed\n  password: x\n');
+  writeFileSync(join(dir, 'no-endpoints.yaml'), renderCredentials(cluster.state, cluster.passwords, 'admin').replace(/ {2}endpoints:.*\n/, ''));
+});
+
+const admin = () => ['-u', 'admin', '-p', cluster.passwords.admin, '-s', plain];
+
+interface Case {
+  name: string;
+  args: () => string[];
+  exit: number;
+  message: RegExp;
+}
+
+/** Every row of the README's bad-input table: one line on stderr, the documented status, no stack trace, no secret. */
+const cases: Case[] = [
+  { name: 'unknown flag', args: () => [...admin(), '--producer', '--bogus'], exit: 2, message: /Unknown argument: bogus/ },
+  { name: '-n not a positive integer', args: () => [...admin(), '--producer', '-n', '-5'], exit: 2, message: /-n\/--num-messages must be a positive integer/ },
+  { name: 'no servers', args: () => ['-u', 'admin', '-p', 'x', '--producer'], exit: 2, message: /no bootstrap servers/ },
+  { name: 'malformed server string', args: () => ['-u', 'a', '-p', 'x', '-s', '127.0.2.1', '--producer'], exit: 2, message: /is not host:port/ },
+  { name: 'unreachable servers', args: () => ['-u', 'a', '-p', 'x', '-s', '127.0.2.1:1', '--producer', '--timeout', '10s'], exit: 1, message: /cannot reach Kafka at 127\.0\.2\.1:1|no answer from Kafka/ },
+  { name: 'wrong password', args: () => ['-u', 'admin', '-p', 'wrong-password', '-s', plain, '--producer'], exit: 1, message: /authentication failed as user "admin"/ },
+  { name: 'unknown SASL mechanism', args: () => [...admin(), '--producer', '--sasl-mechanism', 'GSSAPI'], exit: 2, message: /--sasl-mechanism GSSAPI is not one of/ },
+  { name: 'missing CA file', args: () => [...admin(), '--producer', '-x', 'SASL_SSL', '--cafile-path', '/nonexistent/ca.pem'], exit: 2, message: /--cafile-path \/nonexistent\/ca.pem does not exist/ },
+  { name: 'unreadable CA file (a directory)', args: () => [...admin(), '--producer', '-x', 'SASL_SSL', '--cafile-path', dir], exit: 2, message: /is a directory/ },
+  {
+    name: 'a CA that did not sign the broker',
+    args: () => ['-u', 'admin', '-p', cluster.passwords.admin, '-s', ssl, '-x', 'SASL_SSL', '--cafile-path', cluster.files.clientCert, '--producer', '-n', '1'],
+    exit: 1,
+    message: /not signed by a trusted CA: pass the cluster's CA with --cafile-path/,
+  },
+  {
+    name: 'a key that does not match its certificate',
+    args: () => [...admin(), '--producer', '-x', 'SSL', '--cafile-path', cluster.files.caFile, '--certfile-path', cluster.files.serverCert, '--keyfile-path', cluster.files.clientKey],
+    exit: 2,
+    message: /does not belong to the certificate/,
+  },
+  {
+    name: 'hostname mismatch',
+    // 127.0.513 is inet_aton's spelling of 127.0.2.1: same broker, a name its certificate does not list.
+    args: () => ['-u', 'admin', '-p', cluster.passwords.admin, '-s', '127.0.513:9093', '-x', 'SASL_SSL', '--cafile-path', cluster.files.caFile, '--producer', '-n', '1'],
+    exit: 1,
+    message: /does not name that host.*--no-verify-hostname/,
+  },
+  { name: 'invalid topic name', args: () => [...admin(), '--producer', '-n', '1', '-t', 'no spaces allowed'], exit: 1, message: /"no spaces allowed" is not a valid topic name/ },
+  { name: 'replication factor above the broker count', args: () => [...admin(), '--producer', '-n', '1', '-t', uniqueName('rf5'), '-r', '5'], exit: 1, message: /replication factor is larger than the number of brokers/ },
+  { name: 'zero partitions', args: () => [...admin(), '--producer', '--num-partitions', '0'], exit: 2, message: /--num-partitions must be at least 1/ },
+  {
+    name: 'authorization denied (group)',
+    args: () => ['-u', 'relation-3', '-p', cluster.passwords.client, '-s', plain, '-t', cluster.state.topic, '--consumer', '-n', '1', '-c', 'not-my-prefix-'],
+    exit: 1,
+    message: /not authorized to use consumer group "not-my-prefix-1" as user "relation-3"/,
+  },
+  { name: 'a record larger than the broker accepts', args: () => [...admin(), '--producer', '-n', '1', '-t', uniqueName('big'), '-r', '3', '--record-size', '2000000'], exit: 1, message: /refused a record of 2000000 bytes as too large/ },
+  { name: 'malformed --credentials YAML', args: () => ['--credentials', join(dir, 'malformed.yaml'), '--producer'], exit: 2, message: /is not valid YAML/ },
+  { name: '--credentials YAML missing fields', args: () => ['--credentials', join(dir, 'no-endpoints.yaml'), '--producer'], exit: 2, message: /has no "endpoints"/ },
+  { name: '--mongo-uri (not supported yet)', args: () => [...admin(), '--producer', '--mongo-uri', 'mongodb://127.0.0.1:27017'], exit: 2, message: /--mongo-uri is not supported yet/ },
+];
+
+describe('bad input: one clear line, a documented exit status, no stack trace, no secret', () => {
+  it.each(cases)('$name', async ({ args, exit, message }) => {
+    const started = Date.now();
+    const run = await runKtc(args(), { timeoutMs: 60_000 });
+    const lines = run.stderr.trim().split('\n');
+    expect(run.code, run.stderr).toBe(exit);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^ktc: /);
+    expect(lines[0]).toMatch(message);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    for (const secret of Object.values(cluster.passwords)) {
+      expect(run.stderr).not.toContain(secret);
+      expect(run.stdout).not.toContain(secret);
+    }
+    // Within --timeout (30 s by default) plus process start-up: never a hang.
+    expect(Date.now() - started).toBeLessThan(35_000);
+  });
+
+  it('a silent cluster (accepts connections, never answers) fails within --timeout', async () => {
+    const { createServer } = await import('node:net');
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    const started = Date.now();
+    const run = await runKtc(['-u', 'a', '-p', 'x', '-s', `127.0.0.1:${port}`, '--producer', '--timeout', '4s']);
+    silent.close();
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toMatch(/^ktc: (no answer from Kafka at 127\.0\.0\.1:\d+ within 4 s|Kafka at .* did not answer in time|cannot reach Kafka)/);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+});
