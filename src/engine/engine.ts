@@ -32,9 +32,18 @@ export interface ProducerOptions {
   idempotent: boolean;
 }
 
+/** Values bound for one partition; a send carries one of these per partition it touches. */
+export interface PartitionBatch {
+  partition: number;
+  values: Buffer[];
+}
+
 export interface ProducerEngine {
-  /** Resolves when the broker acknowledged every value of this batch (immediately for acks=0). */
-  send(topic: string, partition: number, values: Buffer[]): Promise<void>;
+  /**
+   * One produce round trip per broker: resolves when every value of every
+   * batch was acknowledged (immediately for acks=0), rejects if any failed.
+   */
+  send(topic: string, batches: PartitionBatch[]): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,3 +1,5 @@
+// Must load before kafkajs (see the file).
+import './kafkajsPatch.js';
 import kafkajs from 'kafkajs';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import type { ConnectionConfig } from '../config/connection.js';

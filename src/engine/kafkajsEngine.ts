@@ -7,6 +7,7 @@ import type {
   ConsumerEngine,
   ConsumerOptions,
   Engine,
+  PartitionBatch,
   ProducerEngine,
   ProducerOptions,
   TopicInfo,
@@ -79,9 +80,12 @@ class KafkajsProducer implements ProducerEngine {
     this.compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   }
 
-  async send(topic: string, partition: number, values: Buffer[]): Promise<void> {
-    const messages = new Array<{ value: Buffer; partition: number }>(values.length);
-    for (let i = 0; i < values.length; i++) messages[i] = { value: values[i]!, partition };
+  async send(topic: string, batches: PartitionBatch[]): Promise<void> {
+    let total = 0;
+    for (const b of batches) total += b.values.length;
+    const messages = new Array<{ value: Buffer; partition: number }>(total);
+    let i = 0;
+    for (const { partition, values } of batches) for (const value of values) messages[i++] = { value, partition };
     await this.producer.send({ topic, acks: this.options.acks, compression: this.compression, messages });
   }
 
