@@ -1,5 +1,7 @@
 # syntax=docker/dockerfile:1
 # ktc in a container: build with dev dependencies, run with production ones only.
+#   docker build -t ktc .
+#   docker run --rm --network host ktc --credentials - --producer --consumer < creds.yaml
 ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
@@ -17,9 +19,11 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist/src ./dist/src
-COPY bin/ktc.js ./bin/ktc.js
-RUN ln -s /app/bin/ktc.js /usr/local/bin/ktc
+# Named ktc so ENTRYPOINT ["ktc"] finds it on PATH (an extension-less ES module: package.json says "type": "module").
+COPY bin/ktc.js ./bin/ktc
+ENV PATH="/app/bin:${PATH}"
 USER node
-# exec form: ktc is PID 1's only child-free process and receives SIGTERM/SIGINT directly.
+# Exec form: ktc runs as PID 1 and gets SIGTERM from `docker stop` directly; it installs its own
+# handlers (drain, summary, exit 143), so the kernel's PID 1 signal rule does not swallow it.
 ENTRYPOINT ["ktc"]
 CMD ["--help"]

@@ -1,0 +1,91 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { renderCredentials } from '../../src/local/credentials.js';
+import type { RunResult } from '../../src/run/runResult.js';
+import { LatencyHistogram } from '../../src/stats/latencyHistogram.js';
+import { runKtc } from '../helpers/runKtc.js';
+import { testCluster, uniqueName } from '../helpers/testCluster.js';
+
+let creds: string;
+const ktc = (args: string[]) => runKtc(['--credentials', '-', ...args], { input: creds, timeoutMs: 120_000 });
+
+beforeAll(() => {
+  const cluster = testCluster();
+  creds = renderCredentials(cluster.state, cluster.passwords, 'admin');
+});
+
+describe('load testing against the local cluster', () => {
+  it('--json: a produce+consume run reports counts, verification and positive latencies', async () => {
+    const run = await ktc(['-t', uniqueName('json'), '-r', '3', '--num-partitions', '3', '--producer', '--consumer', '-n', '5000', '--record-size', '200', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const r = JSON.parse(run.stdout) as RunResult;
+    expect(r.producer!.acked).toBe(5000);
+    expect(r.producer!.failed).toBe(0);
+    expect(r.producer!.bytes).toBe(5000 * 200);
+    expect(r.consumer!.ktcMessages).toBe(5000);
+    expect(r.verification!.lost).toBe(0);
+    expect(r.verification!.duplicates).toBe(0);
+    for (const s of [r.producer!.serviceTime, r.consumer!.endToEnd]) {
+      expect(s.count).toBe(5000);
+      expect(s.percentiles.p50).toBeGreaterThan(0);
+      expect(s.percentiles.p99).toBeGreaterThanOrEqual(s.percentiles.p50!);
+      expect(s.max).toBeGreaterThanOrEqual(s.percentiles['p99.99']! * 0.99);
+    }
+    expect(Object.keys(r.histograms).sort()).toEqual(['endToEnd', 'producerServiceTime']);
+    expect(r.client.peakRssMb).toBeGreaterThan(0);
+  });
+
+  it('--workers 2 splits -n between two producers and merges their results', async () => {
+    const run = await ktc(['-t', uniqueName('workers'), '-r', '3', '--num-partitions', '4', '--producer', '--consumer', '-n', '20001', '--record-size', '100', '--workers', '2', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const r = JSON.parse(run.stdout) as RunResult;
+    expect(r.producer!.producerIds).toHaveLength(2);
+    expect(r.producer!.acked).toBe(20001);
+    expect(r.producer!.serviceTime.count).toBe(20001);
+    expect(r.verification!.producers.filter((p) => p.acknowledged !== undefined).map((p) => p.acknowledged).sort()).toEqual([10000, 10001]);
+    expect(r.verification!.lost).toBe(0);
+  });
+
+  it('--throughput paces an open loop and records latency from the scheduled send time', async () => {
+    const run = await ktc(['-t', uniqueName('rate'), '-r', '3', '--producer', '--throughput', '1000', '--duration', '3s', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const r = JSON.parse(run.stdout) as RunResult;
+    expect(r.producer!.acked).toBeGreaterThan(2700);
+    expect(r.producer!.acked).toBeLessThan(3300);
+    expect(r.producer!.responseTime!.count).toBe(r.producer!.acked);
+    expect(r.producer!.scheduleSlip!.count).toBe(r.producer!.acked);
+  });
+
+  it("--format kafka prints kafka-producer-perf-test's and kafka-consumer-perf-test's lines", async () => {
+    const topic = uniqueName('kafka-format');
+    const produced = await ktc(['-t', topic, '-r', '3', '--producer', '-n', '2000', '--record-size', '100', '--format', 'kafka', '--workers', '1']);
+    expect(produced.code, produced.stderr).toBe(0);
+    expect(produced.stdout.trim().split('\n').at(-1)).toMatch(
+      /^2000 records sent, \d+\.\d{6} records\/sec \(\d+\.\d{2} MB\/sec\), \d+\.\d{2} ms avg latency, \d+\.\d{2} ms max latency, \d+ ms 50th, \d+ ms 95th, \d+ ms 99th, \d+ ms 99\.9th\.$/,
+    );
+    const consumed = await ktc(['-t', topic, '--consumer', '-n', '2000', '--format', 'kafka']);
+    const lines = consumed.stdout.trim().split('\n');
+    expect(lines.at(-2)).toBe('start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec');
+    expect(lines.at(-1)!.split(', ')[4]).toBe('2000');
+  });
+
+  it('--hdr-out saves mergeable histograms and --log-file takes the output off stdout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ktc-out-'));
+    const hdr = join(dir, 'latency.hdr.json');
+    const log = join(dir, 'run.log');
+    const run = await ktc(['-t', uniqueName('files'), '-r', '3', '--producer', '--consumer', '-n', '50', '--hdr-out', hdr, '--log-file', log]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe('');
+    const text = readFileSync(log, 'utf8');
+    expect(text.match(/Message published to topic=/g)).toHaveLength(50);
+    expect(text).toMatch(/Verification: 50 acknowledged, 50 of them consumed: 0 lost/);
+    const histograms = JSON.parse(readFileSync(hdr, 'utf8')) as Record<string, string>;
+    const merged = new LatencyHistogram();
+    merged.addEncoded(histograms.producerServiceTime!);
+    merged.addEncoded(histograms.producerServiceTime!);
+    expect(merged.count).toBe(100);
+    merged.destroy();
+  });
+});

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { kafkaConsumerLines, kafkaProducerFinalLine } from '../../../src/report/kafkaFormat.js';
+import { ProgressWindow } from '../../../src/report/progressLines.js';
+import { renderSummary, summaryLines } from '../../../src/report/summary.js';
+import type { RunResult } from '../../../src/run/runResult.js';
+import type { LatencySummary } from '../../../src/stats/latencyHistogram.js';
+
+const latency = (p50: number, p99: number, max: number): LatencySummary => ({
+  count: 1000,
+  min: 100,
+  mean: (p50 + p99) / 2,
+  max,
+  percentiles: { p50, p75: p50, p90: p99, p95: p99, p99, 'p99.9': max, 'p99.99': max },
+});
+
+function result(overrides: Partial<RunResult> = {}): RunResult {
+  return {
+    topic: 'bench',
+    topicInfo: { topic: 'bench', created: true, partitions: 6, replicationFactor: 3 },
+    startedAt: '2026-11-24T20:00:00.000Z',
+    seconds: 10,
+    producer: {
+      producerIds: ['6b74630100000001'],
+      sent: 1_000_000,
+      acked: 1_000_000,
+      failed: 0,
+      bytes: 100_000_000,
+      seconds: 8,
+      messagesPerSecond: 125_000,
+      mbPerSecond: 11.920929,
+      serviceTime: latency(12_345, 45_678, 123_456),
+      lateSendsNotWaitingOnBroker: 0,
+      errors: [],
+    },
+    consumer: {
+      groupId: 'relation-3-1',
+      received: 1_000_000,
+      ktcMessages: 1_000_000,
+      otherJson: 0,
+      foreign: 0,
+      bytes: 100_000_000,
+      seconds: 8.5,
+      messagesPerSecond: 117_647,
+      mbPerSecond: 11.2,
+      endToEnd: latency(20_000, 60_000, 150_000),
+      stopReason: 'done',
+    },
+    verification: {
+      producers: [{ producerId: '6b74630100000001', received: 1_000_000, unique: 1_000_000, duplicates: 0, outOfOrder: 0, gaps: 0, acknowledged: 1_000_000, lost: 0, firstLost: [] }],
+      duplicates: 0,
+      outOfOrder: 0,
+      gaps: 0,
+      lost: 0,
+    },
+    interrupted: false,
+    client: { cpuSeconds: 9.5, cpuCores: 0.95, peakRssMb: 180, peakHeapMb: 40, eventLoopDelayP99Ms: 12, eventLoopDelayMaxMs: 30 },
+    histograms: {},
+    warnings: [],
+    exitCode: 0,
+    ...overrides,
+  };
+}
+
+describe("Kafka's perf-test formats", () => {
+  it("prints ProducerPerformance's final line with Java's number formats (ms truncated for percentiles)", () => {
+    expect(kafkaProducerFinalLine(result())).toBe(
+      '1000000 records sent, 125000.000000 records/sec (11.92 MB/sec), 29.01 ms avg latency, 123.46 ms max latency, 12 ms 50th, 45 ms 95th, 45 ms 99th, 123 ms 99.9th.',
+    );
+  });
+
+  it("prints ConsumerPerformance's header and CSV line", () => {
+    const [header, line] = kafkaConsumerLines(result());
+    expect(header).toMatch(/^start\.time, end\.time, data\.consumed\.in\.MB/);
+    const fields = line!.split(', ');
+    expect(fields).toHaveLength(10);
+    expect(fields[2]).toBe('95.3674');
+    expect(fields[4]).toBe('1000000');
+    expect(fields[9]).toBe('117647.0588');
+  });
+
+  it("prints the Java tool's window line from the progress window and resets it", () => {
+    const w = new ProgressWindow();
+    const producer = { sent: 50_000, acked: 50_000, failed: 0, inFlight: 2, window: { acked: 50_000, bytes: 5_000_000, latencySumMicros: 50_000 * 8_000, latencyMaxMicros: 31_250 } };
+    expect(w.kafkaLine({ elapsedSeconds: 5, producer })).toBe('50000 records sent, 10000.0 records/sec (0.95 MB/sec), 8.0 ms avg latency, 31.3 ms max latency.');
+    expect(producer.window.acked).toBe(0);
+  });
+});
+
+describe('summary', () => {
+  it('states throughput, verification and what ktc itself cost', () => {
+    const lines = summaryLines(result());
+    expect(lines[0]).toBe('Produced 1,000,000 of 1,000,000 messages to bench (6 partitions, replication factor 3, created) in 8.00 s: 125,000 msgs/s, 11.92 MB/s.');
+    expect(lines).toContain('Verification: 1,000,000 acknowledged, 1,000,000 of them consumed: 0 lost, 0 duplicates, 0 out of order.');
+    expect(lines.at(-1)).toMatch(/^ktc itself: 9\.50 CPU s \(95% of a core\), peak RSS 180 MB/);
+  });
+
+  it('names lost messages and unacknowledged sends', () => {
+    const base = result();
+    const r = result({
+      producer: { ...base.producer!, acked: 999_990, failed: 10, errors: [{ message: 'cannot reach Kafka', count: 1 }] },
+      verification: { ...base.verification!, lost: 3, producers: [{ ...base.verification!.producers[0]!, lost: 3, firstLost: [7, 8, 9] }] },
+    });
+    const text = summaryLines(r).join('\n');
+    expect(text).toContain('10 NOT acknowledged');
+    expect(text).toContain('send error (1x): cannot reach Kafka');
+    expect(text).toContain('3 lost');
+    expect(text).toContain('First lost sequence numbers: 7, 8, 9');
+  });
+
+  it('renders the latency table in milliseconds with every percentile', () => {
+    const table = renderSummary(result(), true);
+    expect(table).toMatch(/p50 .* p75 .* p90 .* p95 .* p99 .* p99\.9 .* p99\.99 .* max .* mean/);
+    expect(table).toContain('12.345');
+    expect(table).toContain('end-to-end: send → consumed');
+  });
+});
