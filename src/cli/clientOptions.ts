@@ -34,7 +34,7 @@ const load: Record<string, Options> = {
   throughput: { type: 'number', describe: 'messages per second, open loop: latency counts from the scheduled send time [default: -1 = as fast as possible]' },
   acks: { type: 'string', describe: 'all (default), 1 or 0' },
   'batch-size': { type: 'number', describe: 'messages per produce request, one partition each [default: 256 KiB worth, at most 1000]' },
-  'max-in-flight': { type: 'number', describe: 'produce requests awaiting acknowledgement at once [default: 5]' },
+  'max-in-flight': { type: 'number', describe: 'produce requests awaiting acknowledgement at once, per producer; above 1 kafkajs may reorder messages [default: 1]' },
   compression: { type: 'string', describe: 'none (default) or gzip' },
   idempotent: { type: 'boolean', describe: 'idempotent producer (one request in flight per broker)' },
   workers: { type: 'number', describe: 'producers in worker threads, each with its share of -n and --throughput [default: one per core (max 4) above 10,000 messages or with --duration, else 1]' },

@@ -232,7 +232,9 @@ function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConf
     throughput,
     acks: acks === 'all' ? -1 : (Number(acks) as -1 | 0 | 1),
     batchSize: positiveInt('--batch-size', flags.batchSize) ?? defaultBatch,
-    maxInFlight: positiveInt('--max-in-flight', flags.maxInFlight) ?? 5,
+    // kafkajs reorders a producer's requests when several are in flight; one keeps order and, measured
+    // on loopback, lost no throughput (each request already carries a run for every partition).
+    maxInFlight: positiveInt('--max-in-flight', flags.maxInFlight) ?? 1,
     compression: choice('--compression', flags.compression, ['none', 'gzip'] as const, 'none'),
     idempotent,
     origin,

@@ -294,6 +294,11 @@ export class ClientRun {
         `ktc kept ${(client.cpuCores * 100).toFixed(0)}% of a core busy: the figure may be ktc's limit rather than the cluster's${this.config.produce!.workers < availableParallelism() ? '; try --workers' : ''}`,
       );
     }
+    if (verification && verification.outOfOrder > 0 && this.config.produce && this.config.produce.maxInFlight > 1) {
+      warnings.push(
+        `${verification.outOfOrder} messages arrived out of order within a partition: kafkajs does not keep a producer's order with several requests in flight (--max-in-flight ${this.config.produce.maxInFlight}); use --max-in-flight 1 when order matters`,
+      );
+    }
     if (client.eventLoopDelayP99Ms > 50) warnings.push(`ktc's event loop was up to ${client.eventLoopDelayP99Ms.toFixed(0)} ms late (p99): latencies include ktc's own delay`);
     let exitCode: number = ExitCode.ok;
     if (producer && producer.failed > 0) exitCode = ExitCode.failure;
