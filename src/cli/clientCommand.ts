@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { buildRunConfig, type ClientFlags } from '../config/buildRunConfig.js';
 import type { RunConfig } from '../config/runConfig.js';
-import { KafkajsEngine } from '../engine/kafkajsEngine.js';
+import { createEngine } from '../engine/createEngine.js';
 import { ExitCode } from '../errors.js';
 import { ClientRun, type RunObserver } from '../run/clientRun.js';
 import type { RunResult } from '../run/runResult.js';
@@ -57,6 +57,7 @@ export function flagsFromArgv(a: Argv): ClientFlags {
     idempotent: bool(a.idempotent),
     warmup: str(a.warmup),
     workers: num(a.workers),
+    engine: str(a.engine),
     hdrOut: str(a['hdr-out']),
     logFile: str(a['log-file']),
     progressInterval: str(a['progress-interval']),
@@ -116,7 +117,7 @@ export async function runClient(argv: Argv): Promise<number> {
     process.title = 'ktc';
   }
   const out = new Output(config.output.logFile);
-  const run = new ClientRun(config, new KafkajsEngine(config.connection), observerFor(config, out));
+  const run = new ClientRun(config, createEngine(config.connection, config.produce?.engine ?? 'kafkajs'), observerFor(config, out));
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;

@@ -1,6 +1,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, hostname, networkInterfaces } from 'node:os';
+import { ENGINES } from '../engine/createEngine.js';
 import { UsageError, errorMessage } from '../errors.js';
 import { BINARY_HEADER_SIZE, minJsonRecordSize, type PayloadFormat } from '../run/payload.js';
 import { SASL_MECHANISMS, SECURITY_PROTOCOLS, usesSasl, usesTls, type SaslMechanism, type SecurityProtocol, type TlsSettings } from './connection.js';
@@ -47,6 +48,7 @@ export interface ClientFlags {
   idempotent?: boolean;
   warmup?: string;
   workers?: number;
+  engine?: string;
   hdrOut?: string;
   logFile?: string;
   progressInterval?: string;
@@ -241,6 +243,7 @@ function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConf
     ...(flags.numPartitions !== undefined ? { partitions: positiveInt('--num-partitions', flags.numPartitions, 'at least 1')! } : {}),
     ...(flags.replicationFactor !== undefined ? { replicationFactor: positiveInt('-r/--replication-factor', flags.replicationFactor, 'at least 1')! } : {}),
     workers,
+    engine: choice('--engine', flags.engine, ENGINES, 'wire'),
   };
 }
 

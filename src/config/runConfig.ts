@@ -1,3 +1,4 @@
+import type { EngineName } from '../engine/createEngine.js';
 import type { Acks, Compression } from '../engine/engine.js';
 import type { PayloadFormat } from '../run/payload.js';
 import type { ConnectionConfig } from './connection.js';
@@ -36,6 +37,8 @@ export interface ProduceConfig {
   partitions?: number;
   replicationFactor?: number;
   workers: number;
+  /** Which producer implementation sends: ktc's own wire protocol, or kafkajs. */
+  engine: EngineName;
 }
 
 export interface ConsumeConfig {

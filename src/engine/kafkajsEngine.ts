@@ -155,7 +155,8 @@ export class KafkajsEngine implements Engine {
       groupId: options.groupId,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: options.maxWaitMs,
-      retry: { retries: 5 },
+      // Outlast a leader election after a broker dies (session timeout plus election, seconds on a busy host).
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5000 },
     });
     await consumer.connect();
     return new KafkajsConsumer(consumer, options);

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { describeKafkaError } from '../engine/kafkaErrors.js';
-import { KafkajsEngine } from '../engine/kafkajsEngine.js';
+import { createEngine } from '../engine/createEngine.js';
 import { systemClock } from './clock.js';
 import { createSendLoop, outcomeOf, type ProducerJob, type ProducerShare } from './producerRunner.js';
 import type { SendLoop } from './sendLoop.js';
@@ -25,7 +25,7 @@ port.on('message', (message: ToWorker) => {
 });
 
 async function main(): Promise<void> {
-  const engine = new KafkajsEngine(job.connection);
+  const engine = createEngine(job.connection, job.produce.engine);
   const ctx = { action: 'produce' as const, brokers: job.connection.brokers, topic: job.topic };
   const created = await createSendLoop(engine, job, share, systemClock, {
     classifyError: (err) => describeKafkaError(err, ctx),

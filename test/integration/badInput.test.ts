@@ -2,7 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createKafka } from '../../src/engine/kafkajsClient.js';
+import { applyAcls } from '../../src/local/clusterAdmin.js';
 import { renderCredentials } from '../../src/local/credentials.js';
+import { clusterAcls } from '../../src/local/users.js';
 import { endpoints } from '../../src/local/layout.js';
 import { runKtc } from '../helpers/runKtc.js';
 import { testCluster, uniqueName, type TestCluster } from '../helpers/testCluster.js';
@@ -11,8 +14,9 @@ let cluster: TestCluster;
 let plain: string;
 let ssl: string;
 let dir: string;
+let relationTopic: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   cluster = testCluster();
   plain = endpoints(cluster.state, 'SASL_PLAINTEXT');
   ssl = endpoints(cluster.state, 'SASL_SSL');
@@ -20,6 +24,13 @@ beforeAll(() => {
   writeFileSync(join(dir, 'admin.yaml'), renderCredentials(cluster.state, cluster.passwords, 'admin'));
   writeFileSync(join(dir, 'malformed.yaml'), 'kafka:\n  endpoints: [unclosed\n  password: x\n');
   writeFileSync(join(dir, 'no-endpoints.yaml'), renderCredentials(cluster.state, cluster.passwords, 'admin').replace(/ {2}endpoints:.*\n/, ''));
+  // A topic that exists and that relation-3 may read: only its group can be what is refused.
+  relationTopic = uniqueName('group-denied');
+  const admin = createKafka(cluster.admin).admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: relationTopic, numPartitions: 1, replicationFactor: 3 }], waitForLeaders: true });
+  await admin.disconnect();
+  await applyAcls(cluster.admin, clusterAcls(relationTopic));
 });
 
 const admin = () => ['-u', 'admin', '-p', cluster.passwords.admin, '-s', plain];
@@ -66,7 +77,7 @@ const cases: Case[] = [
   { name: 'zero partitions', args: () => [...admin(), '--producer', '--num-partitions', '0'], exit: 2, message: /--num-partitions must be at least 1/ },
   {
     name: 'authorization denied (group)',
-    args: () => ['-u', 'relation-3', '-p', cluster.passwords.client, '-s', plain, '-t', cluster.state.topic, '--consumer', '-n', '1', '-c', 'not-my-prefix-'],
+    args: () => ['-u', 'relation-3', '-p', cluster.passwords.client, '-s', plain, '-t', relationTopic, '--consumer', '-n', '1', '-c', 'not-my-prefix-'],
     exit: 1,
     message: /not authorized to use consumer group "not-my-prefix-1" as user "relation-3"/,
   },

@@ -48,6 +48,16 @@ describe('load testing against the local cluster', () => {
     expect(r.verification!.lost).toBe(0);
   });
 
+  it('--engine kafkajs produces the same verifiable messages as the default wire engine', async () => {
+    for (const engine of ['kafkajs', 'wire']) {
+      const run = await ktc(['-t', uniqueName(engine), '-r', '3', '--num-partitions', '3', '--producer', '--consumer', '-n', '3000', '--engine', engine, '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      const r = JSON.parse(run.stdout) as RunResult;
+      expect(r.producer!.acked).toBe(3000);
+      expect(r.verification!.lost).toBe(0);
+    }
+  });
+
   it('--throughput paces an open loop and records latency from the scheduled send time', async () => {
     const run = await ktc(['-t', uniqueName('rate'), '-r', '3', '--producer', '--throughput', '1000', '--duration', '3s', '--json']);
     expect(run.code, run.stderr).toBe(0);

@@ -1,0 +1,36 @@
+import type { ConnectionConfig } from '../config/connection.js';
+import type { AdminEngine, ConsumerEngine, ConsumerOptions, Engine, ProducerEngine, ProducerOptions } from './engine.js';
+import { KafkajsEngine } from './kafkajsEngine.js';
+import { WireProducer } from './wire/wireProducer.js';
+
+export const ENGINES = ['wire', 'kafkajs'] as const;
+export type EngineName = (typeof ENGINES)[number];
+
+/**
+ * ktc's own wire-protocol producer for plain produce traffic, kafkajs for
+ * everything else (admin, consumer groups, idempotence, compression).
+ */
+class WireEngine implements Engine {
+  private readonly kafkajs: KafkajsEngine;
+
+  constructor(private readonly connection: ConnectionConfig) {
+    this.kafkajs = new KafkajsEngine(connection);
+  }
+
+  admin(): Promise<AdminEngine> {
+    return this.kafkajs.admin();
+  }
+
+  producer(options: ProducerOptions): Promise<ProducerEngine> {
+    if (options.idempotent || options.compression !== 'none') return this.kafkajs.producer(options);
+    return WireProducer.connect(this.connection, options.acks);
+  }
+
+  consumer(options: ConsumerOptions): Promise<ConsumerEngine> {
+    return this.kafkajs.consumer(options);
+  }
+}
+
+export function createEngine(connection: ConnectionConfig, name: EngineName): Engine {
+  return name === 'wire' ? new WireEngine(connection) : new KafkajsEngine(connection);
+}

@@ -1,0 +1,40 @@
+/**
+ * CRC-32C (Castagnoli), the checksum of Kafka's record batches. Slicing by 8:
+ * eight table lookups per 8 bytes, several times faster than a byte loop.
+ */
+const TABLES: Uint32Array[] = (() => {
+  const tables = Array.from({ length: 8 }, () => new Uint32Array(256));
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+    tables[0]![n] = c >>> 0;
+  }
+  for (let n = 0; n < 256; n++) {
+    let c = tables[0]![n]!;
+    for (let t = 1; t < 8; t++) {
+      c = tables[0]![c & 0xff]! ^ (c >>> 8);
+      tables[t]![n] = c >>> 0;
+    }
+  }
+  return tables;
+})();
+
+export function crc32c(buf: Buffer, start = 0, end = buf.length): number {
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+  let crc = 0xffffffff;
+  let i = start;
+  for (; i + 8 <= end; i += 8) {
+    const a = (crc ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24))) >>> 0;
+    crc =
+      t7[a & 0xff]! ^
+      t6[(a >>> 8) & 0xff]! ^
+      t5[(a >>> 16) & 0xff]! ^
+      t4[a >>> 24]! ^
+      t3[buf[i + 4]!]! ^
+      t2[buf[i + 5]!]! ^
+      t1[buf[i + 6]!]! ^
+      t0[buf[i + 7]!]!;
+  }
+  for (; i < end; i++) crc = t0[(crc ^ buf[i]!) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}

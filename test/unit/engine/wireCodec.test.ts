@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { Reader, Writer } from '../../../src/engine/wire/codec.js';
+import { crc32c } from '../../../src/engine/wire/crc32c.js';
+import { writeRecordBatch } from '../../../src/engine/wire/recordBatch.js';
+import { ScramClient } from '../../../src/engine/wire/scram.js';
+
+/** Reads a zigzag varint the way a broker does. */
+function readVarint(buf: Buffer, at: { pos: number }): number {
+  let shift = 0;
+  let z = 0;
+  for (;;) {
+    const b = buf[at.pos++]!;
+    z |= (b & 0x7f) << shift;
+    if (!(b & 0x80)) break;
+    shift += 7;
+  }
+  return (z >>> 1) ^ -(z & 1);
+}
+
+describe('CRC-32C', () => {
+  it('matches the standard check value and a byte-at-a-time reference', () => {
+    expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
+    const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 31) & 0xff));
+    let ref = 0xffffffff;
+    for (const byte of data) {
+      ref ^= byte;
+      for (let k = 0; k < 8; k++) ref = ref & 1 ? 0x82f63b78 ^ (ref >>> 1) : ref >>> 1;
+    }
+    expect(crc32c(data)).toBe((ref ^ 0xffffffff) >>> 0);
+    expect(crc32c(data, 3, 17)).toBe(crc32c(data.subarray(3, 17)));
+  });
+});
+
+describe('codec', () => {
+  it('writes zigzag varints as Kafka reads them', () => {
+    const w = new Writer(4);
+    const values = [0, -1, 1, 63, -64, 64, 300, -300, 2 ** 20, 2 ** 30 - 1];
+    for (const v of values) w.varint(v);
+    const buf = w.result();
+    const at = { pos: 0 };
+    expect(values.map(() => readVarint(buf, at))).toEqual(values);
+    expect(at.pos).toBe(buf.length);
+  });
+
+  it('round-trips strings, bytes and arrays', () => {
+    const w = new Writer(2);
+    w.string('topic-ä').string(null).bytes(Buffer.from('xyz')).array([1, 2, 3], (n) => w.int32(n)).int64(2 ** 40);
+    const r = new Reader(w.result());
+    expect(r.string()).toBe('topic-ä');
+    expect(r.string()).toBeNull();
+    expect(r.bytes()!.toString()).toBe('xyz');
+    expect(r.array(() => r.int32())).toEqual([1, 2, 3]);
+    expect(r.int64()).toBe(2n ** 40n);
+  });
+});
+
+describe('record batch (magic 2)', () => {
+  it('lays out the header, records and a CRC-32C over attributes..end', () => {
+    const values = [Buffer.from('a'), Buffer.alloc(200, 7), Buffer.from('{"x": 1}')];
+    const w = new Writer(8);
+    writeRecordBatch(w, values, 1_795_550_803_176);
+    const b = w.result();
+    expect(b.readBigInt64BE(0)).toBe(0n);
+    expect(b.readInt32BE(8)).toBe(b.length - 12);
+    expect(b.readInt8(16)).toBe(2);
+    expect(b.readUInt32BE(17)).toBe(crc32c(b, 21));
+    expect(b.readInt32BE(23)).toBe(values.length - 1);
+    expect(Number(b.readBigInt64BE(27))).toBe(1_795_550_803_176);
+    expect(b.readBigInt64BE(43)).toBe(-1n);
+    expect(b.readInt32BE(57)).toBe(values.length);
+    const at = { pos: 61 };
+    values.forEach((value, i) => {
+      const length = readVarint(b, at);
+      const end = at.pos + length;
+      expect(b[at.pos++]).toBe(0);
+      expect(readVarint(b, at)).toBe(0);
+      expect(readVarint(b, at)).toBe(i);
+      expect(readVarint(b, at)).toBe(-1);
+      const size = readVarint(b, at);
+      expect(b.subarray(at.pos, at.pos + size)).toEqual(value);
+      at.pos += size;
+      expect(readVarint(b, at)).toBe(0);
+      expect(at.pos).toBe(end);
+    });
+    expect(at.pos).toBe(b.length);
+  });
+});
+
+describe('SCRAM client', () => {
+  it("reproduces RFC 7677's SCRAM-SHA-256 exchange", () => {
+    const client = new ScramClient('sha256', 'user', 'pencil', 'rOprNGfwEbeRWgbNEkqO');
+    expect(client.firstMessage().toString()).toBe('n,,n=user,r=rOprNGfwEbeRWgbNEkqO');
+    const final = client.finalMessage(Buffer.from('r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096'));
+    expect(final.toString()).toBe('c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=');
+    expect(() => client.verifyServerFinal(Buffer.from('v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4='))).not.toThrow();
+    expect(() => client.verifyServerFinal(Buffer.from('v=AAAA'))).toThrow(/SASL_AUTHENTICATION_FAILED/);
+  });
+
+  it('refuses a server nonce that does not extend its own', () => {
+    const client = new ScramClient('sha512', 'u', 'p', 'abc');
+    expect(() => client.finalMessage(Buffer.from('r=xyz,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096'))).toThrow(/invalid SCRAM challenge/);
+  });
+});
