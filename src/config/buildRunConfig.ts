@@ -219,9 +219,12 @@ function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConf
   }
   const acks = choice('--acks', flags.acks, ['all', '-1', '1', '0'] as const, 'all');
   const idempotent = flags.idempotent ?? false;
-  // Big runs use every core by default: kafkajs is CPU-bound on one event loop at ~150k small messages/s.
+  const engine = choice('--engine', flags.engine, ENGINES, 'wire');
+  // The wire producer sends about a million small messages/s from one thread; the kafkajs one is CPU-bound near
+  // 150k, so big kafkajs runs use every core by default.
   const big = numMessages > AUTO_WORKERS_ABOVE || durationMs !== undefined;
-  const workers = positiveInt('--workers', flags.workers) ?? (big && !flags.logMessages ? Math.min(4, availableParallelism()) : 1);
+  const autoWorkers = engine === 'kafkajs' && big && !flags.logMessages ? Math.min(4, availableParallelism()) : 1;
+  const workers = positiveInt('--workers', flags.workers) ?? autoWorkers;
   if (workers > 1 && flags.logMessages) throw new UsageError('--log-messages needs a single producer: drop --workers');
   if (idempotent && acks !== 'all' && acks !== '-1') throw new UsageError('--idempotent needs --acks all');
   const defaultBatch = Math.max(1, Math.min(1000, Math.floor((256 * 1024) / (recordSize ?? 200))));
@@ -243,7 +246,7 @@ function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConf
     ...(flags.numPartitions !== undefined ? { partitions: positiveInt('--num-partitions', flags.numPartitions, 'at least 1')! } : {}),
     ...(flags.replicationFactor !== undefined ? { replicationFactor: positiveInt('-r/--replication-factor', flags.replicationFactor, 'at least 1')! } : {}),
     workers,
-    engine: choice('--engine', flags.engine, ENGINES, 'wire'),
+    engine,
   };
 }
 
