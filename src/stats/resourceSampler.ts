@@ -21,6 +21,7 @@ export class ResourceSampler {
   private peakRss = 0;
   private peakHeap = 0;
   private timer: NodeJS.Timeout | undefined;
+  private final: ResourceUsage | undefined;
 
   start(): this {
     this.loop.enable();
@@ -36,7 +37,9 @@ export class ResourceSampler {
     this.peakHeap = Math.max(this.peakHeap, m.heapUsed);
   }
 
+  /** Ends sampling; later calls return the same figures. */
   stop(): ResourceUsage {
+    if (this.final) return this.final;
     this.sample();
     if (this.timer) clearInterval(this.timer);
     this.loop.disable();
@@ -44,7 +47,7 @@ export class ResourceSampler {
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const wallSeconds = Number(process.hrtime.bigint() - this.wallStart) / 1e9;
     const count = this.loop.count;
-    return {
+    this.final = {
       cpuSeconds,
       cpuCores: wallSeconds > 0 ? cpuSeconds / wallSeconds : 0,
       peakRssMb: this.peakRss / 2 ** 20,
@@ -52,5 +55,6 @@ export class ResourceSampler {
       eventLoopDelayP99Ms: count ? this.loop.percentile(99) / 1e6 : 0,
       eventLoopDelayMaxMs: count ? this.loop.max / 1e6 : 0,
     };
+    return this.final;
   }
 }
