@@ -4,7 +4,7 @@ import { mkdir, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ConnectionConfig } from '../config/connection.js';
 import { KtcError, UsageError } from '../errors.js';
-import { tlsFiles, ensureCertificates, type TlsFiles } from './certificates.js';
+import { ensureCertificates, type TlsFiles } from './certificates.js';
 import { applyAcls, waitForBrokers } from './clusterAdmin.js';
 import { isOurNode, readPasswords, readState, writePasswords, writeState, type ClusterState } from './clusterState.js';
 import { lastLines, requireJava17, runCommand } from './commands.js';
@@ -12,7 +12,7 @@ import { endpoints, nodeAddress, nodeIds, paths, PORTS, type ClusterLayout } fro
 import { resolveKafkaJars, type Progress } from './mavenJars.js';
 import { assertPortFree, nodeLogHint, spawnNode, stopProcesses, waitForPort } from './nodeProcess.js';
 import { log4jProperties, serverProperties } from './serverProperties.js';
-import { clusterAcls, generatePasswords, USER_NAMES, type Passwords } from './users.js';
+import { clusterAcls, generatePasswords, SASL_ROLES, USER_NAMES, type Passwords } from './users.js';
 
 export interface UpOptions extends ClusterLayout {
   kafkaVersion: string;
@@ -73,7 +73,7 @@ async function writeNodeConfigs(state: ClusterState, tls: TlsFiles, passwords: P
 }
 
 async function formatStorage(state: ClusterState, passwords: Passwords): Promise<void> {
-  const scram = (['admin', 'producer', 'consumer', 'client'] as const).flatMap((role) => [
+  const scram = SASL_ROLES.flatMap((role) => [
     '--add-scram',
     `SCRAM-SHA-512=[name=${USER_NAMES[role]},password=${passwords[role]}]`,
   ]);
@@ -225,8 +225,4 @@ export async function startNode(dir: string, node: number, progress: Progress, t
   if (status.running) return false;
   await startNodes(state, [node], Date.now() + timeoutMs, progress);
   return true;
-}
-
-export function tlsFilesOf(state: ClusterState): TlsFiles {
-  return tlsFiles(paths.certs(state.dir));
 }

@@ -45,12 +45,7 @@ export function generatePassword(): string {
 }
 
 export function generatePasswords(): Passwords {
-  return {
-    admin: generatePassword(),
-    producer: generatePassword(),
-    consumer: generatePassword(),
-    client: generatePassword(),
-  };
+  return Object.fromEntries(SASL_ROLES.map((role) => [role, generatePassword()])) as Passwords;
 }
 
 export function consumerGroupPrefix(user: string): string {

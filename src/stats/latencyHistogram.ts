@@ -76,10 +76,6 @@ export class LatencyHistogram {
     other.destroy();
   }
 
-  reset(): void {
-    this.histogram.reset();
-  }
-
   destroy(): void {
     this.histogram.destroy();
   }

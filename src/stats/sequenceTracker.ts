@@ -68,10 +68,6 @@ export class SequenceTracker {
     return true;
   }
 
-  uniqueSeenOf(producerId: string): number {
-    return this.producers.get(producerId)?.seen.count ?? 0;
-  }
-
   verify(acked: ReadonlyMap<string, SeqBitset> = new Map()): VerificationResult {
     const ids = new Set([...this.producers.keys(), ...acked.keys()]);
     const producers: ProducerVerification[] = [];
