@@ -41,6 +41,7 @@ export class ProgressWindow {
 
   private consumerPart(s: ProgressSnapshot, seconds: number): string {
     const c = s.consumer!;
+    if (!c.joined) return 'consumer joining its group...';
     const received = c.received - this.lastReceived;
     const bytes = c.bytes - this.lastConsumedBytes;
     this.lastReceived = c.received;
@@ -63,6 +64,6 @@ export function liveLine(s: ProgressSnapshot, target: number | undefined): strin
     const total = target !== undefined && Number.isFinite(target) ? ` / ${count(target)}` : '';
     parts.push(`produced ${count(s.producer.acked)}${total}, ${s.producer.inFlight} batches in flight`);
   }
-  if (s.consumer) parts.push(`consumed ${count(s.consumer.received)}`);
+  if (s.consumer) parts.push(s.consumer.joined ? `consumed ${count(s.consumer.received)}` : 'consumer joining its group');
   return parts.join(' | ');
 }

@@ -24,6 +24,8 @@ export class ConsumeStats {
   /** Send time (embedded in the message) to consumption, ktc messages only. */
   readonly endToEnd = new LatencyHistogram();
   readonly tracker = new SequenceTracker();
+  /** False until the consumer has joined its group and fetches. */
+  joined = false;
   startedAtMicros = 0;
   firstAtMicros = 0;
   lastAtMicros = 0;
@@ -80,6 +82,7 @@ export class ConsumeLoop {
           this.stop('error');
         },
       );
+      stats.joined = true;
       this.started?.();
       this.checkTimers();
       const reason = await finished;

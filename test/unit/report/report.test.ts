@@ -86,6 +86,16 @@ describe("Kafka's perf-test formats", () => {
   });
 });
 
+describe('progress lines', () => {
+  it('say the consumer is still joining its group instead of printing zeros', () => {
+    const w = new ProgressWindow();
+    const consumer = { received: 0, bytes: 0, joined: false } as unknown as NonNullable<Parameters<ProgressWindow['ktcLine']>[0]['consumer']>;
+    expect(w.ktcLine({ elapsedSeconds: 5, consumer })).toBe('[5 s]  consumer joining its group...');
+    Object.assign(consumer, { joined: true, received: 500, bytes: 50_000 });
+    expect(w.ktcLine({ elapsedSeconds: 10, consumer })).toBe('[10 s]  consumed 500 (+500, 100 msgs/s, 0.01 MB/s)');
+  });
+});
+
 describe('summary', () => {
   it('states throughput, verification and what ktc itself cost', () => {
     const lines = summaryLines(result());
