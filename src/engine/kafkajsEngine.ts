@@ -155,6 +155,10 @@ export class KafkajsEngine implements Engine {
       groupId: options.groupId,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: options.maxWaitMs,
+      // Bigger fetches than kafkajs' 1 MB per partition: a third of the consumer's time was spent waiting for the
+      // next fetch; 2 MB / 16 MB measured +30% msgs/s at 100 B for ~80 MB more RSS.
+      maxBytesPerPartition: 2 * 1024 * 1024,
+      maxBytes: 16 * 1024 * 1024,
       // Outlast a leader election after a broker dies (session timeout plus election, seconds on a busy host).
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5000 },
     });
