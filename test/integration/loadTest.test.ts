@@ -58,6 +58,16 @@ describe('load testing against the local cluster', () => {
     }
   });
 
+  it('--acks 1 and --acks 0 deliver every message on a healthy cluster', async () => {
+    for (const acks of ['1', '0']) {
+      const run = await ktc(['-t', uniqueName(`acks${acks}`), '-r', '3', '--num-partitions', '3', '--producer', '--consumer', '-n', '20000', '--record-size', '100', '--acks', acks, '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      const r = JSON.parse(run.stdout) as RunResult;
+      expect(r.consumer!.ktcMessages).toBe(20000);
+      expect(r.verification!.lost).toBe(0);
+    }
+  });
+
   it('--throughput paces an open loop and records latency from the scheduled send time', async () => {
     const run = await ktc(['-t', uniqueName('rate'), '-r', '3', '--producer', '--throughput', '1000', '--duration', '3s', '--json']);
     expect(run.code, run.stderr).toBe(0);

@@ -92,7 +92,8 @@ export class BrokerConnection {
     this.socket.write(header);
     this.socket.write(body);
     this.socket.uncork();
-    if (!expectResponse) return Promise.resolve(undefined);
+    // acks=0 has no response to wait for: wait for the socket to drain instead, so the sender cannot outrun it.
+    if (!expectResponse) return this.socket.writableNeedDrain ? this.drained() : Promise.resolve(undefined);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(correlation);
@@ -104,6 +105,19 @@ export class BrokerConnection {
 
   close(): void {
     this.socket.destroy();
+  }
+
+  private drained(): Promise<undefined> {
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        if (this.failure) reject(this.failure);
+        else resolve(undefined);
+      };
+      this.socket.once('drain', done);
+      this.socket.once('close', done);
+    });
   }
 
   private onData(chunk: Buffer): void {
