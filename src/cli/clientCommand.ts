@@ -117,7 +117,7 @@ export async function runClient(argv: Argv): Promise<number> {
     process.title = 'ktc';
   }
   const out = new Output(config.output.logFile);
-  const run = new ClientRun(config, createEngine(config.connection, config.produce?.engine ?? 'kafkajs'), observerFor(config, out));
+  const run = new ClientRun(config, createEngine(config.connection, config.engine), observerFor(config, out));
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;

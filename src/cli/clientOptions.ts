@@ -38,7 +38,7 @@ const load: Record<string, Options> = {
   compression: { type: 'string', describe: 'none (default) or gzip' },
   idempotent: { type: 'boolean', describe: 'idempotent producer (one request in flight per broker)' },
   workers: { type: 'number', describe: 'producers in worker threads, each with its share of -n and --throughput [default: 1; with --engine kafkajs, one per core (max 4) above 10,000 messages]' },
-  engine: { type: 'string', describe: "producer implementation: wire (ktc's own Kafka protocol encoder) or kafkajs; idempotence and compression always use kafkajs [default: wire]" },
+  engine: { type: 'string', describe: "who moves the data: wire (ktc's own Kafka protocol for produce requests and fetches) or kafkajs; admin, group membership, idempotence and compression always use kafkajs [default: wire]" },
   duration: { type: 'string', describe: 'run for this long (e.g. 30s, 2m); with --producer and no -n, as many messages as fit' },
   warmup: { type: 'string', describe: 'leave the first part of the run out of the latency histograms (e.g. 5s)' },
   'idle-timeout': { type: 'string', describe: 'consumer: stop after this long without a message (e.g. 10s)' },

@@ -1,7 +1,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, hostname, networkInterfaces } from 'node:os';
-import { ENGINES } from '../engine/createEngine.js';
+import { ENGINES, type EngineName } from '../engine/createEngine.js';
 import { UsageError, errorMessage } from '../errors.js';
 import { BINARY_HEADER_SIZE, minJsonRecordSize, type PayloadFormat } from '../run/payload.js';
 import { SASL_MECHANISMS, SECURITY_PROTOCOLS, usesSasl, usesTls, type SaslMechanism, type SecurityProtocol, type TlsSettings } from './connection.js';
@@ -196,6 +196,10 @@ function choice<T extends string>(flag: string, value: string | undefined, allow
   return upper;
 }
 
+function engineOf(flags: ClientFlags): EngineName {
+  return choice('--engine', flags.engine, ENGINES, 'wire');
+}
+
 function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConfig {
   const durationMs = flags.duration !== undefined ? parseDuration('duration', flags.duration) : undefined;
   const numMessages = positiveInt('-n/--num-messages', flags.numMessages) ?? (durationMs !== undefined ? Infinity : DEFAULT_NUM_MESSAGES);
@@ -219,7 +223,7 @@ function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConf
   }
   const acks = choice('--acks', flags.acks, ['all', '-1', '1', '0'] as const, 'all');
   const idempotent = flags.idempotent ?? false;
-  const engine = choice('--engine', flags.engine, ENGINES, 'wire');
+  const engine = engineOf(flags);
   // The wire producer sends about a million small messages/s from one thread; the kafkajs one is CPU-bound near
   // 150k, so big kafkajs runs use every core by default.
   const big = numMessages > AUTO_WORKERS_ABOVE || durationMs !== undefined;
@@ -246,7 +250,6 @@ function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConf
     ...(flags.numPartitions !== undefined ? { partitions: positiveInt('--num-partitions', flags.numPartitions, 'at least 1')! } : {}),
     ...(flags.replicationFactor !== undefined ? { replicationFactor: positiveInt('-r/--replication-factor', flags.replicationFactor, 'at least 1')! } : {}),
     workers,
-    engine,
   };
 }
 
@@ -320,5 +323,6 @@ export function buildRunConfig(flags: ClientFlags, env: ConfigEnvironment = defa
       ...(flags.logFile ? { logFile: flags.logFile } : {}),
     },
     verify: flags.verify ?? Boolean(produce && consume),
+    engine: engineOf(flags),
   };
 }

@@ -15,6 +15,8 @@ export interface RunConfig {
   output: OutputConfig;
   /** Exit with status 3 when an acknowledged message was not consumed (or a gap was seen). */
   verify: boolean;
+  /** Who moves the data: ktc's own wire protocol (produce and fetch), or kafkajs throughout. */
+  engine: EngineName;
 }
 
 export interface ProduceConfig {
@@ -37,8 +39,6 @@ export interface ProduceConfig {
   partitions?: number;
   replicationFactor?: number;
   workers: number;
-  /** Which producer implementation sends: ktc's own wire protocol, or kafkajs. */
-  engine: EngineName;
 }
 
 export interface ConsumeConfig {

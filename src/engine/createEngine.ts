@@ -1,14 +1,17 @@
 import type { ConnectionConfig } from '../config/connection.js';
 import type { AdminEngine, ConsumerEngine, ConsumerOptions, Engine, ProducerEngine, ProducerOptions } from './engine.js';
+import { createKafka } from './kafkajsClient.js';
 import { KafkajsEngine } from './kafkajsEngine.js';
+import { WireConsumer } from './wire/wireConsumer.js';
 import { WireProducer } from './wire/wireProducer.js';
 
 export const ENGINES = ['wire', 'kafkajs'] as const;
 export type EngineName = (typeof ENGINES)[number];
 
 /**
- * ktc's own wire-protocol producer for plain produce traffic, kafkajs for
- * everything else (admin, consumer groups, idempotence, compression).
+ * ktc's own wire protocol for the data (produce requests, fetches), kafkajs
+ * for everything else: admin, consumer-group membership and commits,
+ * idempotence, compression.
  */
 class WireEngine implements Engine {
   private readonly kafkajs: KafkajsEngine;
@@ -27,7 +30,7 @@ class WireEngine implements Engine {
   }
 
   consumer(options: ConsumerOptions): Promise<ConsumerEngine> {
-    return this.kafkajs.consumer(options);
+    return new WireConsumer(createKafka(this.connection), this.connection, options).connect();
   }
 }
 

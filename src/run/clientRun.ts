@@ -227,7 +227,7 @@ export class ClientRun {
 
   private async produce(partitions: number): Promise<ProducerOutcome[]> {
     const produce = this.config.produce!;
-    const job = { connection: this.config.connection, topic: this.config.topic, partitions, produce };
+    const job = { connection: this.config.connection, engine: this.config.engine, topic: this.config.topic, partitions, produce };
     const observer = this.observer;
     this.producers =
       produce.workers > 1

@@ -1,5 +1,6 @@
 import type { ConnectionConfig } from '../config/connection.js';
 import type { ProduceConfig } from '../config/runConfig.js';
+import type { EngineName } from '../engine/createEngine.js';
 import type { Engine } from '../engine/engine.js';
 import type { SeqBitset } from '../stats/seqBitset.js';
 import type { Clock } from './clock.js';
@@ -46,6 +47,7 @@ export interface ProducerRunner {
 
 export interface ProducerJob {
   connection: ConnectionConfig;
+  engine: EngineName;
   topic: string;
   partitions: number;
   produce: ProduceConfig;

@@ -25,7 +25,7 @@ port.on('message', (message: ToWorker) => {
 });
 
 async function main(): Promise<void> {
-  const engine = createEngine(job.connection, job.produce.engine);
+  const engine = createEngine(job.connection, job.engine);
   const ctx = { action: 'produce' as const, brokers: job.connection.brokers, topic: job.topic };
   const created = await createSendLoop(engine, job, share, systemClock, {
     classifyError: (err) => describeKafkaError(err, ctx),

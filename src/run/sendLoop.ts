@@ -66,13 +66,13 @@ export interface SendLoopHooks {
 export class FatalSendError extends Error {}
 
 /**
- * The throughput-critical loop: each send spreads its messages over the
- * partitions in contiguous runs (explicit partition per message; kafkajs has
- * no accumulator and its per-partition grouping costs grow with the square of
- * a partition's share, so many partitions per request beats one big
- * single-partition batch), a bounded number of sends in flight, one buffer allocation per batch,
- * latency recorded per message from its scheduled (open loop) or actual send
- * time. No logging and no per-message closures here.
+ * The throughput-critical loop. Each send spreads its messages over the
+ * partitions in contiguous runs, so one request per leader carries a record
+ * batch for every partition (ktc is its own accumulator: neither engine
+ * lingers). A bounded number of sends is in flight, values come from one
+ * buffer allocation per batch, and latency is recorded per message from its
+ * scheduled (open loop) or actual send time. No logging and no per-message
+ * closures here.
  */
 export class SendLoop {
   readonly stats = new SendStats();

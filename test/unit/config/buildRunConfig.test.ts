@@ -55,7 +55,7 @@ describe('client.py flags', () => {
     expect(c.connection.sasl).toEqual({ mechanism: 'SCRAM-SHA-512', username: 'relation-8', password: 'pw' });
     expect(c.consume!.groupId).toBe('relation-8-1');
     expect(c.connection.brokers).toEqual(['10.0.0.1:9092', '10.0.0.2:9092']);
-    expect(c.produce!.engine).toBe('wire');
+    expect(c.engine).toBe('wire');
     expect(c.produce!.maxInFlight).toBe(1);
   });
 

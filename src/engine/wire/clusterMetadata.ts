@@ -1,0 +1,126 @@
+import type { ConnectionConfig } from '../../config/connection.js';
+import { API, BrokerConnection } from './brokerConnection.js';
+import { Writer, type Reader } from './codec.js';
+import { connectionError, protocolError } from './protocolErrors.js';
+
+const METADATA_VERSION = 5; // non-flexible; Kafka 4 accepts 4..13 (KIP-896 removed 0..3)
+
+interface Broker {
+  host: string;
+  port: number;
+}
+
+type Retriable = Error & { retriable?: boolean };
+
+/**
+ * Brokers, partition leaders and one connection per broker, shared by the
+ * wire producer and fetcher. Leaders are refreshed when a request says
+ * leadership moved; connections are reopened after a failure.
+ */
+export class ClusterMetadata {
+  private brokers = new Map<number, Broker>();
+  private readonly connections = new Map<number, Promise<BrokerConnection>>();
+  private readonly leaders = new Map<string, number[]>();
+
+  constructor(private readonly config: ConnectionConfig) {}
+
+  /** Leader node id per partition index (-1 while a partition has none). */
+  async leadersOf(topic: string): Promise<number[]> {
+    if (!this.leaders.has(topic)) await this.refresh([topic]);
+    return this.leaders.get(topic)!;
+  }
+
+  /** Forget what is known about a topic's leaders: the next request asks again. */
+  forget(topic: string): void {
+    this.leaders.delete(topic);
+  }
+
+  connection(nodeId: number): Promise<BrokerConnection> {
+    const existing = this.connections.get(nodeId);
+    if (existing) return existing;
+    const broker = this.brokers.get(nodeId);
+    if (!broker) return Promise.reject(connectionError(`broker ${nodeId} is not in the cluster metadata`));
+    const opening = BrokerConnection.open(broker.host, broker.port, this.config);
+    this.connections.set(nodeId, opening);
+    opening.then(
+      (c) => {
+        if (!c.alive) this.drop(nodeId);
+      },
+      () => this.connections.delete(nodeId),
+    );
+    return opening;
+  }
+
+  drop(nodeId: number): void {
+    const c = this.connections.get(nodeId);
+    this.connections.delete(nodeId);
+    void c?.then((conn) => conn.close(), () => undefined);
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.connections.values()) (await c.catch(() => undefined))?.close();
+    this.connections.clear();
+  }
+
+  /** Asks any reachable broker (known ones first, then the bootstrap list) for brokers and leaders. */
+  async refresh(topics: string[]): Promise<void> {
+    const pooled = [...this.brokers.keys()].map((id) => ({ open: () => this.connection(id), temporary: false }));
+    const bootstrap = this.config.brokers.map((address) => ({
+      open: () => {
+        const at = address.lastIndexOf(':');
+        return BrokerConnection.open(address.slice(0, at).replace(/^\[|\]$/g, ''), Number(address.slice(at + 1)), this.config);
+      },
+      temporary: true,
+    }));
+    let lastError: Error | undefined;
+    for (const candidate of [...pooled, ...bootstrap]) {
+      let connection: BrokerConnection | undefined;
+      try {
+        connection = await candidate.open();
+        const body = new Writer(64);
+        body.array(topics, (t) => body.string(t));
+        body.int8(0); // allow_auto_topic_creation: false
+        const reply = (await connection.request(API.metadata, METADATA_VERSION, body.result()))!;
+        this.apply(reply, topics);
+        return;
+      } catch (err) {
+        lastError = err as Error;
+        if ((err as Retriable).retriable === false) throw err;
+      } finally {
+        if (candidate.temporary) connection?.close();
+      }
+    }
+    throw lastError ?? connectionError('no broker to ask for metadata');
+  }
+
+  private apply(r: Reader, topics: string[]): void {
+    r.int32(); // throttle_time_ms
+    const brokers = new Map<number, Broker>();
+    r.array(() => {
+      const id = r.int32();
+      const host = r.string()!;
+      const port = r.int32();
+      r.string(); // rack
+      brokers.set(id, { host, port });
+    });
+    this.brokers = brokers;
+    r.string(); // cluster_id
+    r.int32(); // controller_id
+    r.array(() => {
+      const error = r.int16();
+      const name = r.string()!;
+      r.bool(); // is_internal
+      const leaders: number[] = [];
+      r.array(() => {
+        r.int16(); // partition error: a missing leader shows as -1 and is retried at request time
+        const index = r.int32();
+        leaders[index] = r.int32();
+        r.array(() => r.int32()); // replicas
+        r.array(() => r.int32()); // isr
+        r.array(() => r.int32()); // offline replicas
+      });
+      if (error !== 0 && topics.includes(name)) throw protocolError(error, `metadata for topic "${name}"`);
+      this.leaders.set(name, leaders);
+    });
+  }
+}
