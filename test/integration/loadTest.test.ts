@@ -58,6 +58,14 @@ describe('load testing against the local cluster', () => {
     }
   });
 
+  it('the wire consumer reads gzip batches (written by the kafkajs producer, which --compression gzip selects)', async () => {
+    const run = await ktc(['-t', uniqueName('gzip'), '-r', '3', '--num-partitions', '2', '--producer', '--consumer', '-n', '5000', '--record-size', '300', '--compression', 'gzip', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const r = JSON.parse(run.stdout) as RunResult;
+    expect(r.consumer!.ktcMessages).toBe(5000);
+    expect(r.verification!.lost).toBe(0);
+  });
+
   it('--acks 1 and --acks 0 deliver every message on a healthy cluster', async () => {
     for (const acks of ['1', '0']) {
       const run = await ktc(['-t', uniqueName(`acks${acks}`), '-r', '3', '--num-partitions', '3', '--producer', '--consumer', '-n', '20000', '--record-size', '100', '--acks', acks, '--json']);

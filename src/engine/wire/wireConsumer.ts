@@ -70,6 +70,8 @@ export class WireConsumer implements ConsumerEngine {
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
+      // With every partition paused kafkajs sleeps this long between loops; disconnect waits for that sleep.
+      maxWaitTimeInMs: options.maxWaitMs,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5000 },
     });
     this.admin = kafka.admin();
