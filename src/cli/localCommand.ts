@@ -86,8 +86,9 @@ export function localCommand(yargs: Argv): Argv {
       'stop the nodes this directory started and delete their data',
       (y) => withDir(y).option('keep-data', { type: 'boolean', default: false, describe: 'keep data, users and certificates for the next `up`' }),
       async (argv) => {
-        const { stopped, wiped } = await down(argv.dir, argv['keep-data']);
-        progress(`Stopped ${stopped} node(s)${wiped ? `, removed the cluster in ${argv.dir}` : ', data kept'}.`);
+        const { found, stopped, wiped } = await down(argv.dir, argv['keep-data']);
+        if (!found) progress(`No local cluster in ${argv.dir}: nothing to stop.`);
+        else progress(`Stopped ${stopped} node(s)${wiped ? `, removed the cluster in ${argv.dir}` : ', data kept'}.`);
       },
     )
     .command('status', 'show nodes, pids, listeners, version and data directory', withDir, (argv) => printStatus(argv.dir))

@@ -174,14 +174,14 @@ export async function up(options: UpOptions): Promise<UpResult> {
 }
 
 /** Stops the nodes this directory started (by pid) and, unless keepData, removes what `up` created. */
-export async function down(dir: string, keepData: boolean): Promise<{ stopped: number; wiped: boolean }> {
+export async function down(dir: string, keepData: boolean): Promise<{ found: boolean; stopped: number; wiped: boolean }> {
   const state = readState(dir);
-  if (!state) return { stopped: 0, wiped: false };
+  if (!state) return { found: false, stopped: 0, wiped: false };
   const running = nodeStatuses(state).filter((s) => s.running && s.pid !== undefined);
   await stopProcesses(running.map((s) => s.pid!), 20_000);
   if (keepData) {
     await writeState({ ...state, processes: {} });
-    return { stopped: running.length, wiped: false };
+    return { found: true, stopped: running.length, wiped: false };
   }
   // Only what ktc created: --dir may point at a folder that also holds the user's files.
   for (const node of nodeIds(state)) await rm(paths.node(dir, node), { recursive: true, force: true });
@@ -189,7 +189,7 @@ export async function down(dir: string, keepData: boolean): Promise<{ stopped: n
     await rm(file, { recursive: true, force: true });
   }
   if (existsSync(dir) && (await readdir(dir)).length === 0) await rmdir(dir);
-  return { stopped: running.length, wiped: true };
+  return { found: true, stopped: running.length, wiped: true };
 }
 
 export function requireState(dir: string): ClusterState {
