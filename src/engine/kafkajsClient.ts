@@ -49,6 +49,9 @@ export function kafkajsConfig(config: ConnectionConfig): KafkaConfig {
   };
 }
 
+/** Consumers outlast a leader election after a broker dies (session timeout plus election, seconds on a busy host). */
+export const CONSUMER_RETRY = { retries: 10, initialRetryTime: 300, maxRetryTime: 5000 };
+
 export function createKafka(config: ConnectionConfig): InstanceType<typeof Kafka> {
   return new Kafka(kafkajsConfig(config));
 }

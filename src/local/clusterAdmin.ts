@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs from 'kafkajs';
 import type { ConnectionConfig } from '../config/connection.js';
 import { createKafka } from '../engine/kafkajsClient.js';
@@ -6,7 +7,6 @@ import type { AclBinding } from './users.js';
 
 const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Waits until the cluster metadata lists `expected` brokers: a multi-node

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -5,7 +6,6 @@ import { KtcError } from '../errors.js';
 import { lastLines } from './commands.js';
 import { paths } from './layout.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function jvmOptions(dir: string, node: number): string[] {
   return [

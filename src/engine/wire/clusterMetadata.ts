@@ -1,7 +1,7 @@
 import type { ConnectionConfig } from '../../config/connection.js';
 import { API, BrokerConnection } from './brokerConnection.js';
 import { Writer, type Reader } from './codec.js';
-import { connectionError, protocolError } from './protocolErrors.js';
+import { connectionError, protocolError, type WireError } from './protocolErrors.js';
 
 const METADATA_VERSION = 5; // non-flexible; Kafka 4 accepts 4..13 (KIP-896 removed 0..3)
 
@@ -10,7 +10,6 @@ interface Broker {
   port: number;
 }
 
-type Retriable = Error & { retriable?: boolean };
 
 /**
  * Brokers, partition leaders and one connection per broker, shared by the
@@ -85,7 +84,7 @@ export class ClusterMetadata {
         return;
       } catch (err) {
         lastError = err as Error;
-        if ((err as Retriable).retriable === false) throw err;
+        if ((err as WireError).retriable === false) throw err;
       } finally {
         if (candidate.temporary) connection?.close();
       }

@@ -27,6 +27,9 @@ const NAMES: Record<number, string> = {
 /** Worth retrying after a metadata refresh: leadership moved, or a replica is briefly missing. */
 const RETRIABLE = new Set([3, 5, 6, 7, 13, 19, 20, 74, 75]);
 
+/** Any error the wire code throws: `retriable === false` means retrying cannot help. */
+export type WireError = Error & { retriable?: boolean };
+
 export interface KafkaProtocolError extends Error {
   type: string;
   code: number;

@@ -1,18 +1,18 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { ConnectionConfig } from '../../config/connection.js';
+import { CONSUMER_RETRY } from '../kafkajsClient.js';
 import type { ConsumedBatch, ConsumedMessage, ConsumerEngine, ConsumerOptions } from '../engine.js';
 import { API } from './brokerConnection.js';
 import { ClusterMetadata } from './clusterMetadata.js';
 import { Writer, type Reader } from './codec.js';
-import { protocolError } from './protocolErrors.js';
+import { protocolError, type WireError } from './protocolErrors.js';
 import { readRecordBatches } from './recordBatchReader.js';
 
 const FETCH_VERSION = 4; // non-flexible; Kafka 4 accepts 4..17 (KIP-896 removed 0..3)
 const PARTITION_MAX_BYTES = 2 * 1024 * 1024;
 const MAX_BYTES = 16 * 1024 * 1024;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Retriable = Error & { retriable?: boolean; code?: number };
 
 interface PartitionFetch {
   partition: number;
@@ -72,7 +72,7 @@ export class WireConsumer implements ConsumerEngine {
       allowAutoTopicCreation: false,
       // With every partition paused kafkajs sleeps this long between loops; disconnect waits for that sleep.
       maxWaitTimeInMs: options.maxWaitMs,
-      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5000 },
+      retry: CONSUMER_RETRY,
     });
     this.admin = kafka.admin();
   }
@@ -152,7 +152,7 @@ export class WireConsumer implements ConsumerEngine {
           try {
             await this.fetchFrom(leader, partitions, onBatch);
           } catch (err) {
-            if ((err as Retriable).retriable === false) throw err;
+            if ((err as WireError).retriable === false) throw err;
             this.cluster.drop(leader);
             refresh = true;
           }

@@ -1,15 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConnectionConfig } from '../../config/connection.js';
 import type { Acks, PartitionBatch, ProducerEngine } from '../engine.js';
 import { API } from './brokerConnection.js';
 import { ClusterMetadata } from './clusterMetadata.js';
 import { Writer, type Reader } from './codec.js';
-import { connectionError, protocolError } from './protocolErrors.js';
+import { connectionError, protocolError, type WireError } from './protocolErrors.js';
 import { writeRecordBatch } from './recordBatch.js';
 
 const PRODUCE_VERSION = 7; // non-flexible; Kafka 4 accepts 3..12
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Retriable = Error & { retriable?: boolean };
 
 /**
  * ktc's own producer on Kafka's wire protocol: each record batch is written
@@ -37,7 +36,7 @@ export class WireProducer implements ProducerEngine {
   async send(topic: string, batches: PartitionBatch[]): Promise<void> {
     const started = Date.now();
     let pending = batches;
-    let lastError: Retriable | undefined;
+    let lastError: WireError | undefined;
     for (let attempt = 0; ; attempt++) {
       const leaders = await this.cluster.leadersOf(topic);
       const byLeader = new Map<number, PartitionBatch[]>();
@@ -59,8 +58,8 @@ export class WireProducer implements ProducerEngine {
               failed.push(list.find((b) => b.partition === partition)!);
             }
           } catch (err) {
-            if ((err as Retriable).retriable === false) throw err;
-            lastError = err as Retriable;
+            if ((err as WireError).retriable === false) throw err;
+            lastError = err as WireError;
             this.cluster.drop(leader);
             failed.push(...list);
           }
@@ -79,7 +78,7 @@ export class WireProducer implements ProducerEngine {
   }
 
   /** Sends one Produce request; returns the partitions the broker refused, with why. */
-  private async produceTo(leader: number, topic: string, batches: PartitionBatch[]): Promise<Map<number, Retriable>> {
+  private async produceTo(leader: number, topic: string, batches: PartitionBatch[]): Promise<Map<number, WireError>> {
     let size = 64 + topic.length;
     for (const b of batches) {
       size += 80;
@@ -103,8 +102,8 @@ export class WireProducer implements ProducerEngine {
   }
 }
 
-function parseProduceResponse(r: Reader, address: string): Map<number, Retriable> {
-  const errors = new Map<number, Retriable>();
+function parseProduceResponse(r: Reader, address: string): Map<number, WireError> {
+  const errors = new Map<number, WireError>();
   r.array(() => {
     const topic = r.string();
     r.array(() => {
