@@ -11,11 +11,14 @@ import { USER_NAMES, type Passwords, type SaslRole } from '../../src/local/users
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-/** The cluster the integration tests share: 3 nodes on 127.0.2.1-3, away from a user's default cluster. */
+/**
+ * The cluster the integration tests share: 3 nodes on 127.0.2.1-3, away from a user's default cluster.
+ * KTC_TEST_CLUSTER_ADDRESS moves it (e.g. 127.0.7.1), so two checkouts can run their tests side by side.
+ */
 export const TEST_CLUSTER = {
   dir: process.env.KTC_TEST_CLUSTER_DIR ?? join(repoRoot, '.ktc', 'test-cluster'),
   nodes: 3,
-  firstAddress: '127.0.2.1',
+  firstAddress: process.env.KTC_TEST_CLUSTER_ADDRESS ?? '127.0.2.1',
 } as const;
 
 export interface TestCluster {
