@@ -46,6 +46,9 @@ export interface ClientFlags {
   maxInFlight?: number;
   compression?: string;
   idempotent?: boolean;
+  deliveryTimeout?: string;
+  autoOffsetReset?: string;
+  isolationLevel?: string;
   warmup?: string;
   workers?: number;
   engine?: string;
@@ -73,6 +76,10 @@ export const DEFAULT_TOPIC = 'hot-topic';
 export const DEFAULT_NUM_MESSAGES = 15;
 export const SMALL_RUN = 100;
 export const AUTO_WORKERS_ABOVE = 10_000;
+/** Java's delivery.timeout.ms default. */
+export const DEFAULT_DELIVERY_TIMEOUT_MS = 120_000;
+/** The broker remembers the last 5 batches per producer and partition: more in flight cannot be deduplicated. */
+export const MAX_IDEMPOTENT_IN_FLIGHT = 5;
 
 /** client.py's origin label: "<hostname> (<ip>)". */
 export function defaultOrigin(): string {
@@ -222,7 +229,9 @@ function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConf
     throw new UsageError(`--throughput must be a positive number of messages per second, or -1 for as fast as possible`);
   }
   const acks = choice('--acks', flags.acks, ['all', '-1', '1', '0'] as const, 'all');
-  const idempotent = flags.idempotent ?? false;
+  const acksAll = acks === 'all' || acks === '-1';
+  // As in the Java client since Kafka 3.0: idempotent unless asked otherwise, or unless acks is not all.
+  const idempotent = flags.idempotent ?? acksAll;
   const engine = engineOf(flags);
   // The wire producer sends about a million small messages/s from one thread; the kafkajs one is CPU-bound near
   // 150k, so big kafkajs runs use every core by default.
@@ -230,7 +239,12 @@ function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConf
   const autoWorkers = engine === 'kafkajs' && big && !flags.logMessages ? Math.min(4, availableParallelism()) : 1;
   const workers = positiveInt('--workers', flags.workers) ?? autoWorkers;
   if (workers > 1 && flags.logMessages) throw new UsageError('--log-messages needs a single producer: drop --workers');
-  if (idempotent && acks !== 'all' && acks !== '-1') throw new UsageError('--idempotent needs --acks all');
+  if (idempotent && !acksAll) throw new UsageError('--idempotent needs --acks all (or drop --idempotent: with --acks 0 or 1 the producer is not idempotent)');
+  const maxInFlight = positiveInt('--max-in-flight', flags.maxInFlight) ?? 1;
+  if (idempotent && maxInFlight > MAX_IDEMPOTENT_IN_FLIGHT) {
+    throw new UsageError(`--max-in-flight ${maxInFlight} is more than an idempotent producer can keep in order (at most ${MAX_IDEMPOTENT_IN_FLIGHT}): lower it, or pass --no-idempotent`);
+  }
+  const deliveryTimeoutMs = flags.deliveryTimeout !== undefined ? parseDuration('delivery-timeout', flags.deliveryTimeout) : DEFAULT_DELIVERY_TIMEOUT_MS;
   const defaultBatch = Math.max(1, Math.min(1000, Math.floor((256 * 1024) / (recordSize ?? 200))));
   return {
     numMessages,
@@ -243,9 +257,10 @@ function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConf
     batchSize: positiveInt('--batch-size', flags.batchSize) ?? defaultBatch,
     // kafkajs reorders a producer's requests when several are in flight; one keeps order and, measured
     // on loopback, lost no throughput (each request already carries a run for every partition).
-    maxInFlight: positiveInt('--max-in-flight', flags.maxInFlight) ?? 1,
+    maxInFlight,
     compression: choice('--compression', flags.compression, ['none', 'gzip'] as const, 'none'),
     idempotent,
+    deliveryTimeoutMs,
     origin,
     ...(flags.numPartitions !== undefined ? { partitions: positiveInt('--num-partitions', flags.numPartitions, 'at least 1')! } : {}),
     ...(flags.replicationFactor !== undefined ? { replicationFactor: positiveInt('-r/--replication-factor', flags.replicationFactor, 'at least 1')! } : {}),
@@ -293,9 +308,13 @@ export function buildRunConfig(flags: ClientFlags, env: ConfigEnvironment = defa
       groupId: `${prefix}1`,
       // With --producer, the consumer stops once it has seen what was produced; alone, -n is its limit.
       ...(!flags.producer && explicitCount !== undefined ? { maxMessages: explicitCount } : {}),
-      ...(flags.duration !== undefined ? { durationMs: parseDuration('duration', flags.duration) } : {}),
+      // With --producer, --duration bounds producing; the consumer then reads until it has seen all of it.
+      ...(flags.duration !== undefined && !flags.producer ? { durationMs: parseDuration('duration', flags.duration) } : {}),
       ...(flags.idleTimeout !== undefined ? { idleTimeoutMs: parseDuration('idle-timeout', flags.idleTimeout) } : {}),
       maxWaitMs: 100,
+      // client.py reads from the earliest offset; Java's consumer, client.py and kafka-python read uncommitted.
+      autoOffsetReset: choice('--auto-offset-reset', flags.autoOffsetReset, ['earliest', 'latest'] as const, 'earliest'),
+      isolationLevel: choice('--isolation-level', flags.isolationLevel, ['read_uncommitted', 'read_committed'] as const, 'read_uncommitted'),
     };
   }
   const expected = produce ? produce.numMessages : consume?.maxMessages ?? 0;

@@ -34,6 +34,8 @@ export interface ProduceConfig {
   maxInFlight: number;
   compression: Compression;
   idempotent: boolean;
+  /** A batch is retried until this long after it was sent (Java's delivery.timeout.ms). */
+  deliveryTimeoutMs: number;
   origin: string;
   /** Absent: broker defaults (client.py crashed instead). */
   partitions?: number;
@@ -47,6 +49,8 @@ export interface ConsumeConfig {
   durationMs?: number;
   idleTimeoutMs?: number;
   maxWaitMs: number;
+  autoOffsetReset: 'earliest' | 'latest';
+  isolationLevel: 'read_committed' | 'read_uncommitted';
 }
 
 export type ReportFormat = 'table' | 'kafka';

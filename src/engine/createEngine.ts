@@ -3,15 +3,15 @@ import type { AdminEngine, ConsumerEngine, ConsumerOptions, Engine, ProducerEngi
 import { createKafka } from './kafkajsClient.js';
 import { KafkajsEngine } from './kafkajsEngine.js';
 import { WireConsumer } from './wire/wireConsumer.js';
-import { WireProducer } from './wire/wireProducer.js';
+import { DEFAULT_RETRY_BACKOFF, WireProducer } from './wire/wireProducer.js';
 
 export const ENGINES = ['wire', 'kafkajs'] as const;
 export type EngineName = (typeof ENGINES)[number];
 
 /**
  * ktc's own wire protocol for the data (produce requests, fetches), kafkajs
- * for everything else: admin, consumer-group membership and commits,
- * idempotence, compression.
+ * for everything else: admin, consumer-group membership and commits, and
+ * (for now) compressed produce.
  */
 class WireEngine implements Engine {
   private readonly kafkajs: KafkajsEngine;
@@ -25,8 +25,13 @@ class WireEngine implements Engine {
   }
 
   producer(options: ProducerOptions): Promise<ProducerEngine> {
-    if (options.idempotent || options.compression !== 'none') return this.kafkajs.producer(options);
-    return WireProducer.connect(this.connection, options.acks);
+    if (options.compression !== 'none') return this.kafkajs.producer(options);
+    return WireProducer.connect(this.connection, {
+      acks: options.acks,
+      idempotent: options.idempotent,
+      deliveryTimeoutMs: options.deliveryTimeoutMs,
+      ...DEFAULT_RETRY_BACKOFF,
+    });
   }
 
   consumer(options: ConsumerOptions): Promise<ConsumerEngine> {

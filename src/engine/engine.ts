@@ -29,7 +29,10 @@ export type Compression = 'none' | 'gzip';
 export interface ProducerOptions {
   acks: Acks;
   compression: Compression;
+  /** Sequence numbers per partition: retries never duplicate or reorder (Java's default since Kafka 3.0). */
   idempotent: boolean;
+  /** A batch not acknowledged this long after send() fails (Java's delivery.timeout.ms); retries until then. */
+  deliveryTimeoutMs: number;
 }
 
 /** Values bound for one partition; a send carries one of these per partition it touches. */
@@ -38,12 +41,31 @@ export interface PartitionBatch {
   values: Buffer[];
 }
 
+/** Called once per batch, as soon as its fate is known: acknowledged (no error) or failed for good. */
+export type BatchSettled<B extends PartitionBatch> = (batch: B, error: Error | undefined) => void;
+
+/** What the producer did beyond the happy path, for the report. */
+export interface DeliveryCounters {
+  /** Produce requests sent, retries included. */
+  requests: number;
+  /** Batches sent again after a retriable failure (leader moved, broker restarting, connection lost). */
+  retries: number;
+  /** Times the idempotent producer had to start a new producer id (its broker-side state was lost). */
+  producerIdResets: number;
+  /** Time the brokers asked ktc to hold back (quota throttling), summed over responses. */
+  throttledMs: number;
+}
+
 export interface ProducerEngine {
   /**
-   * One produce round trip per broker: resolves when every value of every
-   * batch was acknowledged (immediately for acks=0), rejects if any failed.
+   * Delivers every batch, retrying retriable failures until the delivery
+   * timeout, and calls `settled` once per batch. Never throws: failures
+   * arrive through `settled`.
    */
-  send(topic: string, batches: PartitionBatch[]): Promise<void>;
+  send<B extends PartitionBatch>(topic: string, batches: B[], settled: BatchSettled<B>): void;
+  /** Fails everything not yet acknowledged with `reason`, at once (the run is ending). */
+  abort(reason: Error): void;
+  counters(): DeliveryCounters;
   close(): Promise<void>;
 }
 
@@ -61,9 +83,14 @@ export interface ConsumedBatch {
 export interface ConsumerOptions {
   topic: string;
   groupId: string;
-  fromBeginning: boolean;
   /** Latency runs want the broker to answer a fetch as soon as anything is there. */
   maxWaitMs: number;
+  /** Where to continue when the position is no longer in the log (deleted by retention): Java's auto.offset.reset. */
+  autoOffsetReset: 'earliest' | 'latest';
+  /** read_committed skips records of aborted transactions (and waits for open ones), as Java's isolation.level. */
+  isolationLevel: 'read_committed' | 'read_uncommitted';
+  /** Something the user should know that does not stop consumption (an offset reset). */
+  onWarning?: (text: string) => void;
 }
 
 export interface ConsumerEngine {

@@ -1,4 +1,5 @@
 import { ExitCode, KtcError } from '../errors.js';
+import { DeliveryTimeoutError } from './wire/protocolErrors.js';
 
 /** What ktc was doing when the client library failed: names the topic or group in the message. */
 export interface ErrorContext {
@@ -75,6 +76,11 @@ export function describeKafkaError(err: unknown, ctx: ErrorContext): { message: 
   const topic = ctx.topic ? `topic "${ctx.topic}"` : 'the topic';
   const fatal = (message: string) => ({ message, fatal: true });
 
+  if (err instanceof DeliveryTimeoutError) {
+    const why = err.cause ? describeKafkaError(err.cause, ctx).message : 'no answer from the cluster';
+    return fatal(`messages not acknowledged within the delivery timeout (${Math.round(err.timeoutMs / 1000)} s, --delivery-timeout): ${why}`);
+  }
+
   if (has(f, /SASLAuthentication|SASL_AUTHENTICATION_FAILED|authentication failed/i)) {
     return fatal(`authentication failed${who(ctx)} at ${servers}: check the username and password (-u/-p, --credentials) and the SASL mechanism`);
   }
@@ -85,6 +91,11 @@ export function describeKafkaError(err: unknown, ctx: ErrorContext): { message: 
   if (has(f, /GROUP_AUTHORIZATION_FAILED|GroupCoordinatorNotFound/)) {
     return fatal(
       `not authorized to use consumer group "${ctx.groupId ?? '?'}"${who(ctx)} (or its coordinator is unavailable): the group id must start with a prefix the user may READ; set it with -c/--consumer-group-prefix`,
+    );
+  }
+  if (has(f, /CLUSTER_AUTHORIZATION_FAILED/) && has(f, /InitProducerId/)) {
+    return fatal(
+      `not authorized to use the idempotent producer${who(ctx)}: it needs WRITE on ${topic} (Kafka 2.8+) or IDEMPOTENT_WRITE on the cluster; --no-idempotent turns idempotence off`,
     );
   }
   if (has(f, /CLUSTER_AUTHORIZATION_FAILED/)) {

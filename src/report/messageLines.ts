@@ -4,9 +4,7 @@ import type { Output } from './output.js';
 
 /** client.py's exact wording, one line per acknowledged message. */
 export function logPublished(out: Output, topic: string, batch: AckedBatch): void {
-  for (const { values } of batch.batches) {
-    for (const value of values) out.log('ktc.producer', `Message published to topic=${topic}, message content: ${value.toString('utf8')}`);
-  }
+  for (const value of batch.values) out.log('ktc.producer', `Message published to topic=${topic}, message content: ${value.toString('utf8')}`);
 }
 
 export function logConsumed(out: Output, topic: string, partition: number, offset: string, value: Buffer | null, kind: RecordKind): void {

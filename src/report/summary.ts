@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import type { RunResult } from '../run/runResult.js';
+import type { ProducerResult, RunResult } from '../run/runResult.js';
 import { PERCENTILES, type LatencySummary } from '../stats/latencyHistogram.js';
 import { count, fixed, ms } from './format.js';
 
@@ -36,6 +36,19 @@ function throughputTable(r: RunResult): string | undefined {
   return table.length ? table.toString() : undefined;
 }
 
+/** Only when the cluster made ktc wait: retries, the longest stall, throttling, producer id renewals. */
+function deliveryLine(p: ProducerResult): string | undefined {
+  const d = p.delivery;
+  const stalled = p.longestStallMs >= 1000;
+  if (d.retries === 0 && !stalled && d.throttledMs === 0 && d.producerIdResets === 0) return undefined;
+  const parts = [`${count(d.retries)} batch${d.retries === 1 ? '' : 'es'} retried (${count(d.requests)} produce requests)`];
+  if (stalled) parts.push(`longest wait for an acknowledgement ${fixed(p.longestStallMs / 1000, 1)} s`);
+  if (p.lateSendsWaitingOnCluster > 0) parts.push(`${count(p.lateSendsWaitingOnCluster)} messages left late while the cluster held ktc back`);
+  if (d.throttledMs > 0) parts.push(`brokers throttled ktc for ${fixed(d.throttledMs / 1000, 1)} s (quota)`);
+  if (d.producerIdResets > 0) parts.push(`${d.producerIdResets} new producer id${d.producerIdResets === 1 ? '' : 's'} after the broker lost the idempotent state`);
+  return `Delivery: ${parts.join('; ')}.`;
+}
+
 /** Sentences for every run, small or large: what happened, whether anything is missing. */
 export function summaryLines(r: RunResult): string[] {
   const lines: string[] = [];
@@ -49,6 +62,8 @@ export function summaryLines(r: RunResult): string[] {
       `Produced ${count(p.acked)} of ${count(p.sent)} messages to ${topic} in ${fixed(p.seconds, 2)} s: ${count(p.messagesPerSecond)} msgs/s, ${fixed(p.mbPerSecond, 2)} MB/s${p.failed ? `; ${count(p.failed)} NOT acknowledged` : ''}.`,
     );
     for (const e of p.errors) lines.push(`  send error (${e.count}x): ${e.message}`);
+    const line = deliveryLine(p);
+    if (line) lines.push(line);
   }
   if (r.consumer) {
     const c = r.consumer;

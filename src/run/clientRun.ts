@@ -182,7 +182,14 @@ export class ClientRun {
   private async startConsumer(): Promise<{ outcome: Promise<{ stats: ConsumeStats; reason: StopReason }> }> {
     const consume = this.config.consume!;
     const consumer = await this.withTimeout(
-      this.engine.consumer({ topic: this.config.topic, groupId: consume.groupId, fromBeginning: true, maxWaitMs: consume.maxWaitMs }),
+      this.engine.consumer({
+        topic: this.config.topic,
+        groupId: consume.groupId,
+        maxWaitMs: consume.maxWaitMs,
+        autoOffsetReset: consume.autoOffsetReset,
+        isolationLevel: consume.isolationLevel,
+        ...(this.observer.notice ? { onWarning: this.observer.notice.bind(this.observer) } : {}),
+      }),
       'connecting the consumer',
     ).catch((err: unknown) => {
       throw err instanceof KtcError ? err : kafkaError(err, this.context('consume'));
@@ -294,9 +301,9 @@ export class ClientRun {
         `ktc kept ${(client.cpuCores * 100).toFixed(0)}% of a core busy: the figure may be ktc's limit rather than the cluster's${this.config.produce!.workers < availableParallelism() ? '; try --workers' : ''}`,
       );
     }
-    if (verification && verification.outOfOrder > 0 && this.config.produce && this.config.produce.maxInFlight > 1) {
+    if (verification && verification.outOfOrder > 0 && this.config.produce && !this.config.produce.idempotent && this.config.produce.maxInFlight > 1) {
       warnings.push(
-        `${verification.outOfOrder} messages arrived out of order within a partition: kafkajs does not keep a producer's order with several requests in flight (--max-in-flight ${this.config.produce.maxInFlight}); use --max-in-flight 1 when order matters`,
+        `${verification.outOfOrder} messages arrived out of order within a partition: without idempotence, retries with several sends in flight (--max-in-flight ${this.config.produce.maxInFlight}) can reorder them; keep idempotence on or use --max-in-flight 1 when order matters`,
       );
     }
     if (client.eventLoopDelayP99Ms > 50) warnings.push(`ktc's event loop was up to ${client.eventLoopDelayP99Ms.toFixed(0)} ms late (p99): latencies include ktc's own delay`);
@@ -334,6 +341,12 @@ export class ClientRun {
     if (slip) histograms.producerScheduleSlip = slip.encoded;
     const acked = sum((o) => o.acked);
     const bytes = sum((o) => o.ackedBytes);
+    const delivery = {
+      requests: sum((o) => o.delivery.requests),
+      retries: sum((o) => o.delivery.retries),
+      producerIdResets: sum((o) => o.delivery.producerIdResets),
+      throttledMs: sum((o) => o.delivery.throttledMs),
+    };
     return {
       producerIds: outcomes.map((o) => o.producerId),
       sent: sum((o) => o.sent),
@@ -347,6 +360,10 @@ export class ClientRun {
       ...(response ? { responseTime: response.summary } : {}),
       ...(slip ? { scheduleSlip: slip.summary } : {}),
       lateSendsNotWaitingOnBroker: sum((o) => o.lateSends),
+      lateSendsWaitingOnCluster: sum((o) => o.lateSendsWaitingOnCluster),
+      longestStallMs: Math.max(...outcomes.map((o) => o.longestStallMicros)) / 1000,
+      delivery,
+      idempotent: this.config.produce!.idempotent,
       errors: [...errors].map(([message, count]) => ({ message, count })),
     };
   }

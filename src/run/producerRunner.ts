@@ -1,7 +1,7 @@
 import type { ConnectionConfig } from '../config/connection.js';
 import type { ProduceConfig } from '../config/runConfig.js';
 import type { EngineName } from '../engine/createEngine.js';
-import type { Engine } from '../engine/engine.js';
+import type { DeliveryCounters, Engine } from '../engine/engine.js';
 import type { SeqBitset } from '../stats/seqBitset.js';
 import type { Clock } from './clock.js';
 import { newProducerId, PayloadEncoder } from './payload.js';
@@ -22,6 +22,9 @@ export interface ProducerOutcome {
   failed: number;
   ackedBytes: number;
   lateSends: number;
+  lateSendsWaitingOnCluster: number;
+  longestStallMicros: number;
+  delivery: DeliveryCounters;
   startedAtMicros: number;
   endedAtMicros: number;
   errors: Array<[string, number]>;
@@ -69,9 +72,14 @@ export async function createSendLoop(
   share: ProducerShare,
   clock: Clock,
   hooks: SendLoopHooks,
-): Promise<{ loop: SendLoop; producerId: string; close: () => Promise<void> }> {
+): Promise<{ loop: SendLoop; producerId: string; counters: () => DeliveryCounters; close: () => Promise<void> }> {
   const { produce } = job;
-  const producer = await engine.producer({ acks: produce.acks, compression: produce.compression, idempotent: produce.idempotent });
+  const producer = await engine.producer({
+    acks: produce.acks,
+    compression: produce.compression,
+    idempotent: produce.idempotent,
+    deliveryTimeoutMs: produce.deliveryTimeoutMs,
+  });
   const id = newProducerId();
   const encoder = new PayloadEncoder({
     format: produce.payload,
@@ -92,15 +100,14 @@ export async function createSendLoop(
       batchSize: produce.batchSize,
       maxInFlight: produce.maxInFlight,
       throughput: share.throughput,
-      timeoutMs: job.connection.timeoutMs,
     },
     clock,
     hooks,
   );
-  return { loop, producerId: id.toString('hex'), close: () => producer.close() };
+  return { loop, producerId: id.toString('hex'), counters: () => producer.counters(), close: () => producer.close() };
 }
 
-export function outcomeOf(loop: SendLoop, producerId: string): ProducerOutcome {
+export function outcomeOf(loop: SendLoop, producerId: string, delivery: DeliveryCounters): ProducerOutcome {
   const s = loop.stats;
   return {
     producerId,
@@ -109,6 +116,9 @@ export function outcomeOf(loop: SendLoop, producerId: string): ProducerOutcome {
     failed: s.failed,
     ackedBytes: s.ackedBytes,
     lateSends: s.lateSends,
+    lateSendsWaitingOnCluster: s.lateSendsWaitingOnCluster,
+    longestStallMicros: s.longestStallMicros,
+    delivery,
     startedAtMicros: s.startedAtMicros,
     endedAtMicros: s.endedAtMicros,
     errors: [...s.errors],
@@ -136,12 +146,12 @@ export class InProcessProducer implements ProducerRunner {
 
   async run(): Promise<ProducerOutcome[]> {
     const [share] = shares(this.job.produce.numMessages, this.job.produce.throughput, 1);
-    const { loop, producerId, close } = await createSendLoop(this.engine, this.job, share!, this.clock, this.hooks);
+    const { loop, producerId, counters, close } = await createSendLoop(this.engine, this.job, share!, this.clock, this.hooks);
     this.loop = loop;
     if (this.stopped) loop.stop();
     try {
       await loop.run();
-      return [outcomeOf(loop, producerId)];
+      return [outcomeOf(loop, producerId, counters())];
     } finally {
       await close().catch(() => undefined);
     }

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     clearInterval(timer);
     await created.close().catch(() => undefined);
   }
-  const { acknowledged, ...rest } = outcomeOf(loop, created.producerId);
+  const { acknowledged, ...rest } = outcomeOf(loop, created.producerId, created.counters());
   const bits = acknowledged.toTransfer();
   port.postMessage({ type: 'done', outcome: rest, acknowledged: bits } satisfies FromWorker, [bits.words.buffer as ArrayBuffer]);
 }

@@ -1,4 +1,4 @@
-import type { TopicInfo } from '../engine/engine.js';
+import type { DeliveryCounters, TopicInfo } from '../engine/engine.js';
 import type { LatencySummary } from '../stats/latencyHistogram.js';
 import type { ResourceUsage } from '../stats/resourceSampler.js';
 import type { VerificationResult } from '../stats/sequenceTracker.js';
@@ -20,8 +20,15 @@ export interface ProducerResult {
   responseTime?: LatencySummary;
   /** Scheduled to actual send (only with --throughput). */
   scheduleSlip?: LatencySummary;
-  /** Sends that were late while the in-flight limit was not reached: ktc, not Kafka, was the bottleneck. */
+  /** Messages that left late while the loop was not held back by the cluster: ktc, not Kafka, was the bottleneck. */
   lateSendsNotWaitingOnBroker: number;
+  /** Messages that left late because the cluster held the loop back (in-flight limit reached during retries or failover). */
+  lateSendsWaitingOnCluster: number;
+  /** Longest time without an acknowledgement while messages waited for one (a failover shows here). */
+  longestStallMs: number;
+  /** Produce requests, retried batches, producer id renewals and quota throttling, summed over producers. */
+  delivery: DeliveryCounters;
+  idempotent: boolean;
   errors: Array<{ message: string; count: number }>;
 }
 

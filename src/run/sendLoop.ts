@@ -19,8 +19,6 @@ export interface SendLoopSettings {
   maxInFlight: number;
   /** Messages per second; <= 0 sends as fast as acks allow. */
   throughput: number;
-  /** No acknowledgement at all for this long while sends fail: give up. */
-  timeoutMs: number;
 }
 
 /** Counters and histograms the loop fills; read by progress reporting while it runs. */
@@ -30,7 +28,7 @@ export class SendStats {
   failed = 0;
   ackedBytes = 0;
   inFlight = 0;
-  /** send() call to acknowledgement. */
+  /** send() call to acknowledgement, per partition batch (each leader's answer counts for its own messages). */
   readonly serviceTime = new LatencyHistogram();
   /** Scheduled send time to acknowledgement (open loop only). */
   readonly responseTime = new LatencyHistogram();
@@ -38,8 +36,12 @@ export class SendStats {
   readonly scheduleSlip = new LatencyHistogram();
   readonly errors = new Map<string, number>();
   readonly acknowledged = new SeqBitset();
-  /** Sends that left late while fewer than --max-in-flight were pending: the generator lagged, not the broker. */
+  /** Sends that left late although the loop was not waiting on the cluster: the generator lagged, not the broker. */
   lateSends = 0;
+  /** Sends that left late because the loop had waited on the cluster (in-flight limit reached, retries, failover). */
+  lateSendsWaitingOnCluster = 0;
+  /** Longest time without any acknowledgement while messages were waiting for one. */
+  longestStallMicros = 0;
   startedAtMicros = 0;
   endedAtMicros = 0;
   lastAckAtMicros = 0;
@@ -47,13 +49,26 @@ export class SendStats {
   window = { acked: 0, bytes: 0, latencySumMicros: 0, latencyMaxMicros: 0 };
 }
 
-/** How late a send may leave before it counts as the generator lagging. */
+/** How late a send may leave before it counts as late. */
 const LATE_SEND_MICROS = 5_000;
 
-/** What was acknowledged: for per-message logging (small runs only). */
-export interface AckedBatch {
+/** One partition's share of a send, as handed to the engine and back. */
+export interface AckedBatch extends PartitionBatch {
+  /** Sequence number of the batch's first message. */
   firstSeq: number;
-  batches: PartitionBatch[];
+}
+
+/** One send (one call to the engine): the batches it split into and when it left. */
+interface SendRecord {
+  sentAt: number;
+  schedule: RateSchedule | undefined;
+  recordable: boolean;
+  /** Batches not yet settled: the send stops counting as in flight at zero. */
+  unsettled: number;
+}
+
+interface LoopBatch extends AckedBatch {
+  send: SendRecord;
 }
 
 export interface SendLoopHooks {
@@ -69,10 +84,11 @@ export class FatalSendError extends Error {}
  * The throughput-critical loop. Each send spreads its messages over the
  * partitions in contiguous runs, so one request per leader carries a record
  * batch for every partition (ktc is its own accumulator: neither engine
- * lingers). A bounded number of sends is in flight, values come from one
- * buffer allocation per batch, and latency is recorded per message from its
- * scheduled (open loop) or actual send time. No logging and no per-message
- * closures here.
+ * lingers). A bounded number of sends is in flight (the engine retries
+ * within them, so a failover holds the loop back instead of failing
+ * messages), values come from one buffer allocation per batch, and latency is
+ * recorded per partition batch from its scheduled (open loop) or actual send
+ * time. No logging and no per-message closures here.
  */
 export class SendLoop {
   readonly stats = new SendStats();
@@ -80,6 +96,9 @@ export class SendLoop {
   private wake: (() => void) | undefined;
   private fatal: FatalSendError | undefined;
   private nextPartition = 0;
+  /** Until when the loop was held back by the cluster (in-flight limit reached): later lateness is ktc's own. */
+  private heldBackUntil = 0;
+  private readonly settled = (batch: LoopBatch, error: Error | undefined): void => this.onSettled(batch, error);
 
   constructor(
     private readonly producer: ProducerEngine,
@@ -109,12 +128,9 @@ export class SendLoop {
     while (!this.stopRequested && !this.fatal && next < settings.numMessages) {
       const now = clock.nowMicros();
       if (now >= deadline) break;
-      if (now - stats.lastAckAtMicros > settings.timeoutMs * 1000 && stats.failed > 0) {
-        this.fatal = new FatalSendError(`no acknowledgement for ${Math.round(settings.timeoutMs / 1000)} s: ${this.lastError()}`);
-        break;
-      }
       if (stats.inFlight >= settings.maxInFlight) {
         await this.waitForWake();
+        this.heldBackUntil = clock.nowMicros();
         continue;
       }
       let count = Math.min(settings.batchSize, settings.numMessages - next);
@@ -136,73 +152,85 @@ export class SendLoop {
   }
 
   private dispatch(firstSeq: number, count: number, sentAt: number, schedule: RateSchedule | undefined): void {
+    const { stats } = this;
     const values = this.encoder.encodeBatch(firstSeq, count, sentAt);
-    const batches = this.split(values);
-    const recordable = sentAt - this.stats.startedAtMicros >= this.settings.warmupMs * 1000;
+    const recordable = sentAt - stats.startedAtMicros >= this.settings.warmupMs * 1000;
     if (schedule && recordable) {
-      for (let i = 0; i < count; i++) this.stats.scheduleSlip.record(sentAt - schedule.scheduledAt(firstSeq + i));
-      if (sentAt - schedule.scheduledAt(firstSeq) > LATE_SEND_MICROS && this.stats.inFlight < this.settings.maxInFlight) {
-        this.stats.lateSends += count;
+      for (let i = 0; i < count; i++) stats.scheduleSlip.record(sentAt - schedule.scheduledAt(firstSeq + i));
+      const scheduledAt = schedule.scheduledAt(firstSeq);
+      if (sentAt - scheduledAt > LATE_SEND_MICROS) {
+        // Due while the loop waited for the cluster: late because of the cluster, not because of ktc.
+        if (scheduledAt <= this.heldBackUntil) stats.lateSendsWaitingOnCluster += count;
+        else stats.lateSends += count;
       }
     }
-    this.stats.sent += count;
-    this.stats.inFlight++;
-    this.producer.send(this.settings.topic, batches).then(
-      () => this.onAck(firstSeq, values, batches, sentAt, schedule, recordable),
-      (err: unknown) => this.onError(err, count),
-    );
+    const send: SendRecord = { sentAt, schedule, recordable, unsettled: 0 };
+    const batches = this.split(values, firstSeq, send);
+    send.unsettled = batches.length;
+    stats.sent += count;
+    stats.inFlight++;
+    this.producer.send(this.settings.topic, batches, this.settled);
   }
 
   /** Contiguous runs of values, one per partition, continuing the round robin where the last send stopped. */
-  private split(values: Buffer[]): PartitionBatch[] {
+  private split(values: Buffer[], firstSeq: number, send: SendRecord): LoopBatch[] {
     const { partitions } = this.settings;
     const parts = Math.min(partitions, values.length);
     const per = Math.ceil(values.length / parts);
-    const batches: PartitionBatch[] = [];
+    const batches: LoopBatch[] = [];
     for (let start = 0; start < values.length; start += per) {
-      batches.push({ partition: this.nextPartition, values: values.slice(start, start + per) });
+      batches.push({ partition: this.nextPartition, values: values.slice(start, start + per), firstSeq: firstSeq + start, send });
       this.nextPartition = (this.nextPartition + 1) % partitions;
     }
     return batches;
   }
 
-  private onAck(firstSeq: number, values: Buffer[], batches: PartitionBatch[], sentAt: number, schedule: RateSchedule | undefined, recordable: boolean): void {
+  private onSettled(batch: LoopBatch, error: Error | undefined): void {
+    if (error) this.onError(batch, error);
+    else this.onAck(batch);
+    if (--batch.send.unsettled === 0) {
+      this.stats.inFlight--;
+      this.wake?.();
+    }
+  }
+
+  private onAck(batch: LoopBatch): void {
     const { stats } = this;
+    const { values, firstSeq, send } = batch;
     const ackAt = this.clock.nowMicros();
     const count = values.length;
-    stats.inFlight--;
+    const stall = ackAt - Math.max(stats.lastAckAtMicros, send.sentAt);
+    if (stall > stats.longestStallMicros) stats.longestStallMicros = stall;
     stats.acked += count;
     stats.lastAckAtMicros = ackAt;
     let bytes = 0;
     for (let i = 0; i < count; i++) bytes += values[i]!.length;
     stats.ackedBytes += bytes;
     stats.acknowledged.addRange(firstSeq, count);
-    const latency = ackAt - sentAt;
+    const latency = ackAt - send.sentAt;
     const w = stats.window;
     w.acked += count;
     w.bytes += bytes;
     w.latencySumMicros += latency * count;
     if (latency > w.latencyMaxMicros) w.latencyMaxMicros = latency;
-    if (recordable) {
+    if (send.recordable) {
       stats.serviceTime.recordMany(latency, count);
+      const { schedule } = send;
       if (schedule) for (let i = 0; i < count; i++) stats.responseTime.record(ackAt - schedule.scheduledAt(firstSeq + i));
     }
-    this.hooks.onAcked?.({ firstSeq, batches });
-    this.wake?.();
+    this.hooks.onAcked?.(batch);
   }
 
-  private onError(err: unknown, count: number): void {
+  private onError(batch: LoopBatch, err: Error): void {
     const { stats } = this;
-    stats.inFlight--;
-    stats.failed += count;
+    stats.failed += batch.values.length;
     const { message, fatal } = this.hooks.classifyError(err);
     stats.errors.set(message, (stats.errors.get(message) ?? 0) + 1);
-    if (fatal && !this.fatal) this.fatal = new FatalSendError(message);
-    this.wake?.();
-  }
-
-  private lastError(): string {
-    return [...this.stats.errors.keys()].at(-1) ?? 'sends keep failing';
+    if (fatal && !this.fatal) {
+      this.fatal = new FatalSendError(message);
+      // The run ends: whatever is still waiting for a retry fails now instead of at its own delivery timeout.
+      this.producer.abort(this.fatal);
+    }
   }
 
   private waitForWake(): Promise<void> {

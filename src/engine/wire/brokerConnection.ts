@@ -5,7 +5,7 @@ import { Reader, Writer } from './codec.js';
 import { connectionError, protocolError } from './protocolErrors.js';
 import { ScramClient } from './scram.js';
 
-export const API = { produce: 0, fetch: 1, metadata: 3, saslHandshake: 17, saslAuthenticate: 36 } as const;
+export const API = { produce: 0, fetch: 1, listOffsets: 2, metadata: 3, saslHandshake: 17, initProducerId: 22, saslAuthenticate: 36 } as const;
 
 interface Pending {
   resolve: (body: Reader) => void;

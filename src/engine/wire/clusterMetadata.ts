@@ -10,13 +10,32 @@ interface Broker {
   port: number;
 }
 
+/** The part of a broker connection the producer and fetcher use (a fake stands in for it in unit tests). */
+export interface RequestChannel {
+  readonly address: string;
+  request(apiKey: number, version: number, body: Buffer, expectResponse?: boolean): Promise<Reader | undefined>;
+}
+
+/** What the producer and fetcher need to know about the cluster: leaders, and a connection to each broker. */
+export interface ClusterView {
+  /** Leader node id per partition index (-1 while a partition has none); asks the cluster when not known. */
+  leadersOf(topic: string): Promise<number[]>;
+  /** Forget what is known about a topic's leaders: the next request asks again. */
+  forget(topic: string): void;
+  connection(nodeId: number): Promise<RequestChannel>;
+  /** A connection to any broker, for requests that need no particular one (InitProducerId). */
+  anyConnection(): Promise<RequestChannel>;
+  /** Closes a broker's connection after a failure: the next request reopens it. */
+  drop(nodeId: number): void;
+  close(): Promise<void>;
+}
 
 /**
  * Brokers, partition leaders and one connection per broker, shared by the
  * wire producer and fetcher. Leaders are refreshed when a request says
  * leadership moved; connections are reopened after a failure.
  */
-export class ClusterMetadata {
+export class ClusterMetadata implements ClusterView {
   private brokers = new Map<number, Broker>();
   private readonly connections = new Map<number, Promise<BrokerConnection>>();
   private readonly leaders = new Map<string, number[]>();
@@ -48,6 +67,19 @@ export class ClusterMetadata {
       () => this.connections.delete(nodeId),
     );
     return opening;
+  }
+
+  async anyConnection(): Promise<BrokerConnection> {
+    if (this.brokers.size === 0) await this.refresh([]);
+    let lastError: unknown;
+    for (const id of this.brokers.keys()) {
+      try {
+        return await this.connection(id);
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    throw lastError ?? connectionError('no broker in the cluster metadata');
   }
 
   drop(nodeId: number): void {

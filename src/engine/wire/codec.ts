@@ -48,7 +48,7 @@ export class Writer {
     return this;
   }
 
-  int64(v: number): this {
+  int64(v: number | bigint): this {
     this.ensure(8);
     this.buf.writeBigInt64BE(BigInt(v), this.pos);
     this.pos += 8;

@@ -1,13 +1,18 @@
-/** Kafka error codes the wire producer can meet, by the names Kafka (and kafkajs) give them. */
+/** Kafka error codes the wire engine can meet, by the names Kafka (and kafkajs) give them. */
 const NAMES: Record<number, string> = {
   [-1]: 'UNKNOWN_SERVER_ERROR',
+  1: 'OFFSET_OUT_OF_RANGE',
   2: 'CORRUPT_MESSAGE',
   3: 'UNKNOWN_TOPIC_OR_PARTITION',
   5: 'LEADER_NOT_AVAILABLE',
   6: 'NOT_LEADER_OR_FOLLOWER',
   7: 'REQUEST_TIMED_OUT',
+  9: 'REPLICA_NOT_AVAILABLE',
   10: 'MESSAGE_TOO_LARGE',
   13: 'NETWORK_EXCEPTION',
+  14: 'COORDINATOR_LOAD_IN_PROGRESS',
+  15: 'COORDINATOR_NOT_AVAILABLE',
+  16: 'NOT_COORDINATOR',
   17: 'INVALID_TOPIC_EXCEPTION',
   18: 'RECORD_LIST_TOO_LARGE',
   19: 'NOT_ENOUGH_REPLICAS',
@@ -18,29 +23,85 @@ const NAMES: Record<number, string> = {
   33: 'UNSUPPORTED_SASL_MECHANISM',
   34: 'ILLEGAL_SASL_STATE',
   35: 'UNSUPPORTED_VERSION',
+  41: 'NOT_CONTROLLER',
+  45: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  46: 'DUPLICATE_SEQUENCE_NUMBER',
+  47: 'INVALID_PRODUCER_EPOCH',
+  51: 'CONCURRENT_TRANSACTIONS',
+  56: 'KAFKA_STORAGE_ERROR',
   58: 'SASL_AUTHENTICATION_FAILED',
+  59: 'UNKNOWN_PRODUCER_ID',
+  70: 'FETCH_SESSION_ID_NOT_FOUND',
+  71: 'INVALID_FETCH_SESSION_EPOCH',
+  72: 'LISTENER_NOT_FOUND',
   74: 'FENCED_LEADER_EPOCH',
   75: 'UNKNOWN_LEADER_EPOCH',
+  78: 'OFFSET_NOT_AVAILABLE',
+  79: 'MEMBER_ID_REQUIRED',
+  80: 'PREFERRED_LEADER_NOT_AVAILABLE',
   87: 'INVALID_RECORD',
+  89: 'THROTTLING_QUOTA_EXCEEDED',
+  90: 'PRODUCER_FENCED',
 };
 
-/** Worth retrying after a metadata refresh: leadership moved, or a replica is briefly missing. */
-const RETRIABLE = new Set([3, 5, 6, 7, 13, 19, 20, 74, 75]);
+/**
+ * The Java client's retriable errors (subclasses of RetriableException): a
+ * retry, after a metadata refresh where leadership may have moved, can succeed.
+ */
+const RETRIABLE = new Set([2, 3, 5, 6, 7, 9, 13, 14, 15, 16, 19, 20, 41, 51, 56, 70, 71, 72, 74, 75, 78, 80, 89]);
+
+/** Java's InvalidMetadataException family: the client's idea of who leads what is stale. */
+const STALE_METADATA = new Set([3, 5, 6, 9, 56, 72, 74, 75]);
 
 /** Any error the wire code throws: `retriable === false` means retrying cannot help. */
 export type WireError = Error & { retriable?: boolean };
 
-export interface KafkaProtocolError extends Error {
-  type: string;
-  code: number;
-  retriable: boolean;
+export class KafkaProtocolError extends Error {
+  readonly type: string;
+  readonly retriable: boolean;
+
+  constructor(
+    readonly code: number,
+    detail: string,
+  ) {
+    const type = NAMES[code] ?? `KAFKA_ERROR_${code}`;
+    super(`${type}: ${detail}`);
+    this.name = 'KafkaProtocolError';
+    this.type = type;
+    this.retriable = RETRIABLE.has(code);
+  }
+
+  /** Leadership or the partition layout changed: refresh metadata before retrying. */
+  get staleMetadata(): boolean {
+    return STALE_METADATA.has(this.code);
+  }
 }
 
 export function protocolError(code: number, detail: string): KafkaProtocolError {
-  const type = NAMES[code] ?? `KAFKA_ERROR_${code}`;
-  return Object.assign(new Error(`${type}: ${detail}`), { type, code, retriable: RETRIABLE.has(code) });
+  return new KafkaProtocolError(code, detail);
+}
+
+export function errorName(code: number): string {
+  return NAMES[code] ?? `KAFKA_ERROR_${code}`;
+}
+
+export function isRetriableCode(code: number): boolean {
+  return RETRIABLE.has(code);
 }
 
 export function connectionError(message: string, code?: string): Error & { retriable: boolean; code?: string } {
   return Object.assign(new Error(`Connection error: ${message}`), { name: 'KafkaConnectionError', retriable: true, ...(code ? { code } : {}) });
+}
+
+/** A batch the brokers did not acknowledge within the delivery timeout; `cause` is the last failure seen. */
+export class DeliveryTimeoutError extends Error {
+  readonly retriable = false;
+
+  constructor(
+    readonly timeoutMs: number,
+    cause: Error | undefined,
+  ) {
+    super(`not acknowledged within the delivery timeout (${Math.round(timeoutMs / 1000)} s)${cause ? `; last error: ${cause.message}` : ''}`, { cause });
+    this.name = 'DeliveryTimeoutError';
+  }
 }

@@ -12,12 +12,19 @@ function varintSize(v: number): number {
   return n;
 }
 
+/** The idempotent producer's stamp on a batch; absent fields mean "not idempotent" (-1). */
+export interface BatchProducerFields {
+  producerId?: bigint;
+  producerEpoch?: number;
+  baseSequence?: number;
+}
+
 /**
  * Appends one uncompressed RecordBatch (magic 2) holding `values` as keyless,
  * headerless records, all stamped `timestampMs`, straight into the request
  * being built: no object per record, one CRC-32C pass over the batch.
  */
-export function writeRecordBatch(w: Writer, values: Buffer[], timestampMs: number): void {
+export function writeRecordBatch(w: Writer, values: Buffer[], timestampMs: number, producer: BatchProducerFields = {}): void {
   let recordsSize = 0;
   for (let i = 0; i < values.length; i++) {
     const body = recordBodySize(i, values[i]!.length);
@@ -36,9 +43,9 @@ export function writeRecordBatch(w: Writer, values: Buffer[], timestampMs: numbe
   w.int32(values.length - 1); // lastOffsetDelta
   w.int64(timestampMs); // baseTimestamp
   w.int64(timestampMs); // maxTimestamp
-  w.int64(-1); // producerId: not idempotent
-  w.int16(-1); // producerEpoch
-  w.int32(-1); // baseSequence
+  w.int64(producer.producerId ?? -1);
+  w.int16(producer.producerEpoch ?? -1);
+  w.int32(producer.baseSequence ?? -1);
   w.int32(values.length);
   for (let i = 0; i < values.length; i++) {
     const value = values[i]!;

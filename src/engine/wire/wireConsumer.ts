@@ -6,39 +6,48 @@ import type { ConsumedBatch, ConsumedMessage, ConsumerEngine, ConsumerOptions } 
 import { API } from './brokerConnection.js';
 import { ClusterMetadata } from './clusterMetadata.js';
 import { Writer, type Reader } from './codec.js';
-import { protocolError, type WireError } from './protocolErrors.js';
+import { protocolError, type KafkaProtocolError, type WireError } from './protocolErrors.js';
 import { readRecordBatches } from './recordBatchReader.js';
 
-const FETCH_VERSION = 4; // non-flexible; Kafka 4 accepts 4..17 (KIP-896 removed 0..3)
+const FETCH_VERSION = 5; // non-flexible, with log_start_offset; Kafka 4 accepts 4..17 (KIP-896 removed 0..3)
 const PARTITION_MAX_BYTES = 2 * 1024 * 1024;
 const MAX_BYTES = 16 * 1024 * 1024;
 
 
+const OFFSET_OUT_OF_RANGE = 1;
+
 interface PartitionFetch {
   partition: number;
   error: number;
+  highWatermark: number;
+  logStartOffset: number;
+  abortedTransactions: AbortedTransaction[];
   records: Buffer | null;
 }
 
-function parseFetchResponse(r: Reader): PartitionFetch[] {
-  r.int32(); // throttle_time_ms
-  const out: PartitionFetch[] = [];
+export interface AbortedTransaction {
+  producerId: bigint;
+  firstOffset: number;
+}
+
+export function parseFetchResponse(r: Reader): { throttleMs: number; partitions: PartitionFetch[] } {
+  const throttleMs = r.int32();
+  const partitions: PartitionFetch[] = [];
   r.array(() => {
     r.string(); // topic
     r.array(() => {
       const partition = r.int32();
       const error = r.int16();
-      r.int64(); // high_watermark
+      const highWatermark = Number(r.int64());
       r.int64(); // last_stable_offset
-      const aborted = r.int32();
-      for (let i = 0; i < aborted; i++) {
-        r.int64();
-        r.int64();
-      }
-      out.push({ partition, error, records: r.bytes() });
+      const logStartOffset = Number(r.int64());
+      const count = r.int32();
+      const abortedTransactions: AbortedTransaction[] = [];
+      for (let i = 0; i < count; i++) abortedTransactions.push({ producerId: r.int64(), firstOffset: Number(r.int64()) });
+      partitions.push({ partition, error, highWatermark, logStartOffset, abortedTransactions, records: r.bytes() });
     });
   });
-  return out;
+  return { throttleMs, partitions };
 }
 
 /**
@@ -60,6 +69,11 @@ export class WireConsumer implements ConsumerEngine {
   /** Positions processed since the last commit; committed once a second and on close. */
   private uncommitted = new Map<number, number>();
   private commitTimer: NodeJS.Timeout | undefined;
+  /** Rotates the order partitions are listed in a fetch. */
+  private round = 0;
+  /** How long brokers asked this consumer to hold back (quota throttling). */
+  throttledMs = 0;
+  private readonly timeoutMs: number;
 
   constructor(
     kafka: Kafka,
@@ -67,6 +81,7 @@ export class WireConsumer implements ConsumerEngine {
     private readonly options: ConsumerOptions,
   ) {
     this.cluster = new ClusterMetadata(connection);
+    this.timeoutMs = connection.timeoutMs;
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
@@ -105,7 +120,7 @@ export class WireConsumer implements ConsumerEngine {
         onError(err);
       });
     });
-    await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning });
+    await this.consumer.subscribe({ topic, fromBeginning: this.options.autoOffsetReset === 'earliest' });
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
     await joined;
     this.commitTimer = setInterval(() => void this.commit(), 1000);
@@ -116,13 +131,14 @@ export class WireConsumer implements ConsumerEngine {
   private async assign(partitions: number[]): Promise<void> {
     const generation = ++this.generation;
     const { topic, groupId } = this.options;
-    const [committed] = await this.admin.fetchOffsets({ groupId, topics: [topic] });
-    const bounds = await this.admin.fetchTopicOffsets(topic);
+    // Right after a broker restart the coordinator or a leader may still be moving: retry as the fetcher does.
+    const [committed] = await this.retrying(() => this.admin.fetchOffsets({ groupId, topics: [topic] }));
+    const bounds = await this.retrying(() => this.admin.fetchTopicOffsets(topic));
     const positions = new Map<number, number>();
     for (const partition of partitions) {
       const offset = Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
       const bound = bounds.find((b) => b.partition === partition);
-      const start = this.options.fromBeginning ? Number(bound?.low ?? 0) : Number(bound?.high ?? 0);
+      const start = this.options.autoOffsetReset === 'earliest' ? Number(bound?.low ?? 0) : Number(bound?.high ?? 0);
       positions.set(partition, offset >= 0 ? offset : start);
     }
     if (generation === this.generation) {
@@ -131,62 +147,105 @@ export class WireConsumer implements ConsumerEngine {
     }
   }
 
+  /** Retries a kafkajs admin call with backoff until --timeout passes (kafkajs' own retries are shorter). */
+  private async retrying<T>(call: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.timeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        if ((err as WireError).retriable === false || this.stopped || Date.now() > deadline) throw err;
+        await sleep(Math.min(200 * 2 ** attempt, 2000));
+      }
+    }
+  }
+
+  /**
+   * Fetches until stopped. Every failure the Java consumer would retry
+   * (metadata, connection, leadership, a broker restarting) is retried with
+   * backoff; only a cluster unreachable for --timeout without a break, or an
+   * error retrying cannot fix, ends the loop.
+   */
   private async fetchLoop(onBatch: (batch: ConsumedBatch) => Promise<number>): Promise<void> {
     const { topic } = this.options;
+    let failures = 0;
+    let failingSinceMs = 0;
     while (!this.stopped) {
       if (this.positions.size === 0) {
         await sleep(this.options.maxWaitMs);
         continue;
       }
-      const leaders = await this.cluster.leadersOf(topic);
-      const byLeader = new Map<number, number[]>();
-      for (const partition of this.positions.keys()) {
-        const leader = leaders[partition] ?? -1;
-        let list = byLeader.get(leader);
-        if (!list) byLeader.set(leader, (list = []));
-        list.push(partition);
-      }
-      let refresh = false;
-      await Promise.all(
-        [...byLeader].map(async ([leader, partitions]) => {
-          try {
-            await this.fetchFrom(leader, partitions, onBatch);
-          } catch (err) {
-            if ((err as WireError).retriable === false) throw err;
-            this.cluster.drop(leader);
-            refresh = true;
-          }
-        }),
-      );
-      if (refresh) {
+      try {
+        await this.fetchRound(onBatch);
+        failures = 0;
+      } catch (err) {
+        const error = err as WireError;
+        if (process.env.KTC_WIRE_DEBUG) process.stderr.write(`[wire] ${new Date().toISOString()} fetch failed: ${error.message}\n`);
+        if (error.retriable === false) throw err;
+        const now = Date.now();
+        if (failures++ === 0) failingSinceMs = now;
+        if (now - failingSinceMs > this.timeoutMs) throw err;
         this.cluster.forget(topic);
-        await sleep(200);
+        await sleep(Math.min(100 * 2 ** (failures - 1), 1000));
       }
     }
+  }
+
+  /** One Fetch request per leader, each listing its partitions in an order that rotates between rounds. */
+  private async fetchRound(onBatch: (batch: ConsumedBatch) => Promise<number>): Promise<void> {
+    const { topic } = this.options;
+    const leaders = await this.cluster.leadersOf(topic);
+    const partitions = [...this.positions.keys()];
+    // A busy partition listed first would fill every response and starve the others (Java rotates too).
+    const shift = this.round++ % partitions.length;
+    const byLeader = new Map<number, number[]>();
+    for (let i = 0; i < partitions.length; i++) {
+      const partition = partitions[(i + shift) % partitions.length]!;
+      const leader = leaders[partition] ?? -1;
+      if (leader < 0) throw protocolError(5, `no leader for ${topic}[${partition}]`);
+      let list = byLeader.get(leader);
+      if (!list) byLeader.set(leader, (list = []));
+      list.push(partition);
+    }
+    let failure: unknown;
+    await Promise.all(
+      [...byLeader].map(async ([leader, list]) => {
+        try {
+          await this.fetchFrom(leader, list, onBatch);
+        } catch (err) {
+          if ((err as WireError).retriable !== false) this.cluster.drop(leader);
+          failure ??= err;
+        }
+      }),
+    );
+    if (failure !== undefined) throw failure;
   }
 
   private async fetchFrom(leader: number, partitions: number[], onBatch: (batch: ConsumedBatch) => Promise<number>): Promise<void> {
     const { topic } = this.options;
     const positions = this.positions;
     const w = new Writer(128);
-    w.int32(-1).int32(this.options.maxWaitMs).int32(1).int32(MAX_BYTES).int8(0);
+    w.int32(-1).int32(this.options.maxWaitMs).int32(1).int32(MAX_BYTES).int8(this.options.isolationLevel === 'read_committed' ? 1 : 0);
     w.int32(1).string(topic);
     w.array(partitions, (p) => {
-      w.int32(p).int64(positions.get(p)!).int32(PARTITION_MAX_BYTES);
+      w.int32(p).int64(positions.get(p)!).int64(-1).int32(PARTITION_MAX_BYTES); // log_start_offset: -1 from consumers
     });
     const connection = await this.cluster.connection(leader);
     const reply = (await connection.request(API.fetch, FETCH_VERSION, w.result()))!;
-    for (const { partition, error, records } of parseFetchResponse(reply)) {
+    const response = parseFetchResponse(reply);
+    this.throttledMs += response.throttleMs;
+    let stale: KafkaProtocolError | undefined;
+    for (const { partition, error, records, logStartOffset, highWatermark } of response.partitions) {
       if (this.stopped || positions !== this.positions) return; // stopped, or the assignment changed meanwhile
       if (error !== 0) {
         const err = protocolError(error, `fetching ${topic}[${partition}] from ${connection.address}`);
-        if (error === 1) {
-          // OFFSET_OUT_OF_RANGE: the records were deleted (retention); continue from the earliest still there.
-          const bound = (await this.admin.fetchTopicOffsets(topic)).find((b) => b.partition === partition);
-          positions.set(partition, Number(bound?.low ?? 0));
+        if (error === OFFSET_OUT_OF_RANGE) {
+          this.resetOutOfRange(positions, partition, logStartOffset, highWatermark);
           continue;
         }
-        throw err;
+        if (!err.retriable) throw err;
+        stale ??= err; // the other partitions of this response are still good
+        continue;
       }
       if (!records || records.length === 0) continue;
       const from = positions.get(partition)!;
@@ -201,6 +260,19 @@ export class WireConsumer implements ConsumerEngine {
       }
       this.uncommitted.set(partition, positions.get(partition)!);
     }
+    if (stale) throw stale;
+  }
+
+  /** OFFSET_OUT_OF_RANGE: the position was deleted (retention) or is past the end; follow the reset policy, say so. */
+  private resetOutOfRange(positions: Map<number, number>, partition: number, logStart: number, logEnd: number): void {
+    const { topic, autoOffsetReset } = this.options;
+    const from = positions.get(partition)!;
+    const to = autoOffsetReset === 'latest' ? logEnd : logStart;
+    positions.set(partition, to);
+    this.options.onWarning?.(
+      `offset ${from} of ${topic}[${partition}] is out of range (the log holds ${logStart} to ${logEnd}): continuing from the ${autoOffsetReset} offset, ${to}` +
+        (from < logStart && autoOffsetReset === 'earliest' ? ` (${logStart - from} messages were deleted before they were read)` : ''),
+    );
   }
 
   private async commit(): Promise<void> {

@@ -1,119 +1,497 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConnectionConfig } from '../../config/connection.js';
-import type { Acks, PartitionBatch, ProducerEngine } from '../engine.js';
+import type { Acks, BatchSettled, DeliveryCounters, PartitionBatch, ProducerEngine } from '../engine.js';
 import { API } from './brokerConnection.js';
-import { ClusterMetadata } from './clusterMetadata.js';
+import { ClusterMetadata, type ClusterView } from './clusterMetadata.js';
 import { Writer, type Reader } from './codec.js';
-import { connectionError, protocolError, type WireError } from './protocolErrors.js';
+import { DeliveryTimeoutError, protocolError, type WireError } from './protocolErrors.js';
 import { writeRecordBatch } from './recordBatch.js';
 
 const PRODUCE_VERSION = 7; // non-flexible; Kafka 4 accepts 3..12
+const INIT_PRODUCER_ID_VERSION = 1; // non-flexible; Kafka 4 accepts 0..5
 
+const DUPLICATE_SEQUENCE_NUMBER = 46;
+const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
+/** The broker no longer knows this producer id or epoch: start a new one (Java bumps the epoch). */
+const PRODUCER_STATE_LOST = new Set([47, 59, 90]);
+
+export interface WireProducerSettings {
+  acks: Acks;
+  idempotent: boolean;
+  /** Java's delivery.timeout.ms: a batch is retried until this long after send(). */
+  deliveryTimeoutMs: number;
+  /** Java's retry.backoff.ms and retry.backoff.max.ms: exponential backoff between retries of a batch. */
+  retryBackoffMs: number;
+  retryBackoffMaxMs: number;
+}
+
+export const DEFAULT_RETRY_BACKOFF = { retryBackoffMs: 100, retryBackoffMaxMs: 1000 } as const;
+
+/** One partition batch on its way: sent, waiting for a retry, or queued behind an earlier one. */
+interface Pending {
+  readonly batch: PartitionBatch;
+  readonly lane: Lane;
+  readonly count: number;
+  readonly createdAtMs: number;
+  readonly deadlineMs: number;
+  readonly settle: (error: Error | undefined) => void;
+  /** First sequence number (idempotence), -1 without. */
+  seq: number;
+  attempts: number;
+  readyAtMs: number;
+  inFlight: boolean;
+  done: boolean;
+  lastError: Error | undefined;
+}
 
 /**
- * ktc's own producer on Kafka's wire protocol: each record batch is written
- * straight into the request buffer (no object per record, one CRC pass), one
- * Produce request per leader per send. It covers what ktc's send loop needs:
- * SASL (SCRAM, PLAIN), TLS and mTLS, acks 0/1/all, retries with metadata
- * refresh when leadership moves. Idempotence and compression stay with kafkajs.
+ * One partition's batches in send order. With idempotence the broker accepts
+ * a partition's sequence numbers only in order, so after a failure the lane
+ * resends one batch at a time, oldest first, until it is back in order (what
+ * the Java producer does); later batches that were already in flight come
+ * back OUT_OF_ORDER_SEQUENCE_NUMBER and are retried in their turn.
  */
-export class WireProducer implements ProducerEngine {
-  private readonly cluster: ClusterMetadata;
+class Lane {
+  nextSeq = 0;
+  readonly unacked: Pending[] = [];
+  inFlight = 0;
+  recovering = false;
 
-  private constructor(
-    private readonly config: ConnectionConfig,
-    private readonly acks: Acks,
-  ) {
-    this.cluster = new ClusterMetadata(config);
-  }
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+  ) {}
 
-  static async connect(config: ConnectionConfig, acks: Acks): Promise<WireProducer> {
-    const producer = new WireProducer(config, acks);
-    await producer.cluster.refresh([]);
-    return producer;
-  }
-
-  async send(topic: string, batches: PartitionBatch[]): Promise<void> {
-    const started = Date.now();
-    let pending = batches;
-    let lastError: WireError | undefined;
-    for (let attempt = 0; ; attempt++) {
-      const leaders = await this.cluster.leadersOf(topic);
-      const byLeader = new Map<number, PartitionBatch[]>();
-      for (const b of pending) {
-        const leader = leaders[b.partition];
-        if (leader === undefined) throw protocolError(3, `topic "${topic}" has no partition ${b.partition}`);
-        let list = byLeader.get(leader);
-        if (!list) byLeader.set(leader, (list = []));
-        list.push(b);
-      }
-      const failed: PartitionBatch[] = [];
-      await Promise.all(
-        [...byLeader].map(async ([leader, list]) => {
-          try {
-            const errors = await this.produceTo(leader, topic, list);
-            for (const [partition, err] of errors) {
-              if (!err.retriable) throw err;
-              lastError = err;
-              failed.push(list.find((b) => b.partition === partition)!);
-            }
-          } catch (err) {
-            if ((err as WireError).retriable === false) throw err;
-            lastError = err as WireError;
-            this.cluster.drop(leader);
-            failed.push(...list);
-          }
-        }),
-      );
-      if (failed.length === 0) return;
-      if (attempt >= 8 || Date.now() - started > this.config.timeoutMs) throw lastError ?? connectionError('produce kept failing');
-      pending = failed;
-      await sleep(Math.min(100 * 2 ** attempt, 2000));
-      this.cluster.forget(topic);
+  /** Batches that may go out now, in order: at most one while recovering. */
+  sendable(nowMs: number): Pending[] {
+    const out: Pending[] = [];
+    if (this.recovering) {
+      const head = this.unacked[0];
+      if (this.inFlight === 0 && head && head.readyAtMs <= nowMs) out.push(head);
+      return out;
     }
-  }
-
-  close(): Promise<void> {
-    return this.cluster.close();
-  }
-
-  /** Sends one Produce request; returns the partitions the broker refused, with why. */
-  private async produceTo(leader: number, topic: string, batches: PartitionBatch[]): Promise<Map<number, WireError>> {
-    let size = 64 + topic.length;
-    for (const b of batches) {
-      size += 80;
-      for (const v of b.values) size += v.length + 16;
+    for (const p of this.unacked) {
+      if (p.inFlight) continue;
+      if (p.readyAtMs > nowMs) break; // keep order: nothing overtakes a batch waiting to be retried
+      out.push(p);
     }
-    const w = new Writer(size);
-    const now = Date.now();
-    w.string(null).int16(this.acks).int32(this.config.timeoutMs);
-    w.int32(1).string(topic);
-    w.int32(batches.length);
-    for (const b of batches) {
-      w.int32(b.partition);
-      const lengthAt = w.pos;
-      w.int32(0);
-      writeRecordBatch(w, b.values, now);
-      w.buf.writeInt32BE(w.pos - lengthAt - 4, lengthAt);
-    }
-    const connection = await this.cluster.connection(leader);
-    const reply = await connection.request(API.produce, PRODUCE_VERSION, w.result(), this.acks !== 0);
-    return reply ? parseProduceResponse(reply, connection.address) : new Map();
+    return out;
   }
 }
 
-function parseProduceResponse(r: Reader, address: string): Map<number, WireError> {
-  const errors = new Map<number, WireError>();
+interface ProduceResponse {
+  errors: Map<number, number>;
+  throttleMs: number;
+}
+
+/**
+ * ktc's own producer on Kafka's wire protocol, with the Java producer's
+ * delivery contract: every batch is retried (metadata refresh, exponential
+ * backoff) until the delivery timeout; with idempotence (the default, as in
+ * Java since Kafka 3.0) per-partition sequence numbers make retries safe, so
+ * nothing is duplicated or reordered with up to 5 requests in flight. Each
+ * batch is settled on its own, from its partition's answer: one failing
+ * leader never fails what the others acknowledged. Record batches are written
+ * straight into the request buffer (no object per record, one CRC pass).
+ */
+export class WireProducer implements ProducerEngine {
+  private readonly lanes = new Map<string, Map<number, Lane>>();
+  private producerId = -1n;
+  private producerEpoch = -1;
+  private needsNewProducerId = false;
+  private inFlightRequests = 0;
+  private pumping = false;
+  private pumpAgain = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAtMs = Infinity;
+  private readonly metadataRetryAtMs = new Map<string, number>();
+  private metadataFailures = 0;
+  private idFailures = 0;
+  private closed = false;
+  private readonly stats: DeliveryCounters = { requests: 0, retries: 0, producerIdResets: 0, throttledMs: 0 };
+
+  constructor(
+    private readonly cluster: ClusterView,
+    private readonly settings: WireProducerSettings,
+    private readonly requestTimeoutMs: number,
+  ) {}
+
+  static async connect(config: ConnectionConfig, settings: WireProducerSettings): Promise<WireProducer> {
+    const cluster = new ClusterMetadata(config);
+    const producer = new WireProducer(cluster, settings, config.timeoutMs);
+    try {
+      await cluster.refresh([]);
+      if (settings.idempotent) await producer.initProducerIdWithin(config.timeoutMs);
+    } catch (err) {
+      await cluster.close();
+      throw err;
+    }
+    return producer;
+  }
+
+  send<B extends PartitionBatch>(topic: string, batches: B[], settled: BatchSettled<B>): void {
+    const now = Date.now();
+    for (const batch of batches) {
+      const lane = this.lane(topic, batch.partition);
+      const pending: Pending = {
+        batch,
+        lane,
+        count: batch.values.length,
+        createdAtMs: now,
+        deadlineMs: now + this.settings.deliveryTimeoutMs,
+        settle: (error) => settled(batch, error),
+        seq: -1,
+        attempts: 0,
+        readyAtMs: now,
+        inFlight: false,
+        done: false,
+        lastError: undefined,
+      };
+      if (this.settings.idempotent) {
+        pending.seq = lane.nextSeq;
+        lane.nextSeq = (lane.nextSeq + pending.count) % 2 ** 31; // sequence numbers wrap at int32
+      }
+      lane.unacked.push(pending);
+    }
+    this.pump();
+  }
+
+  abort(reason: Error): void {
+    for (const topicLanes of this.lanes.values()) {
+      for (const lane of topicLanes.values()) {
+        for (const p of lane.unacked.splice(0)) this.finish(p, reason);
+      }
+    }
+  }
+
+  counters(): DeliveryCounters {
+    return { ...this.stats };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.cluster.close();
+  }
+
+  private lane(topic: string, partition: number): Lane {
+    let byPartition = this.lanes.get(topic);
+    if (!byPartition) this.lanes.set(topic, (byPartition = new Map()));
+    let lane = byPartition.get(partition);
+    if (!lane) byPartition.set(partition, (lane = new Lane(topic, partition)));
+    return lane;
+  }
+
+  /** Sends whatever may go out now; runs again whenever a send, a response or a timer changes that. */
+  private pump(): void {
+    if (this.closed) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    void (async () => {
+      try {
+        do {
+          this.pumpAgain = false;
+          await this.pumpOnce();
+        } while (this.pumpAgain && !this.closed);
+      } finally {
+        this.pumping = false;
+      }
+    })();
+  }
+
+  private async pumpOnce(): Promise<void> {
+    let now = Date.now();
+    this.expireWaiting(now);
+    if (this.needsNewProducerId) {
+      // New sequence numbers are only safe once nothing sent under the old producer id is still in flight.
+      if (this.inFlightRequests > 0) return;
+      if (!(await this.renewProducerId())) return;
+      now = Date.now();
+    }
+    for (const [topic, byPartition] of this.lanes) {
+      const ready = [...byPartition.values()].map((lane) => lane.sendable(now)).filter((list) => list.length > 0);
+      if (ready.length === 0) continue;
+      const leaders = await this.leadersOf(topic, ready, now);
+      if (!leaders) continue;
+      // Round i carries each lane's i-th sendable batch: one batch per partition per request, order kept.
+      const rounds = new Map<number, Pending[][]>();
+      for (const list of ready) {
+        const leader = leaders[list[0]!.lane.partition] ?? -1;
+        if (leader < 0) {
+          this.cluster.forget(topic);
+          for (const p of list) this.retryLater(p, protocolError(5, `no leader for ${topic}[${p.lane.partition}]`), now);
+          continue;
+        }
+        let byRound = rounds.get(leader);
+        if (!byRound) rounds.set(leader, (byRound = []));
+        list.forEach((p, i) => (byRound[i] ??= []).push(p));
+      }
+      for (const [leader, byRound] of rounds) for (const round of byRound) this.produce(leader, topic, round);
+    }
+    this.scheduleNext();
+  }
+
+  /** Leaders from the cluster metadata; on failure the batches wait (and may expire), never fail early. */
+  private async leadersOf(topic: string, ready: Pending[][], now: number): Promise<number[] | undefined> {
+    if ((this.metadataRetryAtMs.get(topic) ?? 0) > now) return undefined;
+    try {
+      const leaders = await this.cluster.leadersOf(topic);
+      this.metadataFailures = 0;
+      return leaders;
+    } catch (err) {
+      const error = err as WireError;
+      if (process.env.KTC_WIRE_DEBUG) process.stderr.write(`[wire] ${new Date().toISOString()} metadata failed: ${error.message}\n`);
+      for (const list of ready) {
+        for (const p of list) {
+          p.lastError = error;
+          if (error.retriable === false) this.fail(p, error);
+        }
+      }
+      this.metadataRetryAtMs.set(topic, now + this.backoff(++this.metadataFailures));
+      return undefined;
+    }
+  }
+
+  private produce(leader: number, topic: string, round: Pending[]): void {
+    for (const p of round) {
+      if (p.attempts > 0) this.stats.retries++;
+      p.attempts++;
+      p.inFlight = true;
+      p.lane.inFlight++;
+    }
+    this.inFlightRequests++;
+    this.stats.requests++;
+    void this.exchange(leader, topic, round).finally(() => {
+      this.inFlightRequests--;
+      this.pump();
+    });
+  }
+
+  private async exchange(leader: number, topic: string, round: Pending[]): Promise<void> {
+    let response: ProduceResponse | undefined;
+    let address = `broker ${leader}`;
+    let failure: Error | undefined;
+    try {
+      const body = this.encode(topic, round);
+      const connection = await this.cluster.connection(leader);
+      address = connection.address;
+      const reply = await connection.request(API.produce, PRODUCE_VERSION, body, this.settings.acks !== 0);
+      response = reply ? parseProduceResponse(reply) : { errors: new Map(), throttleMs: 0 };
+      this.stats.throttledMs += response.throttleMs;
+    } catch (err) {
+      failure = err as Error;
+      if (process.env.KTC_WIRE_DEBUG) process.stderr.write(`[wire] ${new Date().toISOString()} produce to ${leader} failed: ${failure.message}\n`);
+      // The request's fate is unknown (written or not): reconnect, re-learn leaders, retry (idempotence dedups).
+      if ((failure as WireError).retriable !== false) {
+        this.cluster.drop(leader);
+        this.cluster.forget(topic);
+      }
+    }
+    const now = Date.now();
+    for (const p of round) {
+      p.inFlight = false;
+      p.lane.inFlight--;
+    }
+    for (const p of round) {
+      if (p.done) continue; // aborted meanwhile
+      if (failure) {
+        if ((failure as WireError).retriable === false) this.fail(p, failure);
+        else this.retryLater(p, failure, now);
+        continue;
+      }
+      const code = response!.errors.get(p.lane.partition) ?? (this.settings.acks === 0 ? 0 : 13);
+      this.onPartitionResult(p, code, `producing to ${topic}[${p.lane.partition}] on ${address}`, now);
+    }
+  }
+
+  private onPartitionResult(p: Pending, code: number, where: string, now: number): void {
+    if (code === 0 || code === DUPLICATE_SEQUENCE_NUMBER) return this.succeed(p);
+    const error = protocolError(code, where);
+    if (this.settings.idempotent) {
+      if (code === OUT_OF_ORDER_SEQUENCE_NUMBER) {
+        // Behind an earlier failed batch this is expected; at the head of the lane the broker lost our state.
+        if (p.lane.unacked[0] === p) this.needsNewProducerId = true;
+        return this.retryLater(p, error, now);
+      }
+      if (PRODUCER_STATE_LOST.has(code)) {
+        this.needsNewProducerId = true;
+        return this.retryLater(p, error, now);
+      }
+    }
+    if (!error.retriable) return this.fail(p, error);
+    if (error.staleMetadata) this.cluster.forget(p.lane.topic);
+    this.retryLater(p, error, now);
+  }
+
+  private retryLater(p: Pending, error: Error, now: number): void {
+    p.lastError = error;
+    if (now >= p.deadlineMs) return this.fail(p, new DeliveryTimeoutError(this.settings.deliveryTimeoutMs, error));
+    p.readyAtMs = now + this.backoff(p.attempts);
+    if (this.settings.idempotent) p.lane.recovering = true;
+  }
+
+  private succeed(p: Pending): void {
+    const lane = p.lane;
+    remove(lane.unacked, p);
+    if (lane.recovering && lane.inFlight === 0 && lane.unacked.every((q) => q.attempts === 0)) lane.recovering = false;
+    this.finish(p, undefined);
+  }
+
+  private fail(p: Pending, error: Error): void {
+    const lane = p.lane;
+    if (!remove(lane.unacked, p)) return;
+    // A batch given up on may or may not have been written: its sequence numbers are now a gap the broker
+    // would never get past, so later batches start over under a new producer id (Java bumps the epoch).
+    if (this.settings.idempotent) this.needsNewProducerId = true;
+    this.finish(p, error);
+  }
+
+  private finish(p: Pending, error: Error | undefined): void {
+    if (p.done) return;
+    p.done = true;
+    p.settle(error);
+  }
+
+  /** Batches waiting for a retry (not in flight) whose delivery timeout has passed fail now. */
+  private expireWaiting(now: number): void {
+    for (const byPartition of this.lanes.values()) {
+      for (const lane of byPartition.values()) {
+        for (const p of [...lane.unacked]) {
+          if (!p.inFlight && now >= p.deadlineMs) this.fail(p, new DeliveryTimeoutError(this.settings.deliveryTimeoutMs, p.lastError));
+        }
+      }
+    }
+  }
+
+  private scheduleNext(): void {
+    let at = Infinity;
+    for (const [topic, byPartition] of this.lanes) {
+      for (const lane of byPartition.values()) {
+        for (const p of lane.unacked) {
+          if (p.inFlight) continue;
+          at = Math.min(at, p.deadlineMs, Math.max(p.readyAtMs, this.metadataRetryAtMs.get(topic) ?? 0));
+        }
+      }
+    }
+    if (at === Infinity || (this.timer && this.timerAtMs <= at)) return;
+    clearTimeout(this.timer);
+    this.timerAtMs = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAtMs = Infinity;
+      this.pump();
+    }, Math.max(0, at - Date.now()));
+  }
+
+  /** Java's exponential backoff (retry.backoff.ms doubling up to retry.backoff.max.ms) with ±20 % jitter. */
+  private backoff(attempts: number): number {
+    const { retryBackoffMs, retryBackoffMaxMs } = this.settings;
+    const base = Math.min(retryBackoffMs * 2 ** Math.max(0, attempts - 1), retryBackoffMaxMs);
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+
+  /** A new producer id once nothing is in flight; every lane's unacknowledged batches are renumbered from 0. */
+  private async renewProducerId(): Promise<boolean> {
+    try {
+      await this.initProducerId();
+    } catch (err) {
+      const error = err as WireError;
+      if (error.retriable === false) {
+        this.abort(error);
+        return false;
+      }
+      setTimeout(() => this.pump(), this.backoff(++this.idFailures)).unref();
+      return false;
+    }
+    this.idFailures = 0;
+    this.needsNewProducerId = false;
+    this.stats.producerIdResets++;
+    for (const byPartition of this.lanes.values()) {
+      for (const lane of byPartition.values()) {
+        let seq = 0;
+        for (const p of lane.unacked) {
+          p.seq = seq;
+          seq = (seq + p.count) % 2 ** 31;
+        }
+        lane.nextSeq = seq;
+        lane.recovering = false;
+      }
+    }
+    return true;
+  }
+
+  private async initProducerIdWithin(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.initProducerId();
+      } catch (err) {
+        if ((err as WireError).retriable === false || Date.now() + this.backoff(attempt) > deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, this.backoff(attempt)));
+      }
+    }
+  }
+
+  private async initProducerId(): Promise<void> {
+    const connection = await this.cluster.anyConnection();
+    const body = new Writer(16).string(null).int32(60_000).result();
+    const r = (await connection.request(API.initProducerId, INIT_PRODUCER_ID_VERSION, body))!;
+    this.stats.throttledMs += r.int32();
+    const error = r.int16();
+    const producerId = r.int64();
+    const epoch = r.int16();
+    if (error !== 0) throw protocolError(error, `InitProducerId (idempotent producer) on ${connection.address}`);
+    this.producerId = producerId;
+    this.producerEpoch = epoch;
+  }
+
+  private encode(topic: string, round: Pending[]): Buffer {
+    let size = 64 + topic.length;
+    for (const p of round) {
+      size += 80;
+      for (const v of p.batch.values) size += v.length + 16;
+    }
+    const w = new Writer(size);
+    w.string(null).int16(this.settings.acks).int32(this.requestTimeoutMs);
+    w.int32(1).string(topic);
+    w.int32(round.length);
+    for (const p of round) {
+      w.int32(p.lane.partition);
+      const lengthAt = w.pos;
+      w.int32(0);
+      writeRecordBatch(w, p.batch.values, p.createdAtMs, {
+        producerId: this.producerId,
+        producerEpoch: this.producerEpoch,
+        baseSequence: p.seq,
+      });
+      w.buf.writeInt32BE(w.pos - lengthAt - 4, lengthAt);
+    }
+    return w.result();
+  }
+}
+
+function remove(list: Pending[], p: Pending): boolean {
+  const i = list.indexOf(p);
+  if (i < 0) return false;
+  list.splice(i, 1);
+  return true;
+}
+
+export function parseProduceResponse(r: Reader): ProduceResponse {
+  const errors = new Map<number, number>();
   r.array(() => {
-    const topic = r.string();
+    r.string(); // topic: ktc sends one per request
     r.array(() => {
       const partition = r.int32();
       const error = r.int16();
       r.int64(); // base_offset
       r.int64(); // log_append_time_ms
       r.int64(); // log_start_offset
-      if (error !== 0) errors.set(partition, protocolError(error, `producing to ${topic}[${partition}] on ${address}`));
+      errors.set(partition, error);
     });
   });
-  return errors;
+  return { errors, throttleMs: r.int32() };
 }
+

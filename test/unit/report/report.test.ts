@@ -30,6 +30,10 @@ function result(overrides: Partial<RunResult> = {}): RunResult {
       mbPerSecond: 11.920929,
       serviceTime: latency(12_345, 45_678, 123_456),
       lateSendsNotWaitingOnBroker: 0,
+      lateSendsWaitingOnCluster: 0,
+      longestStallMs: 40,
+      delivery: { requests: 1000, retries: 0, producerIdResets: 0, throttledMs: 0 },
+      idempotent: true,
       errors: [],
     },
     consumer: {

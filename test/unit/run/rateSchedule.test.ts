@@ -33,7 +33,7 @@ function simulation(stallAtMicros: number, stallMicros: number, serviceMicros: n
   };
   let stalled = false;
   const engine: ProducerEngine = {
-    send: async () => {
+    send: (_topic, batches, settled) => {
       // The broker freezes once for stallMicros, like a leader election or a GC pause.
       if (!stalled && now >= stallAtMicros) {
         stalled = true;
@@ -41,8 +41,12 @@ function simulation(stallAtMicros: number, stallMicros: number, serviceMicros: n
       } else {
         now += serviceMicros;
       }
-      await Promise.resolve();
+      void Promise.resolve().then(() => {
+        for (const b of batches) settled(b, undefined);
+      });
     },
+    abort: () => undefined,
+    counters: () => ({ requests: 0, retries: 0, producerIdResets: 0, throttledMs: 0 }),
     close: async () => undefined,
   };
   return { clock, engine };
@@ -55,7 +59,7 @@ describe('SendLoop open-loop latency (no coordinated omission)', () => {
     const loop = new SendLoop(
       engine,
       encoder,
-      { topic: 't', partitions: 1, numMessages: 10_000, warmupMs: 0, batchSize: 100, maxInFlight: 1, throughput: 1000, timeoutMs: 30_000 },
+      { topic: 't', partitions: 1, numMessages: 10_000, warmupMs: 0, batchSize: 100, maxInFlight: 1, throughput: 1000 },
       clock,
       { classifyError: () => ({ message: 'x', fatal: true }) },
     );
@@ -75,7 +79,7 @@ describe('SendLoop open-loop latency (no coordinated omission)', () => {
     const loop = new SendLoop(
       engine,
       encoder,
-      { topic: 't', partitions: 3, numMessages: 2_000, warmupMs: 0, batchSize: 50, maxInFlight: 4, throughput: 500, timeoutMs: 30_000 },
+      { topic: 't', partitions: 3, numMessages: 2_000, warmupMs: 0, batchSize: 50, maxInFlight: 4, throughput: 500 },
       clock,
       { classifyError: () => ({ message: 'x', fatal: true }) },
     );
