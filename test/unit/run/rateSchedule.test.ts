@@ -26,8 +26,9 @@ function simulation(stallAtMicros: number, stallMicros: number, serviceMicros: n
   let now = 0;
   const clock: Clock = {
     nowMicros: () => now,
+    // Like setTimeout: even a 0 ms sleep lasts about a millisecond.
     sleep: async (ms) => {
-      now += Math.max(ms * 1000, 1);
+      now += Math.max(ms * 1000, 1000);
       await Promise.resolve();
     },
   };
@@ -88,5 +89,54 @@ describe('SendLoop open-loop latency (no coordinated omission)', () => {
     expect(seconds).toBeGreaterThan(3.9);
     expect(seconds).toBeLessThan(4.2);
     expect(stats.acknowledged.count).toBe(2_000);
+  });
+});
+
+describe('SendLoop self-diagnosis', () => {
+  it('blames a broker stall on the cluster, not on ktc: late sends while held back are not "ktc was the bottleneck"', async () => {
+    const { clock, engine } = simulation(2_000_000, 3_000_000, 200);
+    const encoder = new PayloadEncoder({ format: 'binary', origin: 'o', producerId: newProducerId(), recordSize: 32 });
+    const loop = new SendLoop(
+      engine,
+      encoder,
+      { topic: 't', partitions: 2, numMessages: 8_000, warmupMs: 0, batchSize: 100, maxInFlight: 1, throughput: 1000 },
+      clock,
+      { classifyError: () => ({ message: 'x', fatal: true }) },
+    );
+    const stats = await loop.run();
+    expect(stats.acked).toBe(8_000);
+    // About 3 s of messages were due during the stall and left late, all while the loop waited on the broker.
+    expect(stats.lateSendsWaitingOnCluster).toBeGreaterThan(2_500);
+    expect(stats.lateSends).toBe(0);
+    expect(stats.longestStallMicros).toBeGreaterThanOrEqual(3_000_000);
+  });
+
+  it('blames ktc when sends leave late although the in-flight limit was never reached', async () => {
+    let now = 0;
+    const clock: Clock = {
+      nowMicros: () => now,
+      // A generator that oversleeps by 20 ms every time: the broker answers at once, the lateness is ktc's own.
+      sleep: async (ms) => {
+        now += ms * 1000 + 20_000;
+        await Promise.resolve();
+      },
+    };
+    const engine: ProducerEngine = {
+      send: (_topic, batches, settled) => void Promise.resolve().then(() => batches.forEach((b) => settled(b, undefined))),
+      abort: () => undefined,
+      counters: () => ({ requests: 0, retries: 0, producerIdResets: 0, throttledMs: 0 }),
+      close: async () => undefined,
+    };
+    const encoder = new PayloadEncoder({ format: 'binary', origin: 'o', producerId: newProducerId(), recordSize: 32 });
+    const loop = new SendLoop(
+      engine,
+      encoder,
+      { topic: 't', partitions: 1, numMessages: 500, warmupMs: 0, batchSize: 1, maxInFlight: 1000, throughput: 1000 },
+      clock,
+      { classifyError: () => ({ message: 'x', fatal: true }) },
+    );
+    const stats = await loop.run();
+    expect(stats.lateSends).toBeGreaterThan(0);
+    expect(stats.lateSendsWaitingOnCluster).toBe(0);
   });
 });
