@@ -134,17 +134,27 @@ export class WireConsumer implements ConsumerEngine {
     // Right after a broker restart the coordinator or a leader may still be moving: retry as the fetcher does.
     const [committed] = await this.retrying(() => this.admin.fetchOffsets({ groupId, topics: [topic] }));
     const bounds = await this.retrying(() => this.admin.fetchTopicOffsets(topic));
+    if (generation !== this.generation) return;
+    // A partition this member keeps across a rebalance continues where it is (past the last commit), as a Java
+    // consumer does by committing before it rejoins: re-reading it would count duplicates that never happened.
+    const previous = this.positions;
     const positions = new Map<number, number>();
+    const uncommitted = new Map<number, number>();
     for (const partition of partitions) {
+      const kept = previous.get(partition);
+      if (kept !== undefined) {
+        positions.set(partition, kept);
+        const pending = this.uncommitted.get(partition);
+        if (pending !== undefined) uncommitted.set(partition, pending);
+        continue;
+      }
       const offset = Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
       const bound = bounds.find((b) => b.partition === partition);
       const start = this.options.autoOffsetReset === 'earliest' ? Number(bound?.low ?? 0) : Number(bound?.high ?? 0);
       positions.set(partition, offset >= 0 ? offset : start);
     }
-    if (generation === this.generation) {
-      this.positions = positions;
-      this.uncommitted = new Map();
-    }
+    this.positions = positions;
+    this.uncommitted = uncommitted;
   }
 
   /** Retries a kafkajs admin call with backoff until --timeout passes (kafkajs' own retries are shorter). */
@@ -252,13 +262,12 @@ export class WireConsumer implements ConsumerEngine {
       const messages: ConsumedMessage[] = [];
       const next = readRecordBatches(records, from, messages);
       const processed = messages.length ? await onBatch({ topic, partition, messages }) : 0;
-      if (processed < messages.length) {
-        positions.set(partition, Number(messages[processed]?.offset ?? next));
-        this.stopped = true;
-      } else {
-        positions.set(partition, next);
-      }
-      this.uncommitted.set(partition, positions.get(partition)!);
+      const position = processed < messages.length ? Number(messages[processed]?.offset ?? next) : next;
+      if (processed < messages.length) this.stopped = true;
+      // The assignment may have changed while onBatch ran: record progress only for a partition still ours.
+      if (!this.positions.has(partition)) continue;
+      this.positions.set(partition, position);
+      this.uncommitted.set(partition, position);
     }
     if (stale) throw stale;
   }
