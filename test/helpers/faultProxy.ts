@@ -38,6 +38,8 @@ export interface FlippedByte {
 
 export interface ProxyCounters {
   connectionsAccepted: number;
+  /** Accepted connections by the host:port they came in on (one per broker in a cluster). */
+  connectionsByListener: Record<string, number>;
   connectionsOpen: number;
   connectionsCut: number;
   bytesToBroker: number;
@@ -332,6 +334,11 @@ class ProxiedConnection {
   }
 }
 
+function listeningOn(server: Server): string {
+  const a = server.address() as AddressInfo;
+  return `${a.address}:${a.port}`;
+}
+
 /** See the top of this file. Every control acts on all routes at once. */
 export class FaultProxy {
   private readonly servers: Server[] = [];
@@ -342,6 +349,7 @@ export class FaultProxy {
   readonly flips: FlippedByte[] = [];
   private readonly stats: ProxyCounters = {
     connectionsAccepted: 0,
+    connectionsByListener: {},
     connectionsOpen: 0,
     connectionsCut: 0,
     bytesToBroker: 0,
@@ -389,10 +397,7 @@ export class FaultProxy {
 
   /** The host:port each route listens on, in route order. */
   get listening(): string[] {
-    return this.servers.map((s) => {
-      const a = s.address() as AddressInfo;
-      return `${a.address}:${a.port}`;
-    });
+    return this.servers.map(listeningOn);
   }
 
   /** Stops forwarding in both directions; sockets stay open and new ones are accepted, silently. */
@@ -432,6 +437,7 @@ export class FaultProxy {
     return {
       ...this.stats,
       connectionsOpen: this.connections.size,
+      connectionsByListener: { ...this.stats.connectionsByListener },
       requestsByApiKey: { ...this.stats.requestsByApiKey },
       responsesByApiKey: { ...this.stats.responsesByApiKey },
     };
@@ -468,7 +474,7 @@ export class FaultProxy {
   }
 
   private listen(route: ProxyRoute): Promise<Server> {
-    const server = createServer((client) => this.accept(client, route));
+    const server = createServer((client) => this.accept(client, route, server));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(route.listenPort, route.listenHost, () => {
@@ -478,8 +484,10 @@ export class FaultProxy {
     });
   }
 
-  private accept(client: Socket, route: ProxyRoute): void {
+  private accept(client: Socket, route: ProxyRoute, server: Server): void {
     this.stats.connectionsAccepted++;
+    const listener = listeningOn(server);
+    this.stats.connectionsByListener[listener] = (this.stats.connectionsByListener[listener] ?? 0) + 1;
     client.setNoDelay(true);
     const broker = connect({ host: route.targetHost, port: route.targetPort });
     broker.setNoDelay(true);

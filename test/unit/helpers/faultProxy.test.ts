@@ -199,6 +199,7 @@ describe('FaultProxy against a fake broker', () => {
     expect(c.bytes().equals(res)).toBe(true);
     expect(proxy!.counters()).toMatchObject({
       connectionsAccepted: 1,
+      connectionsByListener: { [proxy!.listening[0]!]: 1 },
       connectionsOpen: 1,
       bytesToBroker: req.length,
       bytesToClient: res.length,
