@@ -6,7 +6,7 @@ import { nodeAddress, PORTS } from '../../src/local/layout.js';
 import type { RunResult } from '../../src/run/runResult.js';
 import { FaultProxy, type FlippedByte } from '../helpers/faultProxy.js';
 import { KtcProcess, runKtc, type KtcRun } from '../helpers/runKtc.js';
-import { TEST_CLUSTER, testCluster, uniqueName } from '../helpers/testCluster.js';
+import { TEST_CLUSTER, testCluster, uniqueName, type TestCluster } from '../helpers/testCluster.js';
 
 /**
  * ktc against a proxy that stalls, cuts or corrupts its connections to the
@@ -23,6 +23,7 @@ const PRODUCE = 0;
 const FETCH = 1;
 
 let proxy: FaultProxy;
+let cluster: TestCluster;
 let creds: string;
 const node1 = nodeAddress(TEST_CLUSTER.firstAddress, 1);
 const proxied = `${node1}:${PORTS.proxiedAdvertised}`;
@@ -75,7 +76,7 @@ function expectOneErrorLine(run: KtcRun): string {
 }
 
 beforeAll(async () => {
-  const cluster = testCluster();
+  cluster = testCluster();
   if (!(await reachable(node1, PORTS.proxied))) {
     throw new Error(
       `the test cluster in ${TEST_CLUSTER.dir} has no PROXIED listener on ${node1}:${PORTS.proxied} (it predates it): ` +
@@ -110,6 +111,15 @@ describe('through a fault proxy on every broker connection (RF 3, acks=all)', ()
     for (const listener of proxy.listening) {
       expect((after.connectionsByListener[listener] ?? 0) - (before.connectionsByListener[listener] ?? 0), listener).toBeGreaterThan(0);
     }
+  }, 75_000);
+
+  it('the PROXIED listener enforces the same SCRAM users and ACLs: the consumer-role user may not write through it', async () => {
+    const topic = uniqueName('wf-acl');
+    const accepted = proxy.counters().connectionsAccepted;
+    const denied = await runKtc(['-u', 'relation-2', '-p', cluster.passwords.consumer, '-s', proxied, '-t', topic, '-n', '1', '--producer'], { timeoutMs: 60_000 });
+    expect(denied.code, denied.stderr).toBe(1);
+    expect(expectOneErrorLine(denied)).toMatch(new RegExp(`^ktc: not authorized to .*topic "${topic}" as user "relation-2"`));
+    expect(proxy.counters().connectionsAccepted).toBeGreaterThan(accepted);
   }, 75_000);
 
   it('a stall longer than --timeout but shorter than --delivery-timeout: ktc retries and completes, 0 lost', async () => {
