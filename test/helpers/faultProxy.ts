@@ -241,6 +241,8 @@ class ProxiedConnection {
   private readonly held: Record<Direction, Buffer[]> = { toBroker: [], toClient: [] };
   /** Requests awaiting their response, by correlation id, so a response can be told by its API. */
   private readonly inFlight = new Map<number, RequestSeen>();
+  /** Directions whose target's buffer is full: their source stays paused until it drains. */
+  private readonly draining = new Set<Direction>();
   closed = false;
 
   constructor(
@@ -278,12 +280,13 @@ class ProxiedConnection {
     if (this.closed) return;
     this.hooks.forwarded(direction, frame.length);
     const target = this.target(direction);
-    if (!target.write(frame)) {
+    if (!target.write(frame) && !this.draining.has(direction)) {
       // Let the slower side set the pace instead of buffering without bound.
-      const source = this.source(direction);
-      source.pause();
+      this.draining.add(direction);
+      this.source(direction).pause();
       target.once('drain', () => {
-        if (!this.hooks.stalled()) source.resume();
+        this.draining.delete(direction);
+        if (!this.hooks.stalled()) this.source(direction).resume();
       });
     }
   }
@@ -321,8 +324,9 @@ class ProxiedConnection {
       this.held[direction] = [];
       for (const frame of frames) this.forward(direction, frame);
     }
-    this.client.resume();
-    this.broker.resume();
+    for (const direction of ['toBroker', 'toClient'] as const) {
+      if (!this.draining.has(direction)) this.source(direction).resume();
+    }
   }
 
   destroy(): void {

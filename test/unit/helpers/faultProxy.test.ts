@@ -208,6 +208,21 @@ describe('FaultProxy against a fake broker', () => {
     });
   });
 
+  it('forwards a 4 MB response intact across many TCP chunks', async () => {
+    await setup();
+    const c = await client();
+    c.socket.write(request(1, 4, 21));
+    await until(() => brokerSide[0]!.bytes().length > 0);
+    const body = Buffer.alloc(4 * 1024 * 1024);
+    for (let i = 0; i < body.length; i += 4) body.writeUInt32BE(i, i);
+    body.writeInt32BE(21, 0); // correlation id
+    const res = Buffer.concat([int32(body.length), body]);
+    brokerSide[0]!.socket.write(res);
+    await until(() => c.bytes().length === res.length, 10_000);
+    expect(c.bytes().equals(res)).toBe(true);
+    expect(proxy!.counters().responsesByApiKey).toEqual({ 1: 1 });
+  });
+
   it('stall() holds every byte in both directions with the sockets open; resume() delivers them in order', async () => {
     await setup();
     const c = await client();
