@@ -101,7 +101,7 @@ function checkCompatible(existing: ClusterState, opts: UpOptions): void {
 async function startNodes(state: ClusterState, which: number[], deadline: number, progress: Progress): Promise<void> {
   for (const node of which) {
     const address = nodeAddress(state.firstAddress, node);
-    for (const port of [PORTS.saslPlaintext, PORTS.saslSsl, PORTS.ssl, PORTS.internal, PORTS.controller]) {
+    for (const port of [PORTS.saslPlaintext, PORTS.saslSsl, PORTS.ssl, PORTS.proxied, PORTS.internal, PORTS.controller]) {
       await assertPortFree(address, port);
     }
   }

@@ -12,7 +12,23 @@ export const PORTS = {
   ssl: 9094,
   internal: 19092,
   controller: 19093,
+  /** SASL_PLAINTEXT like 9092, but advertised on `proxiedAdvertised`: see PROXIED_LISTENER below. */
+  proxied: 9095,
+  /** Nothing of ktc binds this port: a test's fault proxy listens there and forwards to `proxied`. */
+  proxiedAdvertised: 9096,
 } as const;
+
+/**
+ * The listener that lets a test put a proxy between a client and every broker.
+ * Clients learn broker addresses from metadata, so a proxy in front of the
+ * bootstrap address alone is bypassed after the first request. A client that
+ * bootstraps from `<node>:9096` (the proxy) reaches this listener on
+ * `<node>:9095`, whose metadata names `<node>:9096` for every broker: all of
+ * that client's connections then go through the proxy. Same SCRAM users and
+ * ACLs as 9092; with no proxy running, 9096 refuses connections and nothing
+ * else notices (metadata is per listener, so 9092 clients still see 9092).
+ */
+export const PROXIED_LISTENER = 'PROXIED';
 
 export type ClientListener = 'SASL_PLAINTEXT' | 'SASL_SSL' | 'SSL';
 

@@ -1,4 +1,4 @@
-import { PORTS, nodeAddress, nodeIds, type ClusterLayout } from './layout.js';
+import { PORTS, PROXIED_LISTENER, nodeAddress, nodeIds, type ClusterLayout } from './layout.js';
 import { USER_NAMES } from './users.js';
 
 export interface NodeConfigInput {
@@ -15,7 +15,9 @@ const SCRAM_MODULE = 'org.apache.kafka.common.security.scram.ScramLoginModule';
 /**
  * server.properties for one combined broker+controller node, mirroring what
  * Charmed Kafka exposes: SCRAM-SHA-512 on 9092 (SASL_PLAINTEXT) and 9093
- * (SASL_SSL), mTLS on 9094, ACLs enforced, no topic auto-creation.
+ * (SASL_SSL), mTLS on 9094, ACLs enforced, no topic auto-creation. One more
+ * SASL_PLAINTEXT listener (9095, advertised as 9096) is for fault-injection
+ * proxies in tests (see PROXIED_LISTENER).
  */
 export function serverProperties(input: NodeConfigInput): string {
   const { layout, node } = input;
@@ -31,20 +33,22 @@ export function serverProperties(input: NodeConfigInput): string {
     `SSL://${address}:${PORTS.ssl}`,
     `INTERNAL://${address}:${PORTS.internal}`,
   ];
+  const proxied = `${PROXIED_LISTENER}://${address}:${PORTS.proxied}`;
+  const proxiedAdvertised = `${PROXIED_LISTENER}://${address}:${PORTS.proxiedAdvertised}`;
   const props: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': node,
     'controller.quorum.voters': voters,
     'controller.listener.names': 'CONTROLLER',
-    listeners: [...clientListeners, `CONTROLLER://${address}:${PORTS.controller}`].join(','),
-    'advertised.listeners': clientListeners.join(','),
-    'listener.security.protocol.map':
-      'SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL,INTERNAL:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
+    listeners: [...clientListeners, proxied, `CONTROLLER://${address}:${PORTS.controller}`].join(','),
+    'advertised.listeners': [...clientListeners, proxiedAdvertised].join(','),
+    'listener.security.protocol.map': `SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL,INTERNAL:SASL_PLAINTEXT,${PROXIED_LISTENER}:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT`,
     'inter.broker.listener.name': 'INTERNAL',
     'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
     'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512',
     'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': `${SCRAM_MODULE} required;`,
     'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': `${SCRAM_MODULE} required;`,
+    [`listener.name.${PROXIED_LISTENER.toLowerCase()}.scram-sha-512.sasl.jaas.config`]: `${SCRAM_MODULE} required;`,
     // Brokers replicate as the admin user over SCRAM, like Charmed Kafka's internal listener.
     'listener.name.internal.scram-sha-512.sasl.jaas.config': `${SCRAM_MODULE} required username="${USER_NAMES.admin}" password="${input.adminPassword}";`,
     'ssl.keystore.type': 'PEM',

@@ -16,7 +16,7 @@ describe('serverProperties', () => {
   it('locks a node down like Charmed Kafka: SCRAM, mTLS, ACLs, no auto-created topics', () => {
     const p = parse(serverProperties({ ...base, layout: { dir: '/x', nodes: 1, firstAddress: '127.0.0.1' }, node: 1 }));
     expect(p.get('listeners')).toBe(
-      'SASL_PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9093,SSL://127.0.0.1:9094,INTERNAL://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093',
+      'SASL_PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9093,SSL://127.0.0.1:9094,INTERNAL://127.0.0.1:19092,PROXIED://127.0.0.1:9095,CONTROLLER://127.0.0.1:19093',
     );
     expect(p.get('advertised.listeners')).not.toContain('CONTROLLER');
     expect(p.get('sasl.enabled.mechanisms')).toBe('SCRAM-SHA-512');
@@ -38,5 +38,21 @@ describe('serverProperties', () => {
     expect(p.get('default.replication.factor')).toBe('3');
     expect(p.get('min.insync.replicas')).toBe('2');
     expect(p.get('offsets.topic.replication.factor')).toBe('3');
+  });
+
+  it('adds a PROXIED listener on 9095, SCRAM like 9092, that advertises 9096 on the same host for a test proxy', () => {
+    const layout = { dir: '/x', nodes: 3, firstAddress: '127.0.8.1' };
+    const p = parse(serverProperties({ ...base, layout, node: 3 }));
+    expect(p.get('listeners')).toContain('PROXIED://127.0.8.3:9095');
+    expect(p.get('advertised.listeners')).toBe(
+      'SASL_PLAINTEXT://127.0.8.3:9092,SASL_SSL://127.0.8.3:9093,SSL://127.0.8.3:9094,INTERNAL://127.0.8.3:19092,PROXIED://127.0.8.3:9096',
+    );
+    expect(p.get('listener.security.protocol.map')).toContain('PROXIED:SASL_PLAINTEXT');
+    expect(p.get('listener.name.proxied.scram-sha-512.sasl.jaas.config')).toBe(
+      'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    );
+    // Brokers keep replicating and electing over their own listeners, never through a test's proxy.
+    expect(p.get('inter.broker.listener.name')).toBe('INTERNAL');
+    expect(p.get('controller.listener.names')).toBe('CONTROLLER');
   });
 });
