@@ -20,6 +20,8 @@ export interface RequestChannel {
 export interface ClusterView {
   /** Leader node id per partition index (-1 while a partition has none); asks the cluster when not known. */
   leadersOf(topic: string): Promise<number[]>;
+  /** Leaders as last learned, without asking (undefined when unknown or forgotten). */
+  knownLeaders(topic: string): number[] | undefined;
   /** Forget what is known about a topic's leaders: the next request asks again. */
   forget(topic: string): void;
   connection(nodeId: number): Promise<RequestChannel>;
@@ -46,6 +48,10 @@ export class ClusterMetadata implements ClusterView {
   async leadersOf(topic: string): Promise<number[]> {
     if (!this.leaders.has(topic)) await this.refresh([topic]);
     return this.leaders.get(topic)!;
+  }
+
+  knownLeaders(topic: string): number[] | undefined {
+    return this.leaders.get(topic);
   }
 
   /** Forget what is known about a topic's leaders: the next request asks again. */
@@ -88,8 +94,9 @@ export class ClusterMetadata implements ClusterView {
     void c?.then((conn) => conn.close(), () => undefined);
   }
 
+  /** Closes open connections now; one still being opened (a stalled broker) is closed when it opens, not awaited. */
   async close(): Promise<void> {
-    for (const c of this.connections.values()) (await c.catch(() => undefined))?.close();
+    for (const c of this.connections.values()) void c.then((conn) => conn.close(), () => undefined);
     this.connections.clear();
   }
 

@@ -190,7 +190,6 @@ export class WireConsumer implements ConsumerEngine {
         failures = 0;
       } catch (err) {
         const error = err as WireError;
-        if (process.env.KTC_WIRE_DEBUG) process.stderr.write(`[wire] ${new Date().toISOString()} fetch failed: ${error.message}\n`);
         if (error.retriable === false) throw err;
         const now = Date.now();
         if (failures++ === 0) failingSinceMs = now;

@@ -101,6 +101,9 @@ export class WireProducer implements ProducerEngine {
   private inFlightRequests = 0;
   private pumping = false;
   private pumpAgain = false;
+  private renewing = false;
+  private idRetryAtMs = 0;
+  private readonly refreshing = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private timerAtMs = Infinity;
   private readonly metadataRetryAtMs = new Map<string, number>();
@@ -181,40 +184,45 @@ export class WireProducer implements ProducerEngine {
     return lane;
   }
 
-  /** Sends whatever may go out now; runs again whenever a send, a response or a timer changes that. */
+  /**
+   * Sends whatever may go out now; runs again whenever a send, a response, a
+   * metadata answer or a timer changes that. It never waits on the network
+   * itself, so delivery timeouts fire even while every broker is stalled.
+   */
   private pump(): void {
     if (this.closed) return;
     if (this.pumping) {
-      this.pumpAgain = true;
+      this.pumpAgain = true; // a settle callback sent more while we were here
       return;
     }
     this.pumping = true;
-    void (async () => {
-      try {
-        do {
-          this.pumpAgain = false;
-          await this.pumpOnce();
-        } while (this.pumpAgain && !this.closed);
-      } finally {
-        this.pumping = false;
-      }
-    })();
+    try {
+      do {
+        this.pumpAgain = false;
+        this.pumpOnce();
+      } while (this.pumpAgain && !this.closed);
+    } finally {
+      this.pumping = false;
+    }
   }
 
-  private async pumpOnce(): Promise<void> {
-    let now = Date.now();
+  private pumpOnce(): void {
+    const now = Date.now();
     this.expireWaiting(now);
     if (this.needsNewProducerId) {
       // New sequence numbers are only safe once nothing sent under the old producer id is still in flight.
-      if (this.inFlightRequests > 0) return;
-      if (!(await this.renewProducerId())) return;
-      now = Date.now();
+      if (this.inFlightRequests === 0) this.renewProducerId(now);
+      this.scheduleNext();
+      return;
     }
     for (const [topic, byPartition] of this.lanes) {
       const ready = [...byPartition.values()].map((lane) => lane.sendable(now)).filter((list) => list.length > 0);
       if (ready.length === 0) continue;
-      const leaders = await this.leadersOf(topic, ready, now);
-      if (!leaders) continue;
+      const leaders = this.cluster.knownLeaders(topic);
+      if (!leaders) {
+        this.refreshLeaders(topic, now);
+        continue;
+      }
       // Round i carries each lane's i-th sendable batch: one batch per partition per request, order kept.
       const rounds = new Map<number, Pending[][]>();
       for (const list of ready) {
@@ -233,25 +241,29 @@ export class WireProducer implements ProducerEngine {
     this.scheduleNext();
   }
 
-  /** Leaders from the cluster metadata; on failure the batches wait (and may expire), never fail early. */
-  private async leadersOf(topic: string, ready: Pending[][], now: number): Promise<number[] | undefined> {
-    if ((this.metadataRetryAtMs.get(topic) ?? 0) > now) return undefined;
-    try {
-      const leaders = await this.cluster.leadersOf(topic);
-      this.metadataFailures = 0;
-      return leaders;
-    } catch (err) {
-      const error = err as WireError;
-      if (process.env.KTC_WIRE_DEBUG) process.stderr.write(`[wire] ${new Date().toISOString()} metadata failed: ${error.message}\n`);
-      for (const list of ready) {
-        for (const p of list) {
-          p.lastError = error;
-          if (error.retriable === false) this.fail(p, error);
+  /** Asks for a topic's leaders in the background; the batches wait (and may expire), they never fail early. */
+  private refreshLeaders(topic: string, now: number): void {
+    if (this.refreshing.has(topic) || (this.metadataRetryAtMs.get(topic) ?? 0) > now) return;
+    this.refreshing.add(topic);
+    this.cluster.leadersOf(topic).then(
+      () => {
+        this.metadataFailures = 0;
+      },
+      (err: unknown) => {
+        const error = err as WireError;
+        for (const lane of this.lanes.get(topic)?.values() ?? []) {
+          for (const p of [...lane.unacked]) {
+            if (p.inFlight) continue;
+            p.lastError = error;
+            if (error.retriable === false) this.fail(p, error);
+          }
         }
-      }
-      this.metadataRetryAtMs.set(topic, now + this.backoff(++this.metadataFailures));
-      return undefined;
-    }
+        this.metadataRetryAtMs.set(topic, Date.now() + this.backoff(++this.metadataFailures));
+      },
+    ).finally(() => {
+      this.refreshing.delete(topic);
+      this.pump();
+    });
   }
 
   private produce(leader: number, topic: string, round: Pending[]): void {
@@ -282,7 +294,6 @@ export class WireProducer implements ProducerEngine {
       this.stats.throttledMs += response.throttleMs;
     } catch (err) {
       failure = err as Error;
-      if (process.env.KTC_WIRE_DEBUG) process.stderr.write(`[wire] ${new Date().toISOString()} produce to ${leader} failed: ${failure.message}\n`);
       // The request's fate is unknown (written or not): reconnect, re-learn leaders, retry (idempotence dedups).
       if ((failure as WireError).retriable !== false) {
         this.cluster.drop(leader);
@@ -354,12 +365,17 @@ export class WireProducer implements ProducerEngine {
     p.settle(error);
   }
 
-  /** Batches waiting for a retry (not in flight) whose delivery timeout has passed fail now. */
+  /**
+   * Batches past their delivery timeout fail now, in flight or not (as Java
+   * expires in-flight batches too): a late answer to their request is ignored.
+   */
   private expireWaiting(now: number): void {
     for (const byPartition of this.lanes.values()) {
       for (const lane of byPartition.values()) {
         for (const p of [...lane.unacked]) {
-          if (!p.inFlight && now >= p.deadlineMs) this.fail(p, new DeliveryTimeoutError(this.settings.deliveryTimeoutMs, p.lastError));
+          if (now < p.deadlineMs) continue;
+          const why = p.lastError ?? (p.inFlight ? protocolError(7, `no answer to the produce request for ${lane.topic}[${lane.partition}]`) : undefined);
+          this.fail(p, new DeliveryTimeoutError(this.settings.deliveryTimeoutMs, why));
         }
       }
     }
@@ -370,11 +386,12 @@ export class WireProducer implements ProducerEngine {
     for (const [topic, byPartition] of this.lanes) {
       for (const lane of byPartition.values()) {
         for (const p of lane.unacked) {
-          if (p.inFlight) continue;
-          at = Math.min(at, p.deadlineMs, Math.max(p.readyAtMs, this.metadataRetryAtMs.get(topic) ?? 0));
+          at = Math.min(at, p.deadlineMs);
+          if (!p.inFlight) at = Math.min(at, Math.max(p.readyAtMs, this.metadataRetryAtMs.get(topic) ?? 0));
         }
       }
     }
+    if (this.needsNewProducerId && this.idRetryAtMs > 0) at = Math.min(at, this.idRetryAtMs);
     if (at === Infinity || (this.timer && this.timerAtMs <= at)) return;
     clearTimeout(this.timer);
     this.timerAtMs = at;
@@ -392,34 +409,38 @@ export class WireProducer implements ProducerEngine {
     return Math.round(base * (0.8 + Math.random() * 0.4));
   }
 
-  /** A new producer id once nothing is in flight; every lane's unacknowledged batches are renumbered from 0. */
-  private async renewProducerId(): Promise<boolean> {
-    try {
-      await this.initProducerId();
-    } catch (err) {
-      const error = err as WireError;
-      if (error.retriable === false) {
-        this.abort(error);
-        return false;
-      }
-      setTimeout(() => this.pump(), this.backoff(++this.idFailures)).unref();
-      return false;
-    }
-    this.idFailures = 0;
-    this.needsNewProducerId = false;
-    this.stats.producerIdResets++;
-    for (const byPartition of this.lanes.values()) {
-      for (const lane of byPartition.values()) {
-        let seq = 0;
-        for (const p of lane.unacked) {
-          p.seq = seq;
-          seq = (seq + p.count) % 2 ** 31;
-        }
-        lane.nextSeq = seq;
-        lane.recovering = false;
-      }
-    }
-    return true;
+  /** A new producer id, in the background; then every lane's unacknowledged batches are renumbered from 0. */
+  private renewProducerId(now: number): void {
+    if (this.renewing || this.idRetryAtMs > now) return;
+    this.renewing = true;
+    this.initProducerId()
+      .then(
+        () => {
+          this.idFailures = 0;
+          this.needsNewProducerId = false;
+          this.stats.producerIdResets++;
+          for (const byPartition of this.lanes.values()) {
+            for (const lane of byPartition.values()) {
+              let seq = 0;
+              for (const p of lane.unacked) {
+                p.seq = seq;
+                seq = (seq + p.count) % 2 ** 31;
+              }
+              lane.nextSeq = seq;
+              lane.recovering = false;
+            }
+          }
+        },
+        (err: unknown) => {
+          const error = err as WireError;
+          if (error.retriable === false) this.abort(error);
+          else this.idRetryAtMs = Date.now() + this.backoff(++this.idFailures);
+        },
+      )
+      .finally(() => {
+        this.renewing = false;
+        this.pump();
+      });
   }
 
   private async initProducerIdWithin(timeoutMs: number): Promise<void> {

@@ -18,7 +18,7 @@ export interface ProducedBatch {
 }
 
 /** What to do with one partition of one request: answer an error code, or lose the response after appending. */
-export type Fault = { code: number } | { loseResponseAfterAppend: true } | { refuseConnection: true };
+export type Fault = { code: number } | { loseResponseAfterAppend: true } | { refuseConnection: true } | { neverAnswer: true };
 
 interface PartitionState {
   log: string[];
@@ -50,12 +50,21 @@ export class FakeCluster implements ClusterView {
     this.faults.set(partition, [...(this.faults.get(partition) ?? []), ...faults]);
   }
 
+  private leadersKnown = false;
+
   async leadersOf(): Promise<number[]> {
+    await new Promise((resolve) => setImmediate(resolve));
+    this.leadersKnown = true;
     return this.leaders;
+  }
+
+  knownLeaders(): number[] | undefined {
+    return this.leadersKnown ? this.leaders : undefined;
   }
 
   forget(): void {
     this.metadataRefreshes++;
+    this.leadersKnown = false;
   }
 
   async connection(nodeId: number): Promise<RequestChannel> {
@@ -79,6 +88,8 @@ export class FakeCluster implements ClusterView {
           this.producerIds++;
           return new Reader(new Writer(32).int32(0).int16(0).int64(this.nextProducerId++).int16(0).result());
         }
+        const hang = [...this.faults.values()].some((list) => list[0] !== undefined && 'neverAnswer' in list[0]);
+        if (hang) return new Promise<Reader>(() => undefined);
         return this.produce(new Reader(body));
       },
     };

@@ -117,6 +117,17 @@ describe('WireProducer delivery', () => {
     expect(cluster.log(0)).toEqual([]);
   });
 
+  it('fails a batch whose request is never answered at its delivery timeout, without waiting for the request timeout', async () => {
+    const cluster = new FakeCluster([1]);
+    cluster.inject(0, { neverAnswer: true });
+    const producer = await idempotentProducer(cluster, { deliveryTimeoutMs: 150 });
+    const started = Date.now();
+    const [error] = [...(await send(producer, [batch(0, 'x')])).values()];
+    expect(error).toBeInstanceOf(DeliveryTimeoutError);
+    expect(error!.message).toMatch(/no answer to the produce request for t\[0\]/);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
   it('starts a new producer id after a batch is given up on, so later batches are not stuck behind the gap', async () => {
     const cluster = new FakeCluster([1]);
     cluster.inject(0, { code: 10 }); // MESSAGE_TOO_LARGE: not retriable, the batch fails
