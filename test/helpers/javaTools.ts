@@ -442,7 +442,16 @@ export async function createTopic(connection: ConnectionConfig, topic: string, p
   const admin = createKafka(connection).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor }] });
+    await admin.createTopics({ waitForLeaders: false, topics: [{ topic, numPartitions: partitions, replicationFactor }] });
+    // kafkajs' waitForLeaders gives up when the broker it asks has not learnt of the topic yet: poll instead.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const found = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
+      const ready = found?.topics[0]?.partitions.filter((p) => p.leader >= 0).length ?? 0;
+      if (ready === partitions) return;
+      if (Date.now() > deadline) throw new Error(`topic ${topic}: ${ready} of ${partitions} partitions have a leader after 30 s`);
+      await sleep(200);
+    }
   } finally {
     await admin.disconnect();
   }
