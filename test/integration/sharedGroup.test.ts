@@ -110,11 +110,11 @@ const stableWithBoth = (javaClientId: string) => (g: GroupView) =>
   g.state === 'Stable' && g.members.length === 2 && partitionsOf(g, 'ktc').length > 0 && partitionsOf(g, javaClientId).length > 0;
 
 describe('a ktc consumer in a group with a Java consumer', () => {
-  it('joins a Java-led group (range) and the two consume every message exactly once', async () => {
+  it.each(['wire', 'kafkajs'])('joins a Java-led group (range) and the two consume every message exactly once (--engine %s)', async (engine) => {
     const { topic, prefix, group } = await fresh('shared-java-first');
     const javaConsumer = java.consoleConsumer({ topic, group, fromBeginning: true, print: { partition: true } });
     await javaConsumer.joined();
-    const k = ktcConsumer(topic, prefix);
+    const k = ktcConsumer(topic, prefix, ['--engine', engine]);
     const view = await groupWhileKtcRuns(group, k, stableWithBoth(javaConsumer.clientId));
     // Java's default offers range then cooperative-sticky; range is the protocol both offer.
     expect(view.protocol).toBe('range');
