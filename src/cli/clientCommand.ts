@@ -64,6 +64,7 @@ export function flagsFromArgv(a: Argv): ClientFlags {
     hdrOut: str(a['hdr-out']),
     logFile: str(a['log-file']),
     progressInterval: str(a['progress-interval']),
+    partitionAssignmentStrategy: str(a['partition-assignment-strategy']),
   };
   return Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) as ClientFlags;
 }

@@ -26,6 +26,11 @@ const connection: Record<string, Options> = {
   'sasl-mechanism': { type: 'string', describe: 'SCRAM-SHA-512 (default, Charmed Kafka), SCRAM-SHA-256 or PLAIN' },
   'verify-hostname': { type: 'boolean', describe: 'check that the broker certificate names the host connected to (client.py never checks; --no-verify-hostname to skip)' },
   timeout: { type: 'string', describe: 'give up with an error when the cluster does not answer for this long [default: 30s]' },
+  'partition-assignment-strategy': {
+    type: 'string',
+    describe:
+      'consumer: group assignors offered, preferred first, like Java\'s partition.assignment.strategy: range, roundrobin (e.g. roundrobin,range); lets ktc share a group with Java, librdkafka and kafka-python consumers [default: range,roundrobin]',
+  },
 };
 
 const load: Record<string, Options> = {
@@ -74,6 +79,7 @@ export const EXAMPLES: Array<[string, string]> = [
   ['$0 -u relation-8 -p PASS -t test-topic -s "10.0.0.1:9092" --consumer', 'the tutorial\'s consumer (runs until Ctrl+C)'],
   ['juju run data-integrator/leader get-credentials | $0 --credentials - --producer --consumer -n 100', 'produce, consume and verify, credentials from the charm'],
   ['$0 --credentials creds.yaml -x SASL_SSL --cafile-path ca.pem --producer', 'over TLS, broker certificate checked against ca.pem'],
+  ['$0 --credentials creds.yaml --consumer --partition-assignment-strategy roundrobin,range', 'consume in a group shared with Java consumers, round robin preferred'],
   ['$0 --credentials creds.yaml --producer -n 1000000 --record-size 1024', 'throughput test'],
   ['$0 --credentials creds.yaml --producer --consumer --throughput 5000 --duration 60s', 'latency at a fixed rate, end to end'],
   ['$0 local up && $0 local credentials | $0 --credentials - --producer --consumer', 'all of it against a local Kafka 4 cluster'],

@@ -2,6 +2,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, hostname, networkInterfaces } from 'node:os';
 import { ENGINES, type EngineName } from '../engine/createEngine.js';
+import { DEFAULT_ASSIGNORS, parseAssignors, type AssignorName } from '../engine/groupAssignors.js';
 import { UsageError, errorMessage } from '../errors.js';
 import { BINARY_HEADER_SIZE, minJsonRecordSize, type PayloadFormat } from '../run/payload.js';
 import { SASL_MECHANISMS, SECURITY_PROTOCOLS, usesSasl, usesTls, type SaslMechanism, type SecurityProtocol, type TlsSettings } from './connection.js';
@@ -55,6 +56,7 @@ export interface ClientFlags {
   hdrOut?: string;
   logFile?: string;
   progressInterval?: string;
+  partitionAssignmentStrategy?: string;
 }
 
 export interface ConfigEnvironment {
@@ -203,6 +205,15 @@ function choice<T extends string>(flag: string, value: string | undefined, allow
   return upper;
 }
 
+function assignorsOf(flags: ClientFlags): AssignorName[] {
+  if (flags.partitionAssignmentStrategy === undefined) return [...DEFAULT_ASSIGNORS];
+  try {
+    return parseAssignors(flags.partitionAssignmentStrategy);
+  } catch (err) {
+    throw new UsageError(`--partition-assignment-strategy ${errorMessage(err)}`);
+  }
+}
+
 function engineOf(flags: ClientFlags): EngineName {
   return choice('--engine', flags.engine, ENGINES, 'wire');
 }
@@ -299,6 +310,7 @@ export function buildRunConfig(flags: ClientFlags, env: ConfigEnvironment = defa
   if (topic.length === 0) throw new UsageError('-t/--topic must not be empty');
 
   const produce = flags.producer ? producerConfig(flags, env) : undefined;
+  const assignors = assignorsOf(flags);
   let consume: ConsumeConfig | undefined;
   if (flags.consumer) {
     const principal = usesSasl(protocol) ? username : certificateCommonName(tls?.cert);
@@ -315,6 +327,7 @@ export function buildRunConfig(flags: ClientFlags, env: ConfigEnvironment = defa
       // client.py reads from the earliest offset; Java's consumer, client.py and kafka-python read uncommitted.
       autoOffsetReset: choice('--auto-offset-reset', flags.autoOffsetReset, ['earliest', 'latest'] as const, 'earliest'),
       isolationLevel: choice('--isolation-level', flags.isolationLevel, ['read_uncommitted', 'read_committed'] as const, 'read_uncommitted'),
+      assignors,
     };
   }
   const expected = produce ? produce.numMessages : consume?.maxMessages ?? 0;

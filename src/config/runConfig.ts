@@ -1,5 +1,6 @@
 import type { EngineName } from '../engine/createEngine.js';
 import type { Acks, Compression } from '../engine/engine.js';
+import type { AssignorName } from '../engine/groupAssignors.js';
 import type { PayloadFormat } from '../run/payload.js';
 import type { ConnectionConfig } from './connection.js';
 
@@ -51,6 +52,8 @@ export interface ConsumeConfig {
   maxWaitMs: number;
   autoOffsetReset: 'earliest' | 'latest';
   isolationLevel: 'read_committed' | 'read_uncommitted';
+  /** Group protocols offered, preferred first (Java's partition.assignment.strategy). */
+  assignors: AssignorName[];
 }
 
 export type ReportFormat = 'table' | 'kafka';

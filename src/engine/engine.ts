@@ -4,6 +4,8 @@
  * library can be added as another implementation (as OpenMessaging Benchmark
  * does with its drivers) and a unit test can drive the loop with a fake.
  */
+import type { AssignorName } from './groupAssignors.js';
+
 export interface TopicSpec {
   topic: string;
   /** Absent: the broker's num.partitions / default.replication.factor apply. */
@@ -91,6 +93,13 @@ export interface ConsumerOptions {
   isolationLevel: 'read_committed' | 'read_uncommitted';
   /** Something the user should know that does not stop consumption (an offset reset). */
   onWarning?: (text: string) => void;
+  /** Group protocols offered, preferred first (Java's partition.assignment.strategy); absent: range, roundrobin. */
+  assignors?: readonly AssignorName[];
+  /**
+   * Called each time the member sends JoinGroup to the coordinator it found: the cluster answers, and the
+   * coordinator may now hold the join until the group has rebalanced (a killed member: until its session expires).
+   */
+  onJoinRequest?: () => void;
 }
 
 export interface ConsumerEngine {

@@ -15,6 +15,7 @@ import type {
   TopicInfo,
   TopicSpec,
 } from './engine.js';
+import { kafkajsAssigners } from './groupAssignors.js';
 import { CONSUMER_RETRY, createKafka } from './kafkajsClient.js';
 
 const { CompressionTypes } = kafkajs;
@@ -184,6 +185,7 @@ export class KafkajsEngine implements Engine {
       maxBytesPerPartition: 2 * 1024 * 1024,
       maxBytes: 16 * 1024 * 1024,
       retry: CONSUMER_RETRY,
+      partitionAssigners: kafkajsAssigners(options.assignors, options.onJoinRequest),
     });
     await consumer.connect();
     return new KafkajsConsumer(consumer, options);

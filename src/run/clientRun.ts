@@ -35,6 +35,52 @@ export interface RunObserver {
 }
 
 const MB = 1024 * 1024;
+/** A join normally completes within a heartbeat or two (3 s each); longer, the user is told why. */
+const SLOW_JOIN_NOTICE_MS = 5000;
+
+export interface JoinWait {
+  /** --timeout: how long ktc waits for the cluster to answer at all. */
+  timeoutMs: number;
+  noticeAfterMs: number;
+  /** When the member's JoinGroup reached the coordinator (see ConsumerOptions.onJoinRequest); undefined before. */
+  joinRequestedAt: () => number | undefined;
+  onSlowJoin: () => void;
+  noAnswer: () => Error;
+}
+
+/**
+ * Waits for the consumer's first group join. --timeout bounds it only until the coordinator answered: from
+ * then on the coordinator decides, holding the join until every member it knows has rejoined or its session
+ * expired (a killed Java consumer: 45 s by default). ktc then waits as a Java consumer would, and says why.
+ */
+export function awaitGroupJoin<T>(joined: Promise<T>, wait: JoinWait): Promise<T> {
+  const started = Date.now();
+  return new Promise<T>((resolve, reject) => {
+    let noticed = false;
+    const timer = setInterval(() => {
+      const requestedAt = wait.joinRequestedAt();
+      if (requestedAt === undefined) {
+        if (Date.now() - started >= wait.timeoutMs) {
+          clearInterval(timer);
+          reject(wait.noAnswer());
+        }
+      } else if (!noticed && Date.now() - requestedAt >= wait.noticeAfterMs) {
+        noticed = true;
+        wait.onSlowJoin();
+      }
+    }, Math.min(100, wait.timeoutMs, wait.noticeAfterMs));
+    joined.then(
+      (value) => {
+        clearInterval(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearInterval(timer);
+        reject(err);
+      },
+    );
+  });
+}
 
 function rate(count: number, seconds: number): number {
   return seconds > 0 ? count / seconds : 0;
@@ -135,13 +181,7 @@ export class ClientRun {
   private withTimeout<T>(promise: Promise<T>, doing: string): Promise<T> {
     const ms = this.config.connection.timeoutMs;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(
-          new KtcError(
-            `no answer from Kafka at ${this.config.connection.brokers.join(',')} within ${ms / 1000} s while ${doing}: check -s/--servers and -x/--security-protocol, and that the cluster is up (--timeout sets the limit)`,
-          ),
-        );
-      }, ms);
+      const timer = setTimeout(() => reject(this.noAnswer(doing)), ms);
       promise.then(
         (value) => {
           clearTimeout(timer);
@@ -153,6 +193,13 @@ export class ClientRun {
         },
       );
     });
+  }
+
+  private noAnswer(doing: string): KtcError {
+    const { brokers, timeoutMs } = this.config.connection;
+    return new KtcError(
+      `no answer from Kafka at ${brokers.join(',')} within ${timeoutMs / 1000} s while ${doing}: check -s/--servers and -x/--security-protocol, and that the cluster is up (--timeout sets the limit)`,
+    );
   }
 
   private ensureTopic(): Promise<TopicInfo> {
@@ -181,6 +228,7 @@ export class ClientRun {
 
   private async startConsumer(): Promise<{ outcome: Promise<{ stats: ConsumeStats; reason: StopReason }> }> {
     const consume = this.config.consume!;
+    let joinRequestedAt: number | undefined;
     const consumer = await this.withTimeout(
       this.engine.consumer({
         topic: this.config.topic,
@@ -188,6 +236,8 @@ export class ClientRun {
         maxWaitMs: consume.maxWaitMs,
         autoOffsetReset: consume.autoOffsetReset,
         isolationLevel: consume.isolationLevel,
+        assignors: consume.assignors,
+        onJoinRequest: () => (joinRequestedAt ??= Date.now()),
         ...(this.observer.notice ? { onWarning: this.observer.notice.bind(this.observer) } : {}),
       }),
       'connecting the consumer',
@@ -217,7 +267,16 @@ export class ClientRun {
       })
       .finally(() => consumer.close().catch(() => undefined));
     // Surface a failed join (authorization, missing topic) now rather than after producing.
-    await this.withTimeout(Promise.race([joined, outcome.then(() => undefined)]), `joining consumer group "${consume.groupId}"`);
+    await awaitGroupJoin(Promise.race([joined, outcome.then(() => undefined)]), {
+      timeoutMs: this.config.connection.timeoutMs,
+      noticeAfterMs: SLOW_JOIN_NOTICE_MS,
+      joinRequestedAt: () => joinRequestedAt,
+      onSlowJoin: () =>
+        observer.notice?.(
+          `waiting for consumer group "${consume.groupId}" to rebalance: its coordinator holds the join until every member it knows has rejoined or timed out (a member killed without leaving the group: up to its session timeout, 45 s for a Java consumer, 30 s for ktc)`,
+        ),
+      noAnswer: () => this.noAnswer(`joining consumer group "${consume.groupId}"`),
+    });
     observer.consumerReady?.(consume.groupId);
     return { outcome };
   }

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { ConnectionConfig } from '../../config/connection.js';
 import { CONSUMER_RETRY } from '../kafkajsClient.js';
+import { kafkajsAssigners } from '../groupAssignors.js';
 import type { ConsumedBatch, ConsumedMessage, ConsumerEngine, ConsumerOptions } from '../engine.js';
 import { API } from './brokerConnection.js';
 import { ClusterMetadata } from './clusterMetadata.js';
@@ -88,6 +89,7 @@ export class WireConsumer implements ConsumerEngine {
       // With every partition paused kafkajs sleeps this long between loops; disconnect waits for that sleep.
       maxWaitTimeInMs: options.maxWaitMs,
       retry: CONSUMER_RETRY,
+      partitionAssigners: kafkajsAssigners(options.assignors, options.onJoinRequest),
     });
     this.admin = kafka.admin();
   }

@@ -86,6 +86,25 @@ describe('client.py flags', () => {
   });
 });
 
+describe('--partition-assignment-strategy', () => {
+  it('offers range then roundrobin by default, like Java puts range first', () => {
+    expect(buildRunConfig({ ...base, consumer: true }, env()).consume!.assignors).toEqual(['range', 'roundrobin']);
+  });
+
+  it('keeps the order given (preference) and accepts Java class names', () => {
+    const c = buildRunConfig({ ...base, consumer: true, partitionAssignmentStrategy: 'roundrobin,org.apache.kafka.clients.consumer.RangeAssignor' }, env());
+    expect(c.consume!.assignors).toEqual(['roundrobin', 'range']);
+  });
+
+  it.each([
+    ['range,sticky', '--partition-assignment-strategy sticky is not an assignor ktc offers; use range, roundrobin (e.g. range,roundrobin)'],
+    ['cooperative-sticky', "--partition-assignment-strategy cooperative-sticky needs the cooperative rebalance protocol and ktc's consumer (kafkajs) rebalances eagerly; use range, roundrobin (e.g. range,roundrobin)"],
+    ['', '--partition-assignment-strategy lists no assignor: use range, roundrobin (e.g. range,roundrobin)'],
+  ])('refuses %j with one usage line', (value, message) => {
+    expect(usage(() => buildRunConfig({ ...base, consumer: true, partitionAssignmentStrategy: value }, env()))).toBe(message);
+  });
+});
+
 describe('bad input', () => {
   it.each([
     [{ ...base }, /--producer, --consumer/],
