@@ -94,8 +94,9 @@ export function describeKafkaError(err: unknown, ctx: ErrorContext): { message: 
     );
   }
   if (has(f, /CLUSTER_AUTHORIZATION_FAILED/) && has(f, /InitProducerId/)) {
+    // Since Kafka 2.8 WRITE on any topic is enough for an idempotent producer: without it the user cannot produce at all.
     return fatal(
-      `not authorized to use the idempotent producer${who(ctx)}: it needs WRITE on ${topic} (Kafka 2.8+) or IDEMPOTENT_WRITE on the cluster; --no-idempotent turns idempotence off`,
+      `not authorized to write to ${topic}${who(ctx)}: the user needs producer ACLs on it (the idempotent producer needs WRITE on a topic, or IDEMPOTENT_WRITE on the cluster before Kafka 2.8; --no-idempotent skips that check)`,
     );
   }
   if (has(f, /CLUSTER_AUTHORIZATION_FAILED/)) {

@@ -35,6 +35,8 @@ export interface RunObserver {
 }
 
 const MB = 1024 * 1024;
+/** Share of messages that must leave late, unforced by the cluster, before ktc calls itself the bottleneck. */
+const LATE_SHARE_FOR_WARNING = 0.05;
 /** A join normally completes within a heartbeat or two (3 s each); longer, the user is told why. */
 const SLOW_JOIN_NOTICE_MS = 5000;
 
@@ -351,7 +353,9 @@ export class ClientRun {
     if (consumed && consumed.stats.endToEnd.count > 0) histograms.endToEnd = consumed.stats.endToEnd.encode();
     const verification = consumed ? consumed.stats.tracker.verify(this.acknowledged()) : undefined;
     const warnings: string[] = [];
-    if (producer && producer.lateSendsNotWaitingOnBroker > 0) {
+    // A few late sends are the host's hiccups (a broker restarting beside ktc takes CPU); the result is bounded by
+    // ktc only when a real share of the messages left late with nothing holding ktc back.
+    if (producer && producer.lateSendsNotWaitingOnBroker > LATE_SHARE_FOR_WARNING * producer.sent) {
       warnings.push(
         `${producer.lateSendsNotWaitingOnBroker} messages left more than 5 ms late while the broker had room for more: the result is bounded by ktc (the load generator), not the cluster; try --workers`,
       );

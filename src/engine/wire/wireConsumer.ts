@@ -72,6 +72,8 @@ export class WireConsumer implements ConsumerEngine {
   private commitTimer: NodeJS.Timeout | undefined;
   /** Rotates the order partitions are listed in a fetch. */
   private round = 0;
+  /** Between kafkajs' REBALANCING and the next GROUP_JOIN: no fetching. */
+  private paused = false;
   /** How long brokers asked this consumer to hold back (quota throttling). */
   throttledMs = 0;
   private readonly timeoutMs: number;
@@ -113,6 +115,13 @@ export class WireConsumer implements ConsumerEngine {
       failJoin(event.payload.error);
       onError(event.payload.error);
     });
+    // kafkajs emits this synchronously just before it rejoins: stop fetching and commit what was processed now,
+    // while the coordinator still accepts this generation's commits, as the Java consumer does before it rejoins.
+    // Otherwise the partition's next owner re-reads up to a second of messages.
+    this.consumer.on(this.consumer.events.REBALANCING, () => {
+      this.paused = true;
+      void this.commit();
+    });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       // Keep kafkajs from fetching: ktc fetches the assigned partitions itself.
       this.consumer.pause([{ topic }]);
@@ -137,6 +146,7 @@ export class WireConsumer implements ConsumerEngine {
     const [committed] = await this.retrying(() => this.admin.fetchOffsets({ groupId, topics: [topic] }));
     const bounds = await this.retrying(() => this.admin.fetchTopicOffsets(topic));
     if (generation !== this.generation) return;
+    this.paused = false;
     // A partition this member keeps across a rebalance continues where it is (past the last commit), as a Java
     // consumer does by committing before it rejoins: re-reading it would count duplicates that never happened.
     const previous = this.positions;
@@ -183,7 +193,7 @@ export class WireConsumer implements ConsumerEngine {
     let failures = 0;
     let failingSinceMs = 0;
     while (!this.stopped) {
-      if (this.positions.size === 0) {
+      if (this.paused || this.positions.size === 0) {
         await sleep(this.options.maxWaitMs);
         continue;
       }
@@ -247,7 +257,8 @@ export class WireConsumer implements ConsumerEngine {
     this.throttledMs += response.throttleMs;
     let stale: KafkaProtocolError | undefined;
     for (const { partition, error, records, logStartOffset, highWatermark } of response.partitions) {
-      if (this.stopped || positions !== this.positions) return; // stopped, or the assignment changed meanwhile
+      // Stopped, rebalancing (these records go to whoever owns the partition next), or the assignment changed.
+      if (this.stopped || this.paused || positions !== this.positions) return;
       if (error !== 0) {
         const err = protocolError(error, `fetching ${topic}[${partition}] from ${connection.address}`);
         if (error === OFFSET_OUT_OF_RANGE) {
@@ -269,6 +280,7 @@ export class WireConsumer implements ConsumerEngine {
       if (!this.positions.has(partition)) continue;
       this.positions.set(partition, position);
       this.uncommitted.set(partition, position);
+      if (this.paused) void this.commit(); // processed while the rebalance began: commit it too
     }
     if (stale) throw stale;
   }
