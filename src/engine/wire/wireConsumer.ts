@@ -191,7 +191,7 @@ export class WireConsumer implements ConsumerEngine {
       if (!records || records.length === 0) continue;
       const from = positions.get(partition)!;
       const messages: ConsumedMessage[] = [];
-      const next = readRecordBatches(records, from, messages);
+      const { next } = readRecordBatches(records, from, messages);
       const processed = messages.length ? await onBatch({ topic, partition, messages }) : 0;
       if (processed < messages.length) {
         positions.set(partition, Number(messages[processed]?.offset ?? next));
