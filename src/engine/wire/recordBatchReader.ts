@@ -214,6 +214,7 @@ function readRecords(records: Buffer, pos: number, end: number, codec: number, b
   const start = codec === 0 ? pos + HEADER : 0;
   const limit = codec === 0 ? end : body.length;
   at = start;
+  const delivered = out.length;
   try {
     if (count > limit - start) throw new BadRecord(`${count} records cannot fit in ${limit - start} bytes`);
     for (let i = 0; i < count; i++) {
@@ -244,8 +245,9 @@ function readRecords(records: Buffer, pos: number, end: number, codec: number, b
       if (at !== recordEnd) throw new BadRecord(`record length ${length} does not match its fields`);
       if (offset >= fromOffset) out.push({ offset: String(offset), value, key, recordHeaders: headers });
     }
-    if (at !== limit) throw new BadRecord(`${limit - at} bytes follow the last of its ${count} records`);
+    if (at !== limit) throw new BadRecord(`the batch declares ${count} records, but ${limit - at} bytes follow the last one`);
   } catch (err) {
+    out.length = delivered; // nothing of a corrupt batch reaches the caller
     if (err instanceof BadRecord) throw new CorruptBatchError(baseOffset, 'bad record', err.message);
     throw err;
   }
