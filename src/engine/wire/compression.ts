@@ -46,6 +46,7 @@ type Snappy = typeof import('snappy');
 type Lz4 = typeof import('lz4-napi');
 type Zstd = typeof import('@toondepauw/node-zstd');
 interface ZstdCodec {
+  by: 'addon' | 'zlib';
   compress(data: Buffer): Buffer;
   decompress(data: Buffer): Buffer;
 }
@@ -91,14 +92,19 @@ function zstd(): ZstdCodec {
     const level = z.constants.ZSTD_c_compressionLevel;
     if (!zstdCompressSync || !zstdDecompressSync || level === undefined) throw unavailable('zstd', '@toondepauw/node-zstd', err);
     const options = { params: { [level]: ZSTD_LEVEL } };
-    return (zstdLib = { compress: (data) => zstdCompressSync(data, options), decompress: (data) => zstdDecompressSync(data) });
+    return (zstdLib = { by: 'zlib', compress: (data) => zstdCompressSync(data, options), decompress: (data) => zstdDecompressSync(data) });
   }
   const encoder = new addon.Encoder(ZSTD_LEVEL);
   const decoder = new addon.Decoder();
-  return (zstdLib = { compress: (data) => encoder.encodeSync(data), decompress: (data) => decoder.decodeSync(data) });
+  return (zstdLib = { by: 'addon', compress: (data) => encoder.encodeSync(data), decompress: (data) => decoder.decodeSync(data) });
 }
 
 const ZSTD_LEVEL = 3;
+
+/** Which zstd ktc uses here: @toondepauw/node-zstd, or zlib's when the addon has no binary (throws when neither). */
+export function zstdImplementation(): 'addon' | 'zlib' {
+  return zstd().by;
+}
 
 export function compress(codec: CompressionCodec, data: Buffer): Buffer {
   switch (codec) {

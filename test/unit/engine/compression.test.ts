@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
+import zlib, { gzipSync } from 'node:zlib';
 import snappy from 'snappy';
-import { describe, expect, it } from 'vitest';
-import { CODECS, codecId, CompressionError, compress, decompress } from '../../../src/engine/wire/compression.js';
+import { describe, expect, it, vi } from 'vitest';
+import { CODECS, codecId, CompressionError, compress, decompress, zstdImplementation } from '../../../src/engine/wire/compression.js';
 import { xxh32 } from '../../../src/engine/wire/xxhash32.js';
 
 const fixtures = new URL('../../fixtures/batches/', import.meta.url);
@@ -102,5 +103,35 @@ describe('compression codecs', () => {
     const cut = gzipSync(sample()).subarray(0, 1000);
     expect(() => decompress(codecId('gzip'), cut)).toThrow(/^gzip data does not decompress/);
     expect(() => decompress(6, garbage)).toThrow('unknown compression codec id 6');
+  });
+});
+
+describe('a codec whose native binary is missing', () => {
+  it("says which package is missing, or (Node >= 22.15) falls back to zlib's zstd", async () => {
+    const Module = createRequire(import.meta.url)('node:module') as { _load: (request: string, ...rest: unknown[]) => unknown };
+    const load = Module._load;
+    Module._load = (request: string, ...rest: unknown[]) => {
+      if (request === '@toondepauw/node-zstd') throw new Error(`Cannot find module '${request}'`);
+      return load(request, ...rest);
+    };
+    try {
+      vi.resetModules();
+      const fresh = await import('../../../src/engine/wire/compression.js');
+      const data = Buffer.from('{"event": "click"} '.repeat(100));
+      if (typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync === 'function') {
+        expect(fresh.zstdImplementation()).toBe('zlib');
+        expect(fresh.decompress(4, fresh.compress('zstd', data)).equals(data)).toBe(true);
+        // and the addon reads zlib's frames
+        expect(decompress(4, fresh.compress('zstd', data)).equals(data)).toBe(true);
+      } else {
+        expect(() => fresh.compress('zstd', data)).toThrow(
+          `zstd needs the npm package @toondepauw/node-zstd with its binary for ${process.platform}-${process.arch}, which could not be loaded (Cannot find module '@toondepauw/node-zstd'); reinstall ktc with its optional dependencies, or use another codec`,
+        );
+      }
+    } finally {
+      Module._load = load;
+      vi.resetModules();
+    }
+    expect(zstdImplementation()).toBe('addon');
   });
 });
