@@ -66,6 +66,9 @@ function load<T>(pkg: string, codec: CompressionCodec): T {
   }
 }
 
+/** Java's default zstd level. */
+const ZSTD_LEVEL = 3;
+
 let snappyLib: Snappy | undefined;
 let lz4Lib: Lz4 | undefined;
 let zstdLib: ZstdCodec | undefined;
@@ -86,7 +89,7 @@ function zstd(): ZstdCodec {
   try {
     addon = require('@toondepauw/node-zstd') as Zstd;
   } catch (err) {
-    // The addon is faster (measured in bench/results), but zlib's zstd does when it has no binary for this platform.
+    // The addon is faster (bench/results/2026-11-27-codecs.md); zlib's zstd stands in when it has no binary here.
     const z = zlib as ZlibWithZstd;
     const { zstdCompressSync, zstdDecompressSync } = z;
     const level = z.constants.ZSTD_c_compressionLevel;
@@ -98,8 +101,6 @@ function zstd(): ZstdCodec {
   const decoder = new addon.Decoder();
   return (zstdLib = { by: 'addon', compress: (data) => encoder.encodeSync(data), decompress: (data) => decoder.decodeSync(data) });
 }
-
-const ZSTD_LEVEL = 3;
 
 /** Which zstd ktc uses here: @toondepauw/node-zstd, or zlib's when the addon has no binary (throws when neither). */
 export function zstdImplementation(): 'addon' | 'zlib' {

@@ -117,14 +117,11 @@ function varint(buf: Buffer): number {
  */
 export function readRecordBatches(records: Buffer, fromOffset: number, out: ConsumedMessage[], options?: ReadOptions): ReadResult {
   const result: ReadResult = { next: fromOffset, controlRecords: 0, abortedRecords: 0 };
-  const readCommitted = options?.isolation === 'read_committed';
-  let aborted = readCommitted ? options?.abortedTransactions : undefined;
-  let abortedAt = 0;
-  let abortedPids: Set<number> | undefined;
-  if (aborted && aborted.length > 0) {
-    aborted = [...aborted].sort((a, b) => a.firstOffset - b.firstOffset);
-    abortedPids = new Set();
-  }
+  // Java's CompletedFetch: aborted transactions by first offset; a producer is aborted from there until its ABORT marker.
+  const listed = options?.isolation === 'read_committed' ? options.abortedTransactions : undefined;
+  const queue = listed && listed.length > 0 ? [...listed].sort((a, b) => a.firstOffset - b.firstOffset) : undefined;
+  const abortedPids = queue ? new Set<number>() : undefined;
+  let queued = 0;
   let pos = 0;
   let batches = 0;
   const length = records.length;
@@ -170,9 +167,8 @@ export function readRecordBatches(records: Buffer, fromOffset: number, out: Cons
     // Records of this batch the caller asked for (the broker returns whole batches, which may start earlier).
     const wanted = lastOffset < fromOffset ? 0 : Math.min(count, lastOffset - Math.max(baseOffset, fromOffset) + 1);
 
-    if (abortedPids && producerId >= 0) {
-      // Java's CompletedFetch: a transaction aborted from its first offset on aborts its producer's batches until the ABORT marker.
-      while (abortedAt < aborted!.length && aborted![abortedAt]!.firstOffset <= lastOffset) abortedPids.add(aborted![abortedAt++]!.producerId);
+    if (queue && abortedPids && producerId >= 0) {
+      while (queued < queue.length && queue[queued]!.firstOffset <= lastOffset) abortedPids.add(queue[queued++]!.producerId);
       if (control) {
         if (abortedPids.has(producerId) && controlType(records, pos, end, baseOffset) === CONTROL_ABORT) abortedPids.delete(producerId);
       } else if (attributes & 0x10 && abortedPids.has(producerId)) {
