@@ -74,6 +74,15 @@ export interface ProducerEngine {
 export interface ConsumedMessage {
   offset: string;
   value: Buffer | null;
+  /** The wire engine always sets it (null: no key); kafkajs' messages carry theirs too. */
+  key?: Buffer | null;
+  /** In record order, duplicates kept (as Java's Headers); absent when the record has none. Not `headers`: kafkajs' messages use that name for an object. */
+  recordHeaders?: RecordHeader[];
+}
+
+export interface RecordHeader {
+  key: string;
+  value: Buffer | null;
 }
 
 export interface ConsumedBatch {

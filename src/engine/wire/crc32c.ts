@@ -1,7 +1,25 @@
+import { createRequire } from 'node:module';
+
 /**
- * CRC-32C (Castagnoli), the checksum of Kafka's record batches. Slicing by 8:
- * eight table lookups per 8 bytes, several times faster than a byte loop.
+ * CRC-32C (Castagnoli), the checksum of Kafka's record batches. Batches of
+ * a few hundred bytes and more go to @node-rs/crc32 (SSE 4.2 / ARMv8 CRC
+ * instructions, ~4 GB/s here against ~0.45 GB/s in JS: the reader checks
+ * every batch it fetches, so this bounded the consumer at 1 KiB records);
+ * shorter ones stay in JS, where the call into the addon costs more than it
+ * saves. Without the addon's binary everything stays in JS.
  */
+type NativeCrc32c = (input: Uint8Array, initialState?: number) => number;
+const native: NativeCrc32c | undefined = (() => {
+  try {
+    return (createRequire(import.meta.url)('@node-rs/crc32') as { crc32c: NativeCrc32c }).crc32c;
+  } catch {
+    return undefined;
+  }
+})();
+/** Measured crossover: below this the JS loop is faster than the native call. */
+const NATIVE_FROM = 256;
+
+/** Slicing by 8: eight table lookups per 8 bytes, several times faster than a byte loop. */
 const TABLES: Uint32Array[] = (() => {
   const tables = Array.from({ length: 8 }, () => new Uint32Array(256));
   for (let n = 0; n < 256; n++) {
@@ -19,8 +37,15 @@ const TABLES: Uint32Array[] = (() => {
   return tables;
 })();
 
+const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+
 export function crc32c(buf: Buffer, start = 0, end = buf.length): number {
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+  if (native && end - start >= NATIVE_FROM) return native(buf.subarray(start, end)) >>> 0;
+  return crc32cJs(buf, start, end);
+}
+
+/** The JS implementation alone (tests compare it with the native one). */
+export function crc32cJs(buf: Buffer, start = 0, end = buf.length): number {
   let crc = 0xffffffff;
   let i = start;
   for (; i + 8 <= end; i += 8) {

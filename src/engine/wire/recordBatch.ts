@@ -1,5 +1,17 @@
+import { codecId, compress, type CompressionCodec } from './compression.js';
 import { crc32c } from './crc32c.js';
-import type { Writer } from './codec.js';
+import { Writer } from './codec.js';
+
+export interface RecordBatchOptions {
+  /** Default none. */
+  codec?: CompressionCodec;
+  /** Idempotent (and transactional) producers: the id and epoch InitProducerId gave, and the partition's next sequence. Default -1 each. */
+  producerId?: bigint | number;
+  producerEpoch?: number;
+  baseSequence?: number;
+  /** Sets the transactional bit (attributes bit 4); only meaningful with a producer id inside a transaction. */
+  transactional?: boolean;
+}
 
 /** Bytes a varint of v takes (zigzag encoded). */
 function varintSize(v: number): number {
@@ -12,41 +24,22 @@ function varintSize(v: number): number {
   return n;
 }
 
-/** The idempotent producer's stamp on a batch; absent fields mean "not idempotent" (-1). */
-export interface BatchProducerFields {
-  producerId?: bigint;
-  producerEpoch?: number;
-  baseSequence?: number;
+function recordBodySize(offsetDelta: number, valueLength: number): number {
+  // attributes + timestampDelta(0) + offsetDelta + key length(-1) + value length + value + header count(0)
+  return 1 + 1 + varintSize(offsetDelta) + 1 + varintSize(valueLength) + valueLength + 1;
 }
 
-/**
- * Appends one uncompressed RecordBatch (magic 2) holding `values` as keyless,
- * headerless records, all stamped `timestampMs`, straight into the request
- * being built: no object per record, one CRC-32C pass over the batch.
- */
-export function writeRecordBatch(w: Writer, values: Buffer[], timestampMs: number, producer: BatchProducerFields = {}): void {
-  let recordsSize = 0;
+function recordsSize(values: Buffer[]): number {
+  let size = 0;
   for (let i = 0; i < values.length; i++) {
     const body = recordBodySize(i, values[i]!.length);
-    recordsSize += varintSize(body) + body;
+    size += varintSize(body) + body;
   }
-  const batchLength = 49 + recordsSize; // from partitionLeaderEpoch to the end
-  w.ensure(12 + batchLength + 8); // + slack: varint() asks for 5 bytes even when it writes 1
-  w.int64(0); // baseOffset: the broker assigns offsets
-  w.int32(batchLength);
-  w.int32(-1); // partitionLeaderEpoch
-  w.int8(2); // magic
-  const crcAt = w.pos;
-  w.uint32(0);
-  const crcFrom = w.pos;
-  w.int16(0); // attributes: no compression, CreateTime, not transactional
-  w.int32(values.length - 1); // lastOffsetDelta
-  w.int64(timestampMs); // baseTimestamp
-  w.int64(timestampMs); // maxTimestamp
-  w.int64(producer.producerId ?? -1);
-  w.int16(producer.producerEpoch ?? -1);
-  w.int32(producer.baseSequence ?? -1);
-  w.int32(values.length);
+  return size;
+}
+
+/** Keyless, headerless records, all at the batch's timestamp; the caller reserved the room. */
+function writeRecords(w: Writer, values: Buffer[]): void {
   for (let i = 0; i < values.length; i++) {
     const value = values[i]!;
     w.varint(recordBodySize(i, value.length));
@@ -59,10 +52,55 @@ export function writeRecordBatch(w: Writer, values: Buffer[], timestampMs: numbe
     w.pos += value.length;
     w.varint(0); // headers
   }
-  w.buf.writeUInt32BE(crc32c(w.buf, crcFrom, w.pos), crcAt);
 }
 
-function recordBodySize(offsetDelta: number, valueLength: number): number {
-  // attributes + timestampDelta(0) + offsetDelta + key length(-1) + value length + value + header count(0)
-  return 1 + 1 + varintSize(offsetDelta) + 1 + varintSize(valueLength) + valueLength + 1;
+/** Compressed batches are built here first; kept between calls, dropped when one huge batch grew it. */
+let scratch = new Writer(64 * 1024);
+const SCRATCH_KEEP = 8 * 1024 * 1024;
+
+/**
+ * Appends one RecordBatch (magic 2) holding `values` as keyless, headerless
+ * records, all stamped `timestampMs`. Uncompressed, the records go straight
+ * into the request being built: no object per record, one CRC-32C pass over
+ * the batch. Compressed, they are written into a reused scratch buffer first
+ * and the compressed bytes are copied in.
+ */
+export function writeRecordBatch(w: Writer, values: Buffer[], timestampMs: number, options?: RecordBatchOptions): void {
+  const codec = options?.codec ?? 'none';
+  const size = recordsSize(values);
+  let body: Buffer | undefined;
+  if (codec !== 'none') {
+    scratch.pos = 0;
+    scratch.ensure(size + 8); // + slack: varint() asks for 5 bytes even when it writes 1
+    writeRecords(scratch, values);
+    body = compress(codec, scratch.result());
+    if (scratch.buf.length > SCRATCH_KEEP) scratch = new Writer(64 * 1024);
+  }
+  const batchLength = 49 + (body ? body.length : size); // from partitionLeaderEpoch to the end
+  w.ensure(12 + batchLength + 8);
+  w.int64(0); // baseOffset: the broker assigns offsets
+  w.int32(batchLength);
+  w.int32(-1); // partitionLeaderEpoch
+  w.int8(2); // magic
+  const crcAt = w.pos;
+  w.uint32(0);
+  const crcFrom = w.pos;
+  // attributes: codec in bits 0-2, CreateTime (bit 3 clear), transactional bit 4
+  w.int16((body ? codecId(codec) : 0) | (options?.transactional ? 0x10 : 0));
+  w.int32(values.length - 1); // lastOffsetDelta
+  w.int64(timestampMs); // baseTimestamp
+  w.int64(timestampMs); // maxTimestamp
+  const producerId = options?.producerId ?? -1;
+  w.buf.writeBigInt64BE(typeof producerId === 'bigint' ? producerId : BigInt(producerId), w.pos);
+  w.pos += 8;
+  w.int16(options?.producerEpoch ?? -1);
+  w.int32(options?.baseSequence ?? -1);
+  w.int32(values.length);
+  if (body) {
+    body.copy(w.buf, w.pos);
+    w.pos += body.length;
+  } else {
+    writeRecords(w, values);
+  }
+  w.buf.writeUInt32BE(crc32c(w.buf, crcFrom, w.pos), crcAt);
 }

@@ -1,75 +1,289 @@
-import { gunzipSync } from 'node:zlib';
-import type { ConsumedMessage } from '../engine.js';
-import { protocolError } from './protocolErrors.js';
-
-/** Reads a zigzag varint (or varlong, within 2^53) at pos; returns [value, next pos]. */
-function readVarint(buf: Buffer, pos: number): [number, number] {
-  let z = 0;
-  let scale = 1;
-  for (;;) {
-    const b = buf[pos++]!;
-    z += (b & 0x7f) * scale;
-    if (!(b & 0x80)) break;
-    scale *= 128;
-  }
-  // zigzag: even -> z/2, odd -> -(z+1)/2
-  return [z % 2 === 0 ? z / 2 : -(z + 1) / 2, pos];
-}
-
-const COMPRESSION = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+import type { ConsumedMessage, RecordHeader } from '../engine.js';
+import { CodecUnavailableError, CompressionError, decompress } from './compression.js';
+import { crc32c } from './crc32c.js';
 
 /**
- * Decodes the record batches (magic 2) of one partition's fetch response into
- * messages with their offsets. A batch cut short at the end of the response
- * (the broker fills up to max bytes) is left for the next fetch. Control
- * batches (transaction markers) are skipped; gzip is inflated; other codecs
- * are refused with a clear error.
+ * A batch that cannot be what its producer wrote: checksum mismatch, lengths
+ * that contradict each other, data that does not decompress. Java's consumer
+ * fails on the same (CorruptRecordException); retrying the fetch returns the
+ * same bytes. The caller adds the topic and partition.
  */
-export function readRecordBatches(records: Buffer, fromOffset: number, out: ConsumedMessage[]): number {
+export class CorruptBatchError extends Error {
+  override readonly name = 'CorruptBatchError';
+  readonly retriable = false;
+
+  constructor(
+    /** Base offset of the batch (the fetch offset when the base offset itself is unreadable). */
+    readonly offset: number,
+    /** Short and fixed, e.g. 'CRC mismatch', 'bad length', 'bad record', 'bad compressed data'. */
+    readonly reason: string,
+    detail: string,
+  ) {
+    super(`corrupt record batch at offset ${offset} (${reason}): ${detail}`);
+  }
+}
+
+/** Magic 0 or 1: a message set written before Kafka 0.11, which ktc's reader does not decode. */
+export class UnsupportedMessageFormatError extends Error {
+  override readonly name = 'UnsupportedMessageFormatError';
+  readonly retriable = false;
+
+  constructor(
+    readonly offset: number,
+    readonly magic: number,
+  ) {
+    super(
+      `offset ${offset} holds messages in Kafka's pre-0.11 format (magic ${magic}), which ktc's wire consumer does not read; consume this topic with --engine kafkajs or a Java consumer`,
+    );
+  }
+}
+
+/** One entry of a fetch response's aborted_transactions (read_committed). */
+export interface AbortedTransaction {
+  producerId: number;
+  firstOffset: number;
+}
+
+export type IsolationLevel = 'read_uncommitted' | 'read_committed';
+
+export interface ReadOptions {
+  /** Default read_uncommitted: every data record, aborted or not, as Java's default. */
+  isolation?: IsolationLevel;
+  /** The partition's aborted_transactions from the same fetch response (null or absent: none). */
+  abortedTransactions?: readonly AbortedTransaction[] | null;
+}
+
+export interface ReadResult {
+  /** Offset to fetch next: past the last complete batch, or `fromOffset` when there was none. */
+  next: number;
+  /** Transaction markers skipped (records of control batches at or after fromOffset). */
+  controlRecords: number;
+  /** Records of aborted transactions skipped under read_committed (at or after fromOffset). */
+  abortedRecords: number;
+  /**
+   * Set when the response held bytes but not one complete batch: the first
+   * batch (at `offset`) is `size` bytes (null when even its length was cut
+   * off) and only `received` bytes came. The fetcher must ask for at least
+   * `size` bytes, as Java's consumer cannot progress otherwise either.
+   */
+  incomplete?: { offset: number; size: number | null; received: number };
+}
+
+const HEADER = 61; // baseOffset .. recordCount
+const LOG_OVERHEAD = 12; // baseOffset + batchLength
+const MIN_BATCH_LENGTH = HEADER - LOG_OVERHEAD;
+/** Smallest message a pre-0.11 message set can hold (Java's LegacyRecord.RECORD_OVERHEAD_V0). */
+const MIN_LEGACY_LENGTH = 14;
+const CONTROL_ABORT = 0;
+
+/** Thrown inside record parsing, caught per batch to become a CorruptBatchError with the batch's offset. */
+class BadRecord extends Error {}
+
+/**
+ * Cursor of the varint reader below: returning [value, pos] pairs allocated
+ * an array per field, which showed in the consumer's profile.
+ */
+let at = 0;
+
+/** Zigzag varint or varlong (Kafka writes both the same way) up to 2^53, at `at`. */
+function varint(buf: Buffer): number {
+  const b = buf[at++]!;
+  if (b < 0x80) return (b >>> 1) ^ -(b & 1);
+  let z = b & 0x7f;
+  let scale = 128;
+  for (let i = 1; ; i++) {
+    if (i === 10 || at >= buf.length) throw new BadRecord('varint runs past the data');
+    const c = buf[at++]!;
+    z += (c & 0x7f) * scale;
+    if (!(c & 0x80)) break;
+    scale *= 128;
+  }
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+}
+
+/**
+ * Decodes the record batches of one partition from a fetch response into
+ * `out` (records at or after `fromOffset`), as Java's consumer does with
+ * check.crcs=true: every batch's CRC-32C is verified, lengths are checked,
+ * all codecs are read, control batches are skipped and counted, and under
+ * read_committed the records of aborted transactions are skipped using the
+ * response's aborted_transactions (per response: the broker returns every
+ * aborted transaction that overlaps the fetched range each time).
+ *
+ * A batch cut short at the end (the broker fills up to max bytes) is left
+ * for the next fetch; when that is the first batch, `incomplete` says so.
+ * Throws CorruptBatchError or UnsupportedMessageFormatError (retriable:
+ * false) for batches no fetch will ever read.
+ */
+export function readRecordBatches(records: Buffer, fromOffset: number, out: ConsumedMessage[], options?: ReadOptions): ReadResult {
+  const result: ReadResult = { next: fromOffset, controlRecords: 0, abortedRecords: 0 };
+  // Java's CompletedFetch: aborted transactions by first offset; a producer is aborted from there until its ABORT marker.
+  const listed = options?.isolation === 'read_committed' ? options.abortedTransactions : undefined;
+  const queue = listed && listed.length > 0 ? [...listed].sort((a, b) => a.firstOffset - b.firstOffset) : undefined;
+  const abortedPids = queue ? new Set<number>() : undefined;
+  let queued = 0;
   let pos = 0;
-  let next = fromOffset;
-  while (pos + 61 <= records.length) {
+  let batches = 0;
+  const length = records.length;
+  while (pos < length) {
+    const remaining = length - pos;
+    if (remaining < LOG_OVERHEAD) {
+      if (batches === 0) result.incomplete = { offset: remaining >= 8 ? Number(records.readBigInt64BE(pos)) : fromOffset, size: null, received: remaining };
+      break;
+    }
     const baseOffset = Number(records.readBigInt64BE(pos));
     const batchLength = records.readInt32BE(pos + 8);
-    const end = pos + 12 + batchLength;
-    if (end > records.length) break;
+    if (batchLength < MIN_LEGACY_LENGTH) {
+      throw new CorruptBatchError(baseOffset, 'bad length', `batch length ${batchLength} is below the ${MIN_BATCH_LENGTH}-byte header`);
+    }
+    const size = LOG_OVERHEAD + batchLength;
+    if (remaining <= 16) {
+      if (batches === 0) result.incomplete = { offset: baseOffset, size, received: remaining };
+      break;
+    }
     const magic = records.readInt8(pos + 16);
-    if (magic !== 2) throw protocolError(2, `record batch with magic ${magic}: only Kafka's v2 format is supported`);
+    if (magic === 0 || magic === 1) throw new UnsupportedMessageFormatError(baseOffset, magic);
+    if (magic !== 2) throw new CorruptBatchError(baseOffset, 'bad magic', `magic byte ${magic} (Kafka writes 2)`);
+    if (batchLength < MIN_BATCH_LENGTH) {
+      throw new CorruptBatchError(baseOffset, 'bad length', `batch length ${batchLength} is below the ${MIN_BATCH_LENGTH}-byte header`);
+    }
+    if (size > remaining) {
+      if (batches === 0) result.incomplete = { offset: baseOffset, size, received: remaining };
+      break;
+    }
+    const end = pos + size;
+    const stored = records.readUInt32BE(pos + 17);
+    const computed = crc32c(records, pos + 21, end);
+    if (stored !== computed) {
+      throw new CorruptBatchError(baseOffset, 'CRC mismatch', `stored CRC-32C 0x${hex(stored)}, computed 0x${hex(computed)}: its bytes changed after the producer wrote them`);
+    }
+    batches++;
     const attributes = records.readInt16BE(pos + 21);
-    const lastOffsetDelta = records.readInt32BE(pos + 23);
+    const lastOffset = baseOffset + records.readInt32BE(pos + 23);
+    const producerId = Number(records.readBigInt64BE(pos + 43));
     const count = records.readInt32BE(pos + 57);
-    const codec = attributes & 7;
-    if (!(attributes & 0x20)) {
-      let body = records.subarray(pos + 61, end);
-      if (codec === 1) body = gunzipSync(body);
-      else if (codec !== 0) {
-        throw Object.assign(new Error(`messages compressed with ${COMPRESSION[codec] ?? codec}: the wire consumer reads uncompressed and gzip batches only; use --engine kafkajs`), {
-          retriable: false,
-        });
-      }
-      let p = 0;
-      for (let i = 0; i < count; i++) {
-        let length: number;
-        [length, p] = readVarint(body, p);
-        const recordEnd = p + length;
-        p += 1; // attributes
-        [, p] = readVarint(body, p); // timestampDelta
-        let offsetDelta: number;
-        [offsetDelta, p] = readVarint(body, p);
-        let keyLength: number;
-        [keyLength, p] = readVarint(body, p);
-        if (keyLength > 0) p += keyLength;
-        let valueLength: number;
-        [valueLength, p] = readVarint(body, p);
-        const value = valueLength < 0 ? null : body.subarray(p, p + valueLength);
-        const offset = baseOffset + offsetDelta;
-        // A batch may start before the requested offset (the broker returns whole batches).
-        if (offset >= fromOffset) out.push({ offset: String(offset), value });
-        p = recordEnd;
+    const control = (attributes & 0x20) !== 0;
+    if (count < 0) throw new CorruptBatchError(baseOffset, 'bad length', `record count ${count}`);
+    // Records of this batch the caller asked for (the broker returns whole batches, which may start earlier).
+    const wanted = lastOffset < fromOffset ? 0 : Math.min(count, lastOffset - Math.max(baseOffset, fromOffset) + 1);
+
+    if (queue && abortedPids && producerId >= 0) {
+      while (queued < queue.length && queue[queued]!.firstOffset <= lastOffset) abortedPids.add(queue[queued++]!.producerId);
+      if (control) {
+        if (abortedPids.has(producerId) && controlType(records, pos, end, baseOffset) === CONTROL_ABORT) abortedPids.delete(producerId);
+      } else if (attributes & 0x10 && abortedPids.has(producerId)) {
+        result.abortedRecords += wanted;
+        result.next = Math.max(result.next, lastOffset + 1);
+        pos = end;
+        continue;
       }
     }
-    next = Math.max(next, baseOffset + lastOffsetDelta + 1);
+    if (control) {
+      result.controlRecords += wanted;
+    } else if (wanted > 0) {
+      readRecords(records, pos, end, attributes & 7, baseOffset, count, fromOffset, out);
+    }
+    result.next = Math.max(result.next, lastOffset + 1);
     pos = end;
   }
-  return next;
+  return result;
+}
+
+function hex(n: number): string {
+  return n.toString(16).padStart(8, '0');
+}
+
+/** The records section of a batch: the bytes themselves, or its decompressed copy. */
+function recordsOf(records: Buffer, pos: number, end: number, codec: number, baseOffset: number): Buffer {
+  if (codec === 0) return records;
+  try {
+    return decompress(codec, records.subarray(pos + HEADER, end));
+  } catch (err) {
+    if (err instanceof CompressionError) throw new CorruptBatchError(baseOffset, 'bad compressed data', err.message);
+    if (err instanceof CodecUnavailableError) throw err;
+    throw new CorruptBatchError(baseOffset, 'bad compressed data', (err as Error).message);
+  }
+}
+
+function readRecords(records: Buffer, pos: number, end: number, codec: number, baseOffset: number, count: number, fromOffset: number, out: ConsumedMessage[]): void {
+  const body = recordsOf(records, pos, end, codec, baseOffset);
+  const start = codec === 0 ? pos + HEADER : 0;
+  const limit = codec === 0 ? end : body.length;
+  at = start;
+  const delivered = out.length;
+  try {
+    if (count > limit - start) throw new BadRecord(`${count} records cannot fit in ${limit - start} bytes`);
+    for (let i = 0; i < count; i++) {
+      if (at >= limit) throw new BadRecord(`the batch ends after ${i} of its ${count} records`);
+      const length = varint(body);
+      const recordEnd = at + length;
+      if (length < 0 || recordEnd > limit) throw new BadRecord(`record of ${length} bytes runs past the batch`);
+      at++; // attributes
+      varint(body); // timestampDelta
+      const offset = baseOffset + varint(body);
+      const keyLength = varint(body);
+      let key: Buffer | null = null;
+      if (keyLength >= 0) {
+        if (at + keyLength > recordEnd) throw new BadRecord(`key of ${keyLength} bytes runs past its record`);
+        key = body.subarray(at, at + keyLength);
+        at += keyLength;
+      }
+      const valueLength = varint(body);
+      let value: Buffer | null = null;
+      if (valueLength >= 0) {
+        if (at + valueLength > recordEnd) throw new BadRecord(`value of ${valueLength} bytes runs past its record`);
+        value = body.subarray(at, at + valueLength);
+        at += valueLength;
+      }
+      const headerCount = varint(body);
+      let headers: RecordHeader[] | undefined;
+      if (headerCount !== 0) headers = readHeaders(body, headerCount, recordEnd);
+      if (at !== recordEnd) throw new BadRecord(`record length ${length} does not match its fields`);
+      if (offset >= fromOffset) out.push({ offset: String(offset), value, key, recordHeaders: headers });
+    }
+    if (at !== limit) throw new BadRecord(`the batch declares ${count} records, but ${limit - at} bytes follow the last one`);
+  } catch (err) {
+    out.length = delivered; // nothing of a corrupt batch reaches the caller
+    if (err instanceof BadRecord) throw new CorruptBatchError(baseOffset, 'bad record', err.message);
+    throw err;
+  }
+}
+
+function readHeaders(body: Buffer, count: number, recordEnd: number): RecordHeader[] {
+  if (count < 0 || count > recordEnd - at) throw new BadRecord(`header count ${count}`);
+  const headers: RecordHeader[] = new Array<RecordHeader>(count);
+  for (let h = 0; h < count; h++) {
+    const keyLength = varint(body);
+    if (keyLength < 0 || at + keyLength > recordEnd) throw new BadRecord(`header key of ${keyLength} bytes`);
+    const key = body.toString('utf8', at, at + keyLength);
+    at += keyLength;
+    const valueLength = varint(body);
+    let value: Buffer | null = null;
+    if (valueLength >= 0) {
+      if (at + valueLength > recordEnd) throw new BadRecord(`header value of ${valueLength} bytes runs past its record`);
+      value = body.subarray(at, at + valueLength);
+      at += valueLength;
+    }
+    headers[h] = { key, value };
+  }
+  return headers;
+}
+
+/** COMMIT (1) or ABORT (0): the type in the key of a control batch's first record. */
+function controlType(records: Buffer, pos: number, end: number, baseOffset: number): number {
+  const attributes = records.readInt16BE(pos + 21);
+  const body = recordsOf(records, pos, end, attributes & 7, baseOffset);
+  at = attributes & 7 ? 0 : pos + HEADER;
+  try {
+    varint(body); // length
+    at++; // attributes
+    varint(body); // timestampDelta
+    varint(body); // offsetDelta
+    const keyLength = varint(body);
+    if (keyLength < 4 || at + keyLength > body.length) throw new BadRecord(`control record key of ${keyLength} bytes`);
+    return body.readInt16BE(at + 2); // after the key's version
+  } catch (err) {
+    if (err instanceof BadRecord) throw new CorruptBatchError(baseOffset, 'bad record', err.message);
+    throw err;
+  }
 }

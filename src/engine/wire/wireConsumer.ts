@@ -272,7 +272,7 @@ export class WireConsumer implements ConsumerEngine {
       if (!records || records.length === 0) continue;
       const from = positions.get(partition)!;
       const messages: ConsumedMessage[] = [];
-      const next = readRecordBatches(records, from, messages);
+      const { next } = readRecordBatches(records, from, messages);
       const processed = messages.length ? await onBatch({ topic, partition, messages }) : 0;
       const position = processed < messages.length ? Number(messages[processed]?.offset ?? next) : next;
       if (processed < messages.length) this.stopped = true;

@@ -1,0 +1,229 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { ConsumedMessage } from '../../../src/engine/engine.js';
+import { Writer } from '../../../src/engine/wire/codec.js';
+import { CODECS, type CompressionCodec } from '../../../src/engine/wire/compression.js';
+import { crc32c } from '../../../src/engine/wire/crc32c.js';
+import { writeRecordBatch } from '../../../src/engine/wire/recordBatch.js';
+import {
+  CorruptBatchError,
+  readRecordBatches,
+  UnsupportedMessageFormatError,
+  type AbortedTransaction,
+} from '../../../src/engine/wire/recordBatchReader.js';
+
+const fixtures = new URL('../../fixtures/batches/', import.meta.url);
+const fixture = (name: string): Buffer => readFileSync(new URL(name, fixtures));
+
+interface ManifestRecord {
+  offset: number;
+  key: string | null;
+  value: string | null;
+  headers: { key: string; value: string | null }[];
+}
+interface Manifest {
+  records: ManifestRecord[];
+  transactions: { abortedTransactions: AbortedTransaction[]; readCommitted: number[]; readUncommitted: number[]; controlBatches: number; next: number };
+}
+const manifest = JSON.parse(fixture('records.json').toString()) as Manifest;
+
+const text = (b: Buffer | null | undefined): string | null => (b == null ? null : b.toString());
+
+function decoded(out: ConsumedMessage[]): ManifestRecord[] {
+  return out.map((m) => ({
+    offset: Number(m.offset),
+    key: text(m.key),
+    value: text(m.value),
+    headers: (m.recordHeaders ?? []).map((h) => ({ key: h.key, value: text(h.value) })),
+  }));
+}
+
+/** A batch ktc's writer made, with the base offset a broker would stamp. */
+function batch(values: string[], baseOffset: number, codec: CompressionCodec = 'none'): Buffer {
+  const w = new Writer(8);
+  writeRecordBatch(w, values.map((v) => Buffer.from(v)), 1_795_550_803_176, { codec });
+  const b = Buffer.from(w.result());
+  b.writeBigInt64BE(BigInt(baseOffset), 0);
+  return b;
+}
+
+function fixCrc(b: Buffer, at = 0): Buffer {
+  b.writeUInt32BE(crc32c(b, at + 21, at + 12 + b.readInt32BE(at + 8)), at + 17);
+  return b;
+}
+
+function readError(records: Buffer, fromOffset = 0): Error {
+  const out: ConsumedMessage[] = [];
+  try {
+    readRecordBatches(records, fromOffset, out);
+  } catch (err) {
+    expect(out).toEqual([]); // nothing of a corrupt batch reaches the caller
+    return err as Error;
+  }
+  throw new Error('expected the reader to throw');
+}
+
+describe('record batches written by the Java client', () => {
+  it.each(CODECS)('decodes %s exactly: offsets, keys, values, nulls, empty ones, headers, several blocks', (codec) => {
+    const out: ConsumedMessage[] = [];
+    const result = readRecordBatches(fixture(`${codec}.bin`), 0, out);
+    expect(result).toEqual({ next: 13, controlRecords: 0, abortedRecords: 0 });
+    expect(decoded(out)).toEqual(manifest.records.map(({ offset, key, value, headers }) => ({ offset, key, value, headers })));
+    // no header array for records without headers
+    expect(out[0]!.recordHeaders).toBeUndefined();
+    expect(out[1]!.recordHeaders).toHaveLength(2);
+  });
+
+  it('starts at the requested offset inside a batch', () => {
+    const out: ConsumedMessage[] = [];
+    expect(readRecordBatches(fixture('zstd.bin'), 8, out).next).toBe(13);
+    expect(out.map((m) => m.offset)).toEqual(['8', '9', '10', '11', '12']);
+  });
+
+  it('reads an idempotent batch', () => {
+    const out: ConsumedMessage[] = [];
+    expect(readRecordBatches(fixture('idempotent.bin'), 0, out).next).toBe(3);
+    expect(out.map((m) => text(m.value))).toEqual(['idem-0', 'idem-1', 'idem-2']);
+  });
+
+  it('read_uncommitted returns every data record and counts the transaction markers', () => {
+    const out: ConsumedMessage[] = [];
+    const result = readRecordBatches(fixture('transactions.bin'), 0, out);
+    expect(out.map((m) => Number(m.offset))).toEqual(manifest.transactions.readUncommitted);
+    expect(result).toEqual({ next: 16, controlRecords: 4, abortedRecords: 0 });
+  });
+
+  it('read_committed returns exactly the committed and non-transactional records', () => {
+    const { abortedTransactions } = manifest.transactions;
+    const out: ConsumedMessage[] = [];
+    const result = readRecordBatches(fixture('transactions.bin'), 0, out, { isolation: 'read_committed', abortedTransactions });
+    expect(out.map((m) => Number(m.offset))).toEqual(manifest.transactions.readCommitted);
+    expect(out.map((m) => text(m.value))).toEqual(['p100-committed-0', 'p100-committed-1', 'plain-4', 'p200-committed-9', 'p200-committed-10', 'plain-15']);
+    expect(result).toEqual({ next: 16, controlRecords: 4, abortedRecords: 6 });
+  });
+
+  it('read_committed: an aborted transaction that began before the fetch offset, listed out of order', () => {
+    const abortedTransactions = [...manifest.transactions.abortedTransactions].reverse();
+    const out: ConsumedMessage[] = [];
+    const result = readRecordBatches(fixture('transactions.bin'), 6, out, { isolation: 'read_committed', abortedTransactions });
+    expect(out.map((m) => Number(m.offset))).toEqual([9, 10, 15]);
+    // offsets 6, 7 (producer 200) and 12, 13 (producer 100); the markers at 8, 11, 14 (5 is before the fetch offset)
+    expect(result).toEqual({ next: 16, controlRecords: 3, abortedRecords: 4 });
+  });
+
+  it('read_committed without aborted transactions in the response returns what read_uncommitted does', () => {
+    const out: ConsumedMessage[] = [];
+    readRecordBatches(fixture('transactions.bin'), 0, out, { isolation: 'read_committed', abortedTransactions: [] });
+    expect(out.map((m) => Number(m.offset))).toEqual(manifest.transactions.readUncommitted);
+  });
+
+  it.each([0, 1])("refuses a magic-%i message set (shorter than a v2 header) with a line that names Kafka's pre-0.11 format", (magic) => {
+    const records = fixture(`magic${magic}.bin`);
+    expect(records.length).toBeLessThan(61);
+    expect(records.readInt8(16)).toBe(magic);
+    const err = readError(records);
+    expect(err).toBeInstanceOf(UnsupportedMessageFormatError);
+    expect(err.message).toBe(
+      `offset 0 holds messages in Kafka's pre-0.11 format (magic ${magic}), which ktc's wire consumer does not read; consume this topic with --engine kafkajs or a Java consumer`,
+    );
+    expect((err as UnsupportedMessageFormatError).retriable).toBe(false);
+  });
+});
+
+describe('record batch reader: ktc-written batches', () => {
+  it.each(CODECS)('reads what the writer wrote with %s, across several batches', (codec) => {
+    const records = Buffer.concat([batch(['a', 'b'], 10, codec), batch(['c'], 12, codec)]);
+    const out: ConsumedMessage[] = [];
+    expect(readRecordBatches(records, 10, out)).toEqual({ next: 13, controlRecords: 0, abortedRecords: 0 });
+    expect(out.map((m) => [m.offset, text(m.value), m.key, m.recordHeaders])).toEqual([
+      ['10', 'a', null, undefined],
+      ['11', 'b', null, undefined],
+      ['12', 'c', null, undefined],
+    ]);
+  });
+});
+
+describe('record batch reader: integrity', () => {
+  it('a flipped byte anywhere from the magic byte on is a CorruptBatchError, uncompressed or compressed', () => {
+    for (const name of ['none.bin', 'gzip.bin', 'lz4.bin']) {
+      const whole = fixture(name);
+      const first = whole.subarray(0, 12 + whole.readInt32BE(8));
+      for (let i = 16; i < first.length; i++) {
+        const b = Buffer.from(first);
+        b[i]! ^= 0xff;
+        const err = readError(b);
+        expect(err, `${name} byte ${i}`).toBeInstanceOf(CorruptBatchError);
+        expect((err as CorruptBatchError).offset).toBe(0);
+      }
+    }
+  });
+
+  it('says what is wrong in one line, with the offset', () => {
+    const b = batch(['hello', 'world'], 42);
+    b[70]! ^= 1;
+    const err = readError(b, 42) as CorruptBatchError;
+    expect(err.message).toMatch(/^corrupt record batch at offset 42 \(CRC mismatch\): stored CRC-32C 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}: its bytes changed after the producer wrote them$/);
+    expect([err.offset, err.reason, err.retriable]).toEqual([42, 'CRC mismatch', false]);
+  });
+
+  it('compressed bytes that do not decompress (with a valid CRC) are corrupt', () => {
+    const b = batch(['hello', 'world'], 0, 'gzip');
+    b.fill(0x55, 61 + 10, b.length - 8);
+    const err = readError(fixCrc(b)) as CorruptBatchError;
+    expect(err.reason).toBe('bad compressed data');
+    expect(err.message).toMatch(/^corrupt record batch at offset 0 \(bad compressed data\): gzip data does not decompress/);
+  });
+
+  it.each([0, -1, 48])('batch length %i is corruption, not a loop or an allocation', (length) => {
+    const b = batch(['x'], 5);
+    b.writeInt32BE(length, 8);
+    const err = readError(b) as CorruptBatchError;
+    expect(err.reason).toBe('bad length');
+    expect(err.message).toBe(`corrupt record batch at offset 5 (bad length): batch length ${length} is below the 49-byte header`);
+  });
+
+  it('record lengths that run past the batch are corruption', () => {
+    const b = batch(['hello', 'world'], 0);
+    expect(b[61]).toBe(2 * 11); // first record: the varint of its 11-byte body
+    b[61] = 2 * 60;
+    expect(readError(fixCrc(b)).message).toBe('corrupt record batch at offset 0 (bad record): record of 60 bytes runs past the batch');
+  });
+
+  it('a record count that does not match the records is corruption', () => {
+    const b = batch(['hello', 'world'], 0);
+    b.writeInt32BE(3, 57);
+    expect(readError(fixCrc(b)).message).toBe('corrupt record batch at offset 0 (bad record): the batch ends after 2 of its 3 records');
+    const c = batch(['hello', 'world'], 0);
+    c.writeInt32BE(1, 57);
+    expect(readError(fixCrc(c)).message).toBe('corrupt record batch at offset 0 (bad record): the batch declares 1 records, but 12 bytes follow the last one');
+  });
+});
+
+describe('record batch reader: batches cut short', () => {
+  it('leaves a last batch cut inside its records for the next fetch', () => {
+    const second = batch(['w', 'v'], 103);
+    const records = Buffer.concat([batch(['x', 'y', 'z'], 100), second.subarray(0, second.length - 5)]);
+    const out: ConsumedMessage[] = [];
+    expect(readRecordBatches(records, 101, out)).toEqual({ next: 103, controlRecords: 0, abortedRecords: 0 });
+    expect(out.map((m) => m.offset)).toEqual(['101', '102']);
+  });
+
+  it('says so when not even the first batch is complete: its offset, its size, what came', () => {
+    const whole = fixture('none.bin');
+    const size = 12 + whole.readInt32BE(8);
+    const out: ConsumedMessage[] = [];
+    expect(readRecordBatches(whole.subarray(0, size - 20), 0, out)).toEqual({
+      next: 0,
+      controlRecords: 0,
+      abortedRecords: 0,
+      incomplete: { offset: 0, size, received: size - 20 },
+    });
+    expect(out).toEqual([]);
+  });
+
+  it('reports an unknown size when even the batch length was cut off', () => {
+    const b = batch(['x'], 7);
+    expect(readRecordBatches(b.subarray(0, 10), 7, []).incomplete).toEqual({ offset: 7, size: null, received: 10 });
+    expect(readRecordBatches(b.subarray(0, 14), 7, []).incomplete).toEqual({ offset: 7, size: b.length, received: 14 });
+  });
+});
