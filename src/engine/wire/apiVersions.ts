@@ -74,10 +74,10 @@ export interface ApiVersionsReply {
 }
 
 /**
- * Parses an ApiVersions response body (after the correlation id). Its
- * header is always v0. A broker that does not speak the requested version
- * answers UNSUPPORTED_VERSION (35) in the v0 layout, which has no
- * throttle_time_ms: so the throttle field is read only without that error.
+ * Parses an ApiVersions response body (after the correlation id; its header
+ * is v0 at every version). A broker that does not speak the requested
+ * version answers UNSUPPORTED_VERSION (35) in the v0 layout, so only the
+ * fields every version has are read (not throttle_time_ms, v1+).
  */
 export function parseApiVersions(r: Reader): ApiVersionsReply {
   const error = r.int16();
@@ -110,10 +110,6 @@ export class UnsupportedVersionError extends Error {
   }
 }
 
-export function unsupportedVersionError(address: string, apiKey: number, broker: VersionRange | undefined, ktc: VersionRange): UnsupportedVersionError {
-  return new UnsupportedVersionError(address, apiKey, broker, ktc);
-}
-
 /** The highest version in both ranges, or undefined when they do not meet. */
 export function highestCommon(broker: VersionRange | undefined, ktcMin: number, ktcMax: number): number | undefined {
   if (!broker) return undefined;
@@ -124,8 +120,9 @@ export function highestCommon(broker: VersionRange | undefined, ktcMin: number, 
 /**
  * The first version of each response that asks the client to hold back
  * after a throttle (KIP-219, Kafka 2.0): before it the broker delayed the
- * response itself. APIs added after 2.0 always ask the client. Mirrors the
- * Java client's `shouldClientThrottle`.
+ * response itself. An API missing here counts as asking the client: true of
+ * every API added after 2.0, and the wire engine speaks no older one that is
+ * missing. Mirrors the Java client's `shouldClientThrottle`.
  */
 const CLIENT_THROTTLE_FROM: Record<number, number> = {
   0: 6, // Produce

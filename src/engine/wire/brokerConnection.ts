@@ -7,7 +7,7 @@ import {
   clientThrottles,
   highestCommon,
   parseApiVersions,
-  unsupportedVersionError,
+  UnsupportedVersionError,
   type VersionRange,
 } from './apiVersions.js';
 import { Reader, Writer } from './codec.js';
@@ -144,7 +144,7 @@ export class BrokerConnection {
   version(apiKey: number, ktcMin: number, ktcMax: number): number {
     const broker = this.ranges?.get(apiKey);
     const v = highestCommon(broker, ktcMin, ktcMax);
-    if (v === undefined) throw unsupportedVersionError(this.address, apiKey, broker, { min: ktcMin, max: ktcMax });
+    if (v === undefined) throw new UnsupportedVersionError(this.address, apiKey, broker, { min: ktcMin, max: ktcMax });
     return v;
   }
 
@@ -165,7 +165,7 @@ export class BrokerConnection {
     if (this.failure) return Promise.reject(this.failure);
     const broker = this.ranges?.get(apiKey);
     if (this.ranges && (!broker || version < broker.min || version > broker.max)) {
-      return Promise.reject(unsupportedVersionError(this.address, apiKey, broker, { min: version, max: version }));
+      return Promise.reject(new UnsupportedVersionError(this.address, apiKey, broker, { min: version, max: version }));
     }
     if (this.queue.length > 0 || this.held(Date.now())) {
       return new Promise((resolve, reject) => this.queue.push({ apiKey, version, body, expectResponse, resolve, reject }));
@@ -337,7 +337,7 @@ export class BrokerConnection {
       if (reply.error !== 35 || version === 0) throw protocolError(reply.error, `ApiVersions v${version} from ${this.address}`);
       const broker = reply.ranges.get(API.apiVersions);
       const next = broker ? highestCommon(broker, 0, version - 1) : 0;
-      if (next === undefined) throw unsupportedVersionError(this.address, API.apiVersions, broker, { min: 0, max: API_VERSIONS_VERSION });
+      if (next === undefined) throw new UnsupportedVersionError(this.address, API.apiVersions, broker, { min: 0, max: API_VERSIONS_VERSION });
       version = next;
     }
   }
