@@ -44,6 +44,9 @@ interface Queued {
 
 const CORRELATION_MASK = 0x7fffffff;
 
+/** Re-authentication and throttle deadlines must not move with the wall clock. */
+const monotonicMs = (): number => performance.now();
+
 /**
  * One TCP (or TLS) connection to one broker. On open it learns the broker's
  * API version ranges (ApiVersions) and authenticates with SASL when
@@ -62,7 +65,7 @@ export class BrokerConnection {
   private failure: Error | undefined;
   private ranges: Map<number, VersionRange> | undefined;
   private saslVersions: SaslVersions | undefined;
-  /** Epoch ms at which the next request first re-authenticates; 0: never. */
+  /** monotonicMs() at which the next request first re-authenticates; 0: never. */
   private reauthAt = 0;
   private reauthenticating = false;
   private throttledUntil = 0;
@@ -167,7 +170,7 @@ export class BrokerConnection {
     if (this.ranges && (!broker || version < broker.min || version > broker.max)) {
       return Promise.reject(new UnsupportedVersionError(this.address, apiKey, broker, { min: version, max: version }));
     }
-    if (this.queue.length > 0 || this.held(Date.now())) {
+    if (this.queue.length > 0 || this.held(monotonicMs())) {
       return new Promise((resolve, reject) => this.queue.push({ apiKey, version, body, expectResponse, resolve, reject }));
     }
     return this.write(apiKey, version, body, expectResponse);
@@ -184,7 +187,7 @@ export class BrokerConnection {
     this.throttle.add(ms);
     this.throttleTotals.add(ms);
     if (!clientThrottles(apiKey, version)) return;
-    const until = Date.now() + ms;
+    const until = monotonicMs() + ms;
     if (until <= this.throttledUntil) return;
     this.throttledUntil = until;
     this.armThrottleTimer(ms);
@@ -217,7 +220,7 @@ export class BrokerConnection {
   /** Sends what waited, in order, until something holds the connection again. */
   private flush(): void {
     while (this.queue.length > 0 && !this.failure) {
-      const now = Date.now();
+      const now = monotonicMs();
       if (this.held(now)) {
         // A timer can fire a millisecond early: wait for the rest of the throttle.
         if (!this.reauthenticating && this.throttledUntil > now && !this.throttleTimer) this.armThrottleTimer(this.throttledUntil - now);
@@ -351,7 +354,7 @@ export class BrokerConnection {
   }
 
   private scheduleReauth(lifetimeMs: number): void {
-    this.reauthAt = lifetimeMs > 0 ? Date.now() + reauthDelayMs(lifetimeMs, this.random) : 0;
+    this.reauthAt = lifetimeMs > 0 ? monotonicMs() + reauthDelayMs(lifetimeMs, this.random) : 0;
   }
 
   /**
