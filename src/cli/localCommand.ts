@@ -14,6 +14,7 @@ import {
   endpoints,
   PORTS,
 } from '../local/layout.js';
+import { parseBrokerConfig } from '../local/serverProperties.js';
 import { ROLES, type Role } from '../local/users.js';
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
@@ -63,6 +64,8 @@ export function localCommand(yargs: Argv): Argv {
           .option('kafka-version', { type: 'string', default: DEFAULT_KAFKA_VERSION, describe: 'Apache Kafka 4.x version from Maven Central' })
           .option('address', { type: 'string', default: DEFAULT_FIRST_ADDRESS, describe: 'loopback address of node 1; node n uses the n-th address after it' })
           .option('topic', { type: 'string', default: DEFAULT_TOPIC, describe: 'the topic the relation users get ACLs on' })
+          // For tests and experiments (e.g. connections.max.reauth.ms=10000), not a user-facing setting.
+          .option('broker-config', { type: 'string', array: true, hidden: true, describe: 'extra server.properties setting key=value (repeatable)' })
           .example('$0 local up', 'one node on 127.0.0.1')
           .example('$0 local up --nodes 3', 'three nodes on 127.0.0.1-3, replication factor 3, min.insync.replicas 2'),
       async (argv) => {
@@ -74,6 +77,7 @@ export function localCommand(yargs: Argv): Argv {
           topic: argv.topic,
           cacheDir: defaultCacheDir(),
           progress,
+          ...(argv['broker-config']?.length ? { brokerProperties: parseBrokerConfig(argv['broker-config']) } : {}),
         });
         if (result.alreadyRunning) progress(`Already running: nothing to do.`);
         else progress(`Ready in ${result.seconds.toFixed(1)} s.`);

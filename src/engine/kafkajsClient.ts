@@ -22,6 +22,14 @@ function saslOptions(config: ConnectionConfig): SASLOptions | undefined {
   }
 }
 
+/**
+ * kafkajs re-authenticates when a session has less than this left. Sessions of
+ * 10 s then re-authenticate at 80 %, long ones a few seconds before they end
+ * (the Java client picks 85-95 %, which a fixed threshold cannot express).
+ * Sessions shorter than 3 s would re-authenticate more than once a second.
+ */
+export const KAFKAJS_REAUTH_THRESHOLD_MS = 2000;
+
 export function kafkajsConfig(config: ConnectionConfig): KafkaConfig {
   const tls = config.tls;
   const sasl = saslOptions(config);
@@ -30,6 +38,10 @@ export function kafkajsConfig(config: ConnectionConfig): KafkaConfig {
     brokers: config.brokers,
     connectionTimeout: Math.min(config.timeoutMs, 10_000),
     authenticationTimeout: Math.min(config.timeoutMs, 10_000),
+    // Brokers with connections.max.reauth.ms close a connection whose SASL session expired (KIP-368). kafkajs
+    // re-authenticates before a request once less than this is left of the session; its 10 s default makes
+    // every request re-authenticate when sessions last 10 s, which the broker refuses (at most once a second).
+    reauthenticationThreshold: KAFKAJS_REAUTH_THRESHOLD_MS,
     requestTimeout: config.timeoutMs,
     // kafkajs retries with backoff on its own; cap the total so a dead cluster fails within --timeout.
     retry: { retries: 5, initialRetryTime: 300, maxRetryTime: Math.max(1000, Math.floor(config.timeoutMs / 4)) },

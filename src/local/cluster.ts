@@ -20,6 +20,8 @@ export interface UpOptions extends ClusterLayout {
   cacheDir: string;
   progress: Progress;
   readyTimeoutMs?: number;
+  /** Extra server.properties settings for every node, applied when the cluster is created. */
+  brokerProperties?: Record<string, string>;
 }
 
 export interface UpResult {
@@ -67,6 +69,7 @@ async function writeNodeConfigs(state: ClusterState, tls: TlsFiles, passwords: P
       serverKeystore: tls.serverKeystore,
       caFile: tls.caFile,
       adminPassword: passwords.admin,
+      ...(state.brokerProperties ? { extra: state.brokerProperties } : {}),
     });
     await writeFile(paths.nodeProperties(state.dir, node), props, { mode: 0o600 });
   }
@@ -94,6 +97,11 @@ function checkCompatible(existing: ClusterState, opts: UpOptions): void {
   if (existing.nodes !== opts.nodes || existing.firstAddress !== opts.firstAddress) {
     throw new UsageError(
       `${opts.dir} holds a ${existing.nodes}-node cluster on ${existing.firstAddress}: run \`ktc local down --dir ${opts.dir}\` first, or use another --dir`,
+    );
+  }
+  if (opts.brokerProperties && JSON.stringify(opts.brokerProperties) !== JSON.stringify(existing.brokerProperties ?? {})) {
+    throw new UsageError(
+      `${opts.dir} holds a cluster created with other broker settings: run \`ktc local down --dir ${opts.dir}\` first, or use another --dir`,
     );
   }
 }
@@ -153,6 +161,7 @@ export async function up(options: UpOptions): Promise<UpResult> {
       libsDir,
       createdAt: new Date().toISOString(),
       processes: {},
+      ...(opts.brokerProperties && Object.keys(opts.brokerProperties).length ? { brokerProperties: opts.brokerProperties } : {}),
     };
     passwords = generatePasswords();
     await mkdir(opts.dir, { recursive: true });

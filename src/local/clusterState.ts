@@ -17,6 +17,8 @@ export interface ClusterState extends ClusterLayout {
   libsDir: string;
   createdAt: string;
   processes: Record<string, NodeProcess>;
+  /** Extra broker properties the cluster was created with (`up`'s brokerProperties). */
+  brokerProperties?: Record<string, string>;
 }
 
 export function readState(dir: string): ClusterState | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { serverProperties } from '../../../src/local/serverProperties.js';
+import { parseBrokerConfig, serverProperties } from '../../../src/local/serverProperties.js';
 
 function parse(text: string): Map<string, string> {
   return new Map(
@@ -54,5 +54,21 @@ describe('serverProperties', () => {
     // Brokers keep replicating and electing over their own listeners, never through a test's proxy.
     expect(p.get('inter.broker.listener.name')).toBe('INTERNAL');
     expect(p.get('controller.listener.names')).toBe('CONTROLLER');
+  });
+});
+
+describe('extra broker properties (ktc local up --broker-config, up({ brokerProperties }))', () => {
+  it('are written into every node and override ktc defaults', () => {
+    const extra = parseBrokerConfig(['connections.max.reauth.ms=10000', 'num.partitions=3', 'sasl.jaas.extra=a=b']);
+    expect(extra).toEqual({ 'connections.max.reauth.ms': '10000', 'num.partitions': '3', 'sasl.jaas.extra': 'a=b' });
+    const p = parse(serverProperties({ ...base, layout: { dir: '/x', nodes: 1, firstAddress: '127.0.0.1' }, node: 1, extra }));
+    expect(p.get('connections.max.reauth.ms')).toBe('10000');
+    expect(p.get('num.partitions')).toBe('3');
+  });
+
+  it('refuses a pair without a property name or with a line break', () => {
+    expect(() => parseBrokerConfig(['=1'])).toThrow(/--broker-config takes key=value/);
+    expect(() => parseBrokerConfig(['novalue'])).toThrow(/--broker-config takes key=value/);
+    expect(() => parseBrokerConfig(['a.b=1\nsuper.users=User:x'])).toThrow(/--broker-config takes key=value/);
   });
 });
