@@ -2,6 +2,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, hostname, networkInterfaces } from 'node:os';
 import { ENGINES, type EngineName } from '../engine/createEngine.js';
+import { CODECS } from '../engine/wire/compression.js';
 import { DEFAULT_ASSIGNORS, parseAssignors, type AssignorName } from '../engine/groupAssignors.js';
 import { UsageError, errorMessage } from '../errors.js';
 import { BINARY_HEADER_SIZE, minJsonRecordSize, type PayloadFormat } from '../run/payload.js';
@@ -269,7 +270,7 @@ function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConf
     // kafkajs reorders a producer's requests when several are in flight; one keeps order and, measured
     // on loopback, lost no throughput (each request already carries a run for every partition).
     maxInFlight,
-    compression: choice('--compression', flags.compression, ['none', 'gzip'] as const, 'none'),
+    compression: choice('--compression', flags.compression, CODECS, 'none'),
     idempotent,
     deliveryTimeoutMs,
     origin,

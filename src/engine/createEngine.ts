@@ -10,8 +10,7 @@ export type EngineName = (typeof ENGINES)[number];
 
 /**
  * ktc's own wire protocol for the data (produce requests, fetches), kafkajs
- * for everything else: admin, consumer-group membership and commits, and
- * (for now) compressed produce.
+ * for everything else: admin and consumer-group membership and commits.
  */
 class WireEngine implements Engine {
   private readonly kafkajs: KafkajsEngine;
@@ -25,8 +24,8 @@ class WireEngine implements Engine {
   }
 
   producer(options: ProducerOptions): Promise<ProducerEngine> {
-    if (options.compression !== 'none') return this.kafkajs.producer(options);
     return WireProducer.connect(this.connection, {
+      compression: options.compression,
       acks: options.acks,
       idempotent: options.idempotent,
       deliveryTimeoutMs: options.deliveryTimeoutMs,

@@ -26,7 +26,8 @@ export interface AdminEngine {
 }
 
 export type Acks = -1 | 0 | 1;
-export type Compression = 'none' | 'gzip';
+export type { CompressionCodec as Compression } from './wire/compression.js';
+import type { CompressionCodec as Compression } from './wire/compression.js';
 
 export interface ProducerOptions {
   acks: Acks;
@@ -111,7 +112,19 @@ export interface ConsumerOptions {
   onJoinRequest?: () => void;
 }
 
+/** What the consumer skipped or waited for, for the report. */
+export interface ConsumerCounters {
+  /** Records of aborted transactions not delivered (read_committed). */
+  abortedRecords: number;
+  /** Transaction markers (control records): never messages. */
+  controlRecords: number;
+  /** Time brokers asked the consumer to hold back (quota throttling). */
+  throttledMs: number;
+}
+
 export interface ConsumerEngine {
+  /** Absent when the engine cannot tell (kafkajs). */
+  counters?(): ConsumerCounters;
   /**
    * Starts fetching. onBatch returns how many messages (from the start of the
    * batch) it processed; only those offsets are committed. onError receives a

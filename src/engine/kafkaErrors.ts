@@ -76,6 +76,10 @@ export function describeKafkaError(err: unknown, ctx: ErrorContext): { message: 
   const topic = ctx.topic ? `topic "${ctx.topic}"` : 'the topic';
   const fatal = (message: string) => ({ message, fatal: true });
 
+  if (has(f, /CorruptBatchError|UnsupportedMessageFormatError/)) {
+    // The reader's sentence already names the topic, partition and offset; retrying returns the same bytes.
+    return fatal(f.messages[0] ?? String(err));
+  }
   if (err instanceof DeliveryTimeoutError) {
     const why = err.cause ? describeKafkaError(err.cause, ctx).message : 'no answer from the cluster';
     return fatal(`messages not acknowledged within the delivery timeout (${Math.round(err.timeoutMs / 1000)} s, --delivery-timeout): ${why}`);

@@ -3,8 +3,22 @@ import './kafkajsPatch.js';
 import kafkajs from 'kafkajs';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import type { ConnectionConfig } from '../config/connection.js';
+import { codecId, compress, decompress } from './wire/compression.js';
 
-const { Kafka, logLevel } = kafkajs;
+const { Kafka, logLevel, CompressionTypes, CompressionCodecs } = kafkajs;
+
+// kafkajs ships gzip only: give it ktc's own codecs (Kafka's framing for each, shared with the wire engine), so
+// --engine kafkajs reads and writes snappy, lz4 and zstd too.
+for (const [type, codec] of [
+  [CompressionTypes.Snappy, 'snappy'],
+  [CompressionTypes.LZ4, 'lz4'],
+  [CompressionTypes.ZSTD, 'zstd'],
+] as const) {
+  CompressionCodecs[type] = () => ({
+    compress: async (encoder: { buffer: Buffer }) => compress(codec, encoder.buffer),
+    decompress: async (buffer: Buffer) => decompress(codecId(codec), buffer),
+  });
+}
 
 // kafkajs warns about its partitioner change on every producer; ktc always picks partitions itself.
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';

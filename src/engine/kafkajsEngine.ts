@@ -6,6 +6,7 @@ import type {
   ConsumedBatch,
   ConsumerEngine,
   BatchSettled,
+  Compression,
   ConsumerOptions,
   DeliveryCounters,
   Engine,
@@ -19,6 +20,14 @@ import { kafkajsAssigners } from './groupAssignors.js';
 import { CONSUMER_RETRY, createKafka } from './kafkajsClient.js';
 
 const { CompressionTypes } = kafkajs;
+
+const KAFKAJS_CODEC: Record<Compression, kafkajs.CompressionTypes> = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+  snappy: CompressionTypes.Snappy,
+  lz4: CompressionTypes.LZ4,
+  zstd: CompressionTypes.ZSTD,
+};
 
 class KafkajsAdmin implements AdminEngine {
   private readonly admin: ReturnType<Kafka['admin']>;
@@ -80,7 +89,7 @@ class KafkajsProducer implements ProducerEngine {
   private readonly compression: kafkajs.CompressionTypes;
 
   constructor(private readonly producer: Producer, private readonly options: ProducerOptions) {
-    this.compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    this.compression = KAFKAJS_CODEC[options.compression];
   }
 
   private aborted: Error | undefined;

@@ -69,6 +69,12 @@ export function summaryLines(r: RunResult): string[] {
     const c = r.consumer;
     const kinds = [`${count(c.ktcMessages)} from ktc`, `${count(c.otherJson)} other JSON`, `${count(c.foreign)} not JSON (foreign)`];
     lines.push(`Consumed ${count(c.received)} messages from ${r.topic} as group ${c.groupId} (${kinds.join(', ')}).`);
+    const skipped = [
+      c.abortedRecordsSkipped ? `${count(c.abortedRecordsSkipped)} records of aborted transactions skipped (read_committed)` : '',
+      c.controlRecordsSkipped ? `${count(c.controlRecordsSkipped)} transaction markers` : '',
+      c.throttledMs ? `brokers throttled the consumer for ${fixed(c.throttledMs / 1000, 1)} s (quota)` : '',
+    ].filter(Boolean);
+    if (skipped.length) lines.push(`  Not messages: ${skipped.join('; ')}.`);
   }
   if (r.verification) {
     const v = r.verification;

@@ -445,6 +445,9 @@ export class ClientRun {
       mbPerSecond: rate(s.bytes / MB, seconds),
       endToEnd: s.endToEnd.summary(),
       stopReason: reason,
+      ...(s.skipped
+        ? { abortedRecordsSkipped: s.skipped.abortedRecords, controlRecordsSkipped: s.skipped.controlRecords, throttledMs: s.skipped.throttledMs }
+        : {}),
     };
   }
 }

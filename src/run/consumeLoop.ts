@@ -1,4 +1,4 @@
-import type { ConsumedBatch, ConsumerEngine } from '../engine/engine.js';
+import type { ConsumedBatch, ConsumerCounters, ConsumerEngine } from '../engine/engine.js';
 import { LatencyHistogram } from '../stats/latencyHistogram.js';
 import { SequenceTracker } from '../stats/sequenceTracker.js';
 import type { Clock } from './clock.js';
@@ -30,6 +30,8 @@ export class ConsumeStats {
   firstAtMicros = 0;
   lastAtMicros = 0;
   endedAtMicros = 0;
+  /** Transaction markers, aborted records and throttling, when the engine tells (read at the end). */
+  skipped: ConsumerCounters | undefined;
 }
 
 export interface ConsumeHooks {
@@ -87,6 +89,7 @@ export class ConsumeLoop {
       this.checkTimers();
       const reason = await finished;
       stats.endedAtMicros = clock.nowMicros();
+      stats.skipped = this.consumer.counters?.();
       if (reason === 'error') throw failure;
       return { stats, reason };
     } finally {

@@ -45,6 +45,10 @@ export interface ConsumerResult {
   /** Embedded send time to consumption, for ktc's own messages. */
   endToEnd: LatencySummary;
   stopReason: StopReason;
+  /** Records of aborted transactions skipped (read_committed) and transaction markers; never counted as messages. */
+  abortedRecordsSkipped?: number;
+  controlRecordsSkipped?: number;
+  throttledMs?: number;
 }
 
 export interface RunResult {

@@ -14,6 +14,8 @@ interface Broker {
 export interface RequestChannel {
   readonly address: string;
   request(apiKey: number, version: number, body: Buffer, expectResponse?: boolean): Promise<Reader | undefined>;
+  /** A response's throttle_time_ms: the connection holds back its next requests as Java does (KIP-219). */
+  throttled(ms: number, apiKey: number, version: number): void;
 }
 
 /** What the producer and fetcher need to know about the cluster: leaders, and a connection to each broker. */

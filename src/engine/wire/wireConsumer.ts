@@ -3,16 +3,18 @@ import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { ConnectionConfig } from '../../config/connection.js';
 import { CONSUMER_RETRY } from '../kafkajsClient.js';
 import { kafkajsAssigners } from '../groupAssignors.js';
-import type { ConsumedBatch, ConsumedMessage, ConsumerEngine, ConsumerOptions } from '../engine.js';
+import type { ConsumedBatch, ConsumedMessage, ConsumerCounters, ConsumerEngine, ConsumerOptions } from '../engine.js';
 import { API } from './brokerConnection.js';
 import { ClusterMetadata } from './clusterMetadata.js';
 import { Writer, type Reader } from './codec.js';
 import { protocolError, type KafkaProtocolError, type WireError } from './protocolErrors.js';
-import { readRecordBatches } from './recordBatchReader.js';
+import { CorruptBatchError, readRecordBatches, UnsupportedMessageFormatError } from './recordBatchReader.js';
 
 const FETCH_VERSION = 5; // non-flexible, with log_start_offset; Kafka 4 accepts 4..17 (KIP-896 removed 0..3)
 const PARTITION_MAX_BYTES = 2 * 1024 * 1024;
 const MAX_BYTES = 16 * 1024 * 1024;
+/** A single batch larger than this is refused rather than fetched (the broker's message.max.bytes is 1 MB by default). */
+const LARGEST_BATCH = 256 * 1024 * 1024;
 
 
 const OFFSET_OUT_OF_RANGE = 1;
@@ -74,8 +76,9 @@ export class WireConsumer implements ConsumerEngine {
   private round = 0;
   /** Between kafkajs' REBALANCING and the next GROUP_JOIN: no fetching. */
   private paused = false;
-  /** How long brokers asked this consumer to hold back (quota throttling). */
-  throttledMs = 0;
+  private readonly stats: ConsumerCounters = { abortedRecords: 0, controlRecords: 0, throttledMs: 0 };
+  /** Raised for a partition whose next batch is larger than a fetch brings back (Java's soft limit, KIP-74). */
+  private readonly partitionMaxBytes = new Map<number, number>();
   private readonly timeoutMs: number;
 
   constructor(
@@ -249,14 +252,15 @@ export class WireConsumer implements ConsumerEngine {
     w.int32(-1).int32(this.options.maxWaitMs).int32(1).int32(MAX_BYTES).int8(this.options.isolationLevel === 'read_committed' ? 1 : 0);
     w.int32(1).string(topic);
     w.array(partitions, (p) => {
-      w.int32(p).int64(positions.get(p)!).int64(-1).int32(PARTITION_MAX_BYTES); // log_start_offset: -1 from consumers
+      w.int32(p).int64(positions.get(p)!).int64(-1).int32(this.partitionMaxBytes.get(p) ?? PARTITION_MAX_BYTES); // log_start_offset: -1 from consumers
     });
     const connection = await this.cluster.connection(leader);
     const reply = (await connection.request(API.fetch, FETCH_VERSION, w.result()))!;
     const response = parseFetchResponse(reply);
-    this.throttledMs += response.throttleMs;
+    this.stats.throttledMs += response.throttleMs;
+    if (response.throttleMs > 0) connection.throttled(response.throttleMs, API.fetch, FETCH_VERSION);
     let stale: KafkaProtocolError | undefined;
-    for (const { partition, error, records, logStartOffset, highWatermark } of response.partitions) {
+    for (const { partition, error, records, logStartOffset, highWatermark, abortedTransactions } of response.partitions) {
       // Stopped, rebalancing (these records go to whoever owns the partition next), or the assignment changed.
       if (this.stopped || this.paused || positions !== this.positions) return;
       if (error !== 0) {
@@ -272,7 +276,13 @@ export class WireConsumer implements ConsumerEngine {
       if (!records || records.length === 0) continue;
       const from = positions.get(partition)!;
       const messages: ConsumedMessage[] = [];
-      const { next } = readRecordBatches(records, from, messages);
+      const { next, controlRecords, abortedRecords, incomplete } = this.read(partition, records, from, messages, abortedTransactions);
+      this.stats.controlRecords += controlRecords;
+      this.stats.abortedRecords += abortedRecords;
+      if (incomplete) {
+        this.growFetch(partition, incomplete.size ?? 2 * (this.partitionMaxBytes.get(partition) ?? PARTITION_MAX_BYTES), from);
+        continue;
+      }
       const processed = messages.length ? await onBatch({ topic, partition, messages }) : 0;
       const position = processed < messages.length ? Number(messages[processed]?.offset ?? next) : next;
       if (processed < messages.length) this.stopped = true;
@@ -283,6 +293,36 @@ export class WireConsumer implements ConsumerEngine {
       if (this.paused) void this.commit(); // processed while the rebalance began: commit it too
     }
     if (stale) throw stale;
+  }
+
+  counters(): ConsumerCounters {
+    return { ...this.stats };
+  }
+
+  /** Decodes one partition's records; a corrupt batch becomes one error naming the topic, partition and offset. */
+  private read(partition: number, records: Buffer, from: number, out: ConsumedMessage[], aborted: AbortedTransaction[]): ReturnType<typeof readRecordBatches> {
+    try {
+      return readRecordBatches(records, from, out, {
+        isolation: this.options.isolationLevel,
+        abortedTransactions: aborted.map((t) => ({ producerId: Number(t.producerId), firstOffset: t.firstOffset })),
+      });
+    } catch (err) {
+      if (err instanceof CorruptBatchError || err instanceof UnsupportedMessageFormatError) {
+        // Java's consumer fails here too (CorruptRecordException): the same bytes come back on every fetch.
+        throw Object.assign(new Error(`${this.options.topic}[${partition}]: ${err.message}`), { name: err.name, retriable: false });
+      }
+      throw err;
+    }
+  }
+
+  /** The next batch did not fit in the fetch: ask for all of it next time, within reason. */
+  private growFetch(partition: number, size: number, offset: number): void {
+    if (size > LARGEST_BATCH) {
+      throw Object.assign(new Error(`${this.options.topic}[${partition}]: the record batch at offset ${offset} is ${size} bytes, more than ktc fetches (${LARGEST_BATCH} bytes)`), {
+        retriable: false,
+      });
+    }
+    this.partitionMaxBytes.set(partition, Math.max(size, this.partitionMaxBytes.get(partition) ?? PARTITION_MAX_BYTES));
   }
 
   /** OFFSET_OUT_OF_RANGE: the position was deleted (retention) or is past the end; follow the reset policy, say so. */

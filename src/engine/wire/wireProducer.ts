@@ -4,6 +4,7 @@ import { API } from './brokerConnection.js';
 import { ClusterMetadata, type ClusterView } from './clusterMetadata.js';
 import { Writer, type Reader } from './codec.js';
 import { DeliveryTimeoutError, protocolError, type WireError } from './protocolErrors.js';
+import type { CompressionCodec } from './compression.js';
 import { writeRecordBatch } from './recordBatch.js';
 
 const PRODUCE_VERSION = 7; // non-flexible; Kafka 4 accepts 3..12
@@ -16,6 +17,7 @@ const PRODUCER_STATE_LOST = new Set([47, 59, 90]);
 
 export interface WireProducerSettings {
   acks: Acks;
+  compression: CompressionCodec;
   idempotent: boolean;
   /** Java's delivery.timeout.ms: a batch is retried until this long after send(). */
   deliveryTimeoutMs: number;
@@ -292,6 +294,7 @@ export class WireProducer implements ProducerEngine {
       const reply = await connection.request(API.produce, PRODUCE_VERSION, body, this.settings.acks !== 0);
       response = reply ? parseProduceResponse(reply) : { errors: new Map(), throttleMs: 0 };
       this.stats.throttledMs += response.throttleMs;
+      if (response.throttleMs > 0) connection.throttled(response.throttleMs, API.produce, PRODUCE_VERSION);
     } catch (err) {
       failure = err as Error;
       // The request's fate is unknown (written or not): reconnect, re-learn leaders, retry (idempotence dedups).
@@ -483,6 +486,7 @@ export class WireProducer implements ProducerEngine {
       const lengthAt = w.pos;
       w.int32(0);
       writeRecordBatch(w, p.batch.values, p.createdAtMs, {
+        codec: this.settings.compression,
         producerId: this.producerId,
         producerEpoch: this.producerEpoch,
         baseSequence: p.seq,

@@ -82,6 +82,7 @@ export class FakeCluster implements ClusterView {
   private channel(address: string): RequestChannel {
     return {
       address,
+      throttled: () => undefined,
       request: async (apiKey, _version, body) => {
         await new Promise((resolve) => setImmediate(resolve));
         if (apiKey === API.initProducerId) {

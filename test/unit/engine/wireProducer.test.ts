@@ -7,6 +7,7 @@ import { FakeCluster } from './fakeCluster.js';
 
 const settings = (overrides: Partial<WireProducerSettings> = {}): WireProducerSettings => ({
   acks: -1,
+  compression: 'none',
   idempotent: true,
   deliveryTimeoutMs: 5_000,
   retryBackoffMs: 1,
