@@ -2,6 +2,7 @@ import type { ConnectionConfig } from '../config/connection.js';
 import type { AdminEngine, ConsumerEngine, ConsumerOptions, Engine, ProducerEngine, ProducerOptions } from './engine.js';
 import { createKafka } from './kafkajsClient.js';
 import { KafkajsEngine } from './kafkajsEngine.js';
+import { ClusterMetadata } from './wire/clusterMetadata.js';
 import { WireConsumer } from './wire/wireConsumer.js';
 import { DEFAULT_RETRY_BACKOFF, WireProducer } from './wire/wireProducer.js';
 
@@ -19,8 +20,25 @@ class WireEngine implements Engine {
     this.kafkajs = new KafkajsEngine(connection);
   }
 
-  admin(): Promise<AdminEngine> {
-    return this.kafkajs.admin();
+  /** kafkajs' admin, plus a wait until every broker knows a topic it created (consumers may ask any broker). */
+  async admin(): Promise<AdminEngine> {
+    const admin = await this.kafkajs.admin();
+    const connection = this.connection;
+    return {
+      async ensureTopic(spec) {
+        const info = await admin.ensureTopic(spec);
+        if (info.created) {
+          const cluster = new ClusterMetadata(connection);
+          try {
+            await cluster.awaitTopicOnEveryBroker(info.topic, info.partitions, connection.timeoutMs);
+          } finally {
+            await cluster.close();
+          }
+        }
+        return info;
+      },
+      close: () => admin.close(),
+    };
   }
 
   producer(options: ProducerOptions): Promise<ProducerEngine> {

@@ -70,3 +70,8 @@ export function loggedMessages(stdout: string, verb: 'published' | 'received'): 
     .filter((l) => l.includes(marker))
     .map((l) => JSON.parse(l.slice(l.indexOf('message content: ') + 'message content: '.length)) as ClientPyMessage);
 }
+
+/** stderr without ktc's progress notices (e.g. waiting for a slow group join): what is left are errors and warnings. */
+export function errorLines(stderr: string): string[] {
+  return stderr.split('\n').filter((line) => line.trim() !== '' && !/^ktc: waiting for consumer group /.test(line));
+}

@@ -57,6 +57,15 @@ describe("the tutorial's command lines, with ktc in place of python3 -m charms.k
     expect(result.stdout).toMatch(/Consumed 10 messages from .* as group relation-3-1/);
   });
 
+  it("the producer role's ACLs (WRITE on the topic, no cluster rights) are enough for the idempotent producer, ktc's default", async () => {
+    const topic = await relationTopic('producer-role');
+    const produced = await runKtc(['-u', 'relation-1', '-p', cluster.passwords.producer, '-t', topic, '-s', plain, '-n', '20', '-r', '3', '--producer', '--json']);
+    expect(produced.stderr).toBe('');
+    expect(produced.code).toBe(0);
+    const result = JSON.parse(produced.stdout) as { producer: { acked: number; idempotent: boolean } };
+    expect(result.producer).toMatchObject({ acked: 20, idempotent: true });
+  });
+
   it('SASL_SSL with --cafile-path: same messages through TLS with the broker certificate verified', async () => {
     const topic = await relationTopic('tutorial-ssl');
     const tls = ['-x', 'SASL_SSL', '--cafile-path', cluster.files.caFile];

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConnectionConfig } from '../../config/connection.js';
 import { API, BrokerConnection } from './brokerConnection.js';
 import { Writer, type Reader } from './codec.js';
@@ -117,11 +118,7 @@ export class ClusterMetadata implements ClusterView {
       let connection: BrokerConnection | undefined;
       try {
         connection = await candidate.open();
-        const body = new Writer(64);
-        body.array(topics, (t) => body.string(t));
-        body.int8(0); // allow_auto_topic_creation: false
-        const reply = (await connection.request(API.metadata, METADATA_VERSION, body.result()))!;
-        this.apply(reply, topics);
+        this.apply(await this.metadata(connection, topics), topics);
         return;
       } catch (err) {
         lastError = err as Error;
@@ -133,34 +130,78 @@ export class ClusterMetadata implements ClusterView {
     throw lastError ?? connectionError('no broker to ask for metadata');
   }
 
-  private apply(r: Reader, topics: string[]): void {
-    r.int32(); // throttle_time_ms
-    const brokers = new Map<number, Broker>();
-    r.array(() => {
-      const id = r.int32();
-      const host = r.string()!;
-      const port = r.int32();
-      r.string(); // rack
-      brokers.set(id, { host, port });
-    });
-    this.brokers = brokers;
-    r.string(); // cluster_id
-    r.int32(); // controller_id
-    r.array(() => {
-      const error = r.int16();
-      const name = r.string()!;
-      r.bool(); // is_internal
-      const leaders: number[] = [];
-      r.array(() => {
-        r.int16(); // partition error: a missing leader shows as -1 and is retried at request time
-        const index = r.int32();
-        leaders[index] = r.int32();
-        r.array(() => r.int32()); // replicas
-        r.array(() => r.int32()); // isr
-        r.array(() => r.int32()); // offline replicas
-      });
+  /**
+   * Waits (up to timeoutMs) until every broker lists a new topic with a leader for each partition. A topic is
+   * created on the controller and reaches the brokers' metadata a moment later; a client that asks another broker
+   * in between is told it does not exist (the Java client waits for metadata; here the creator waits once).
+   */
+  async awaitTopicOnEveryBroker(topic: string, partitions: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    await this.refresh([]);
+    const waiting = new Set(this.brokers.keys());
+    while (waiting.size > 0 && Date.now() < deadline) {
+      for (const id of [...waiting]) {
+        try {
+          const answer = await this.metadata(await this.connection(id), [topic]);
+          const leaders = answer.topics.get(topic);
+          if (leaders && leaders.error === 0 && leaders.leaders.length >= partitions && leaders.leaders.every((l) => l >= 0)) waiting.delete(id);
+        } catch {
+          // Not there yet, or the broker is busy: ask again.
+        }
+      }
+      if (waiting.size > 0) await sleep(100);
+    }
+  }
+
+  private async metadata(connection: RequestChannel, topics: string[]): Promise<MetadataAnswer> {
+    const body = new Writer(64);
+    body.array(topics, (t) => body.string(t));
+    body.int8(0); // allow_auto_topic_creation: false
+    return parseMetadata((await connection.request(API.metadata, METADATA_VERSION, body.result()))!);
+  }
+
+  private apply(answer: MetadataAnswer, topics: string[]): void {
+    this.brokers = answer.brokers;
+    for (const [name, { error, leaders }] of answer.topics) {
       if (error !== 0 && topics.includes(name)) throw protocolError(error, `metadata for topic "${name}"`);
       this.leaders.set(name, leaders);
-    });
+    }
   }
+}
+
+interface MetadataAnswer {
+  brokers: Map<number, Broker>;
+  /** Per topic: its error code and the leader of each partition (-1 while a partition has none). */
+  topics: Map<string, { error: number; leaders: number[] }>;
+}
+
+function parseMetadata(r: Reader): MetadataAnswer {
+  r.int32(); // throttle_time_ms
+  const brokers = new Map<number, Broker>();
+  r.array(() => {
+    const id = r.int32();
+    const host = r.string()!;
+    const port = r.int32();
+    r.string(); // rack
+    brokers.set(id, { host, port });
+  });
+  r.string(); // cluster_id
+  r.int32(); // controller_id
+  const topics = new Map<string, { error: number; leaders: number[] }>();
+  r.array(() => {
+    const error = r.int16();
+    const name = r.string()!;
+    r.bool(); // is_internal
+    const leaders: number[] = [];
+    r.array(() => {
+      r.int16(); // partition error: a missing leader shows as -1 and is retried at request time
+      const index = r.int32();
+      leaders[index] = r.int32();
+      r.array(() => r.int32()); // replicas
+      r.array(() => r.int32()); // isr
+      r.array(() => r.int32()); // offline replicas
+    });
+    topics.set(name, { error, leaders });
+  });
+  return { brokers, topics };
 }

@@ -260,13 +260,13 @@ export class WireConsumer implements ConsumerEngine {
     this.stats.throttledMs += response.throttleMs;
     if (response.throttleMs > 0) connection.throttled(response.throttleMs, API.fetch, FETCH_VERSION);
     let stale: KafkaProtocolError | undefined;
-    for (const { partition, error, records, logStartOffset, highWatermark, abortedTransactions } of response.partitions) {
+    for (const { partition, error, records, abortedTransactions } of response.partitions) {
       // Stopped, rebalancing (these records go to whoever owns the partition next), or the assignment changed.
       if (this.stopped || this.paused || positions !== this.positions) return;
       if (error !== 0) {
         const err = protocolError(error, `fetching ${topic}[${partition}] from ${connection.address}`);
         if (error === OFFSET_OUT_OF_RANGE) {
-          this.resetOutOfRange(positions, partition, logStartOffset, highWatermark);
+          await this.resetOutOfRange(positions, partition);
           continue;
         }
         if (!err.retriable) throw err;
@@ -326,10 +326,15 @@ export class WireConsumer implements ConsumerEngine {
   }
 
   /** OFFSET_OUT_OF_RANGE: the position was deleted (retention) or is past the end; follow the reset policy, say so. */
-  private resetOutOfRange(positions: Map<number, number>, partition: number, logStart: number, logEnd: number): void {
+  private async resetOutOfRange(positions: Map<number, number>, partition: number): Promise<void> {
     const { topic, autoOffsetReset } = this.options;
+    // An errored partition's fetch answer carries no offsets (-1): ask for the log's bounds, as Java does (ListOffsets).
+    const bound = (await this.retrying(() => this.admin.fetchTopicOffsets(topic))).find((b) => b.partition === partition);
+    const logStart = Number(bound?.low ?? 0);
+    const logEnd = Number(bound?.high ?? 0);
     const from = positions.get(partition)!;
     const to = autoOffsetReset === 'latest' ? logEnd : logStart;
+    if (positions !== this.positions) return; // the assignment changed meanwhile
     positions.set(partition, to);
     this.options.onWarning?.(
       `offset ${from} of ${topic}[${partition}] is out of range (the log holds ${logStart} to ${logEnd}): continuing from the ${autoOffsetReset} offset, ${to}` +
