@@ -58,12 +58,14 @@ describe('load testing against the local cluster', () => {
     }
   });
 
-  it('the wire consumer reads gzip batches (written by the kafkajs producer, which --compression gzip selects)', async () => {
-    const run = await ktc(['-t', uniqueName('gzip'), '-r', '3', '--num-partitions', '2', '--producer', '--consumer', '-n', '5000', '--record-size', '300', '--compression', 'gzip', '--json']);
-    expect(run.code, run.stderr).toBe(0);
-    const r = JSON.parse(run.stdout) as RunResult;
-    expect(r.consumer!.ktcMessages).toBe(5000);
-    expect(r.verification!.lost).toBe(0);
+  it('--compression with each codec: the wire producer writes and the wire consumer reads every message', async () => {
+    for (const codec of ['gzip', 'snappy', 'lz4', 'zstd']) {
+      const run = await ktc(['-t', uniqueName(codec), '-r', '3', '--num-partitions', '2', '--producer', '--consumer', '-n', '5000', '--record-size', '300', '--compression', codec, '--json']);
+      expect(run.code, `${codec}: ${run.stderr}`).toBe(0);
+      const r = JSON.parse(run.stdout) as RunResult;
+      expect(r.consumer!.ktcMessages, codec).toBe(5000);
+      expect(r.verification!.lost, codec).toBe(0);
+    }
   });
 
   it('--acks 1 and --acks 0 deliver every message on a healthy cluster', async () => {
