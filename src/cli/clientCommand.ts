@@ -83,7 +83,7 @@ function observerFor(config: RunConfig, out: Output): RunObserver {
       if (!quiet && !kafka) out.log('ktc', `Consumer joined group ${groupId} on ${config.topic}`);
     },
     published: (topic, batch) => logPublished(out, topic, batch),
-    consumed: (topic, partition, offset, value, kind) => logConsumed(out, topic, partition, offset, value, kind),
+    consumed: (topic, partition, message, kind) => logConsumed(out, topic, partition, message, kind),
     ...(config.output.logMessages || quiet
       ? {}
       : {

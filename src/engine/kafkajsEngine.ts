@@ -1,9 +1,10 @@
 import kafkajs from 'kafkajs';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { ConnectionConfig } from '../config/connection.js';
 import type {
   AdminEngine,
   ConsumedBatch,
+  ConsumedMessage,
   ConsumerEngine,
   BatchSettled,
   Compression,
@@ -13,6 +14,7 @@ import type {
   PartitionBatch,
   ProducerEngine,
   ProducerOptions,
+  RecordHeader,
   TopicInfo,
   TopicSpec,
 } from './engine.js';
@@ -127,6 +129,27 @@ class KafkajsProducer implements ProducerEngine {
   }
 }
 
+/**
+ * kafkajs decodes headers into an object (a repeated key becomes an array); ktc's consumer reads them as the
+ * list every engine gives. Headers keep their order per key; across keys kafkajs keeps only first appearance.
+ */
+function withRecordHeaders(messages: KafkaMessage[]): ConsumedMessage[] {
+  for (const message of messages) {
+    const headers = message.headers;
+    if (!headers) continue;
+    let list: RecordHeader[] | undefined;
+    for (const key in headers) {
+      const value = headers[key];
+      if (value === undefined) continue;
+      // kafkajs hands a null header value (length -1) through as null, which its types do not admit.
+      const values: Array<Buffer | string | null> = Array.isArray(value) ? value : [value];
+      for (const v of values) (list ??= []).push({ key, value: typeof v === 'string' ? Buffer.from(v) : v });
+    }
+    if (list) (message as ConsumedMessage).recordHeaders = list;
+  }
+  return messages;
+}
+
 class KafkajsConsumer implements ConsumerEngine {
   constructor(private readonly consumer: Consumer, private readonly options: ConsumerOptions) {}
 
@@ -149,7 +172,7 @@ class KafkajsConsumer implements ConsumerEngine {
       autoCommit: true,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset }) => {
-        const processed = await onBatch({ topic: batch.topic, partition: batch.partition, messages: batch.messages });
+        const processed = await onBatch({ topic: batch.topic, partition: batch.partition, messages: withRecordHeaders(batch.messages) });
         if (processed > 0) resolveOffset(batch.messages[processed - 1]!.offset);
       },
     });

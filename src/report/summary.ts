@@ -68,6 +68,8 @@ export function summaryLines(r: RunResult): string[] {
   if (r.consumer) {
     const c = r.consumer;
     const kinds = [`${count(c.ktcMessages)} from ktc`, `${count(c.otherJson)} other JSON`, `${count(c.foreign)} not JSON (foreign)`];
+    // Only when there were any: the line stays as it was for topics without tombstones.
+    if (c.nullValues) kinds.push(`${count(c.nullValues)} null value${c.nullValues === 1 ? '' : 's'}`);
     lines.push(`Consumed ${count(c.received)} messages from ${r.topic} as group ${c.groupId} (${kinds.join(', ')}).`);
     const skipped = [
       c.abortedRecordsSkipped ? `${count(c.abortedRecordsSkipped)} records of aborted transactions skipped (read_committed)` : '',

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { RunConfig } from '../config/runConfig.js';
-import type { Engine, TopicInfo } from '../engine/engine.js';
+import type { ConsumedMessage, Engine, TopicInfo } from '../engine/engine.js';
 import { describeKafkaError, kafkaError, type ErrorContext } from '../engine/kafkaErrors.js';
 import { ExitCode, KtcError } from '../errors.js';
 import { emptySummary, LatencyHistogram, type LatencySummary } from '../stats/latencyHistogram.js';
@@ -26,7 +26,7 @@ export interface RunObserver {
   consumerReady?(groupId: string): void;
   /** Called only when config.output.logMessages is on. */
   published?(topic: string, batch: AckedBatch): void;
-  consumed?(topic: string, partition: number, offset: string, value: Buffer | null, kind: RecordKind): void;
+  consumed?(topic: string, partition: number, message: ConsumedMessage, kind: RecordKind): void;
   /** Every --progress-interval. */
   progress?(snapshot: ProgressSnapshot): void;
   /** Twice a second, for a live line on a terminal. */
@@ -439,6 +439,7 @@ export class ClientRun {
       ktcMessages: s.ktc,
       otherJson: s.json,
       foreign: s.foreign,
+      nullValues: s.nullValues,
       bytes: s.bytes,
       seconds,
       messagesPerSecond: rate(s.received, seconds),

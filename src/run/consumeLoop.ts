@@ -1,4 +1,4 @@
-import type { ConsumedBatch, ConsumerCounters, ConsumerEngine } from '../engine/engine.js';
+import type { ConsumedBatch, ConsumedMessage, ConsumerCounters, ConsumerEngine } from '../engine/engine.js';
 import { LatencyHistogram } from '../stats/latencyHistogram.js';
 import { SequenceTracker } from '../stats/sequenceTracker.js';
 import type { Clock } from './clock.js';
@@ -21,6 +21,8 @@ export class ConsumeStats {
   json = 0;
   /** Values that are not JSON objects: counted, never fatal. */
   foreign = 0;
+  /** Records without a value (tombstones). */
+  nullValues = 0;
   /** Send time (embedded in the message) to consumption, ktc messages only. */
   readonly endToEnd = new LatencyHistogram();
   readonly tracker = new SequenceTracker();
@@ -35,7 +37,7 @@ export class ConsumeStats {
 }
 
 export interface ConsumeHooks {
-  onMessage?: (topic: string, partition: number, offset: string, value: Buffer | null, kind: RecordKind) => void;
+  onMessage?: (topic: string, partition: number, message: ConsumedMessage, kind: RecordKind) => void;
   /** Extra stop rule, checked after every batch (e.g. "every produced message was seen"). */
   isDone?: () => boolean;
 }
@@ -127,8 +129,9 @@ export class ConsumeLoop {
         stats.endToEnd.record(now - decoded.sentAtMicros);
         stats.tracker.observe(decoded.producerId, decoded.seq, batch.partition);
       } else if (kind === 'json') stats.json++;
+      else if (kind === 'null') stats.nullValues++;
       else stats.foreign++;
-      this.hooks.onMessage?.(batch.topic, batch.partition, message.offset, value, kind);
+      this.hooks.onMessage?.(batch.topic, batch.partition, message, kind);
     }
     if (stats.received >= limit) this.stop('count');
     else if (this.hooks.isDone?.()) this.stop('done');

@@ -161,7 +161,8 @@ export class PayloadEncoder {
   }
 }
 
-export type RecordKind = 'ktc' | 'json' | 'foreign';
+/** What a consumed value is; 'null': the record has no value (a tombstone), counted apart from foreign bytes. */
+export type RecordKind = 'ktc' | 'json' | 'foreign' | 'null';
 
 /** Reused by the caller across messages: the consumer decodes without allocating a result per record. */
 export interface DecodedRecord {
@@ -212,10 +213,10 @@ function isJsonObject(value: Buffer): boolean {
 
 /**
  * Classifies a consumed value: ktc's own (tracking fields decoded into `out`),
- * another JSON object (client.py's messages), or foreign bytes.
+ * another JSON object (client.py's messages), foreign bytes, or no value at all (a tombstone).
  */
 export function decodeRecord(value: Buffer | null, out: DecodedRecord): RecordKind {
-  if (value === null) return 'foreign';
+  if (value === null) return 'null';
   if (startsWith(value, BINARY_MAGIC) && value.length >= BINARY_HEADER_SIZE) {
     out.producerId = value.toString('hex', 4, 12);
     out.seq = value.readUInt32BE(12) * 0x1_0000_0000 + value.readUInt32BE(16);

@@ -38,6 +38,8 @@ export interface ConsumerResult {
   ktcMessages: number;
   otherJson: number;
   foreign: number;
+  /** Records without a value (tombstones); not in foreign. */
+  nullValues: number;
   bytes: number;
   seconds: number;
   messagesPerSecond: number;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -319,6 +319,35 @@ export class JavaTools {
     return new JavaTools(libsDir, workDir, saslConnection(cluster, 'admin'), endpoints(cluster.state, 'SASL_PLAINTEXT'));
   }
 
+  /** The SASL client settings the tools use (a Java properties file; it holds the password, close() removes it). */
+  get clientProperties(): string {
+    return join(this.workDir, 'client.properties');
+  }
+
+  /**
+   * Compiles a Java test program (one source file) against the Kafka client and its codecs, into a directory
+   * that close() removes; pass it to program(). javac over the client alone: all 50-odd broker jars take longer.
+   */
+  async compile(sourceFile: string): Promise<string> {
+    const classes = mkdtempSync(join(this.workDir, 'classes-'));
+    const classpath = readdirSync(this.libsDir)
+      .filter((jar) => /^(kafka-clients|slf4j-api)-.*\.jar$/.test(jar))
+      .map((jar) => join(this.libsDir, jar))
+      .join(':');
+    const tool = this.track(new JavaTool(`javac ${sourceFile}`, 'javac', ['-d', classes, '-cp', classpath, sourceFile], 120_000));
+    const result = await tool.wait();
+    if (result.code !== 0) throw new Error(`javac exited ${result.code ?? result.signal};\n${tool.describe()}`);
+    return classes;
+  }
+
+  /** Runs a compiled test program's main class with every Kafka jar on its classpath. */
+  program(classesDir: string, mainClass: string, args: string[], hardTimeoutMs = 120_000): JavaTool {
+    const java = this.javaArgs(mainClass);
+    const cp = java.indexOf('-cp') + 1;
+    java[cp] = `${classesDir}:${java[cp]}`;
+    return this.track(new JavaTool(mainClass, 'java', [...java, ...args], hardTimeoutMs));
+  }
+
   /** The java command line for a tool's main class: small heap, quick start (the machine is shared). */
   private javaArgs(mainClass: string): string[] {
     return [
@@ -409,6 +438,35 @@ export class JavaTools {
     return result;
   }
 
+  /**
+   * The record batches in partitions' log files, as Kafka's DumpLogSegments reads them (it decompresses and
+   * checks each batch): where they are, their codec, whether they are transactional or markers. One JVM for
+   * all of them; each partition is read from the data directory given with it (its leader's: surely complete).
+   */
+  async logBatches(partitions: Array<{ nodeDataDir: string; topic: string; partition: number }>): Promise<Map<string, LogBatch[]>> {
+    const segments = partitions.map(({ nodeDataDir, topic, partition }) => {
+      const dir = join(nodeDataDir, `${topic}-${partition}`);
+      return readdirSync(dir).filter((f) => f.endsWith('.log')).sort().map((f) => join(dir, f));
+    });
+    const args = [...this.javaArgs('kafka.tools.DumpLogSegments'), '--files', segments.flat().join(',')];
+    const tool = this.track(new JavaTool('DumpLogSegments', 'java', args, 120_000));
+    const result = await tool.wait();
+    if (result.code !== 0) throw new Error(`DumpLogSegments exited ${result.code ?? result.signal};\n${tool.describe()}`);
+    // "Dumping <file>" starts each file's section.
+    const byFile = new Map<string, LogBatch[]>();
+    for (const section of result.stdout.split(/^Dumping /m).slice(1)) {
+      byFile.set(section.slice(0, section.indexOf('\n')).trim(), parseDumpedBatches(section));
+    }
+    return new Map(
+      partitions.map(({ topic, partition }, i) => {
+        const files = segments[i]!;
+        const missing = files.filter((f) => !byFile.has(f));
+        if (missing.length) throw new Error(`DumpLogSegments printed nothing for ${missing.join(', ')};\n${tool.describe()}`);
+        return [`${topic}-${partition}`, files.flatMap((f) => byFile.get(f)!)];
+      }),
+    );
+  }
+
   /** Kills (SIGKILL) every tool still running and removes the client properties (they hold a password). */
   async close(): Promise<void> {
     const running = [...this.started];
@@ -437,12 +495,16 @@ export function producerLine(record: ProducerRecord, withHeaders: boolean): stri
   return [(record.headers ?? []).map(([k, v]) => `${k}:${text(v)}`).join(HEADER), key, value].join(FIELD);
 }
 
-/** Creates a topic with kafkajs' admin (the cluster does not create topics on first use). */
-export async function createTopic(connection: ConnectionConfig, topic: string, partitions: number, replicationFactor = 3): Promise<void> {
+/**
+ * Creates a topic with kafkajs' admin (the cluster does not create topics on first use), with topic configs
+ * such as { 'compression.type': 'zstd' }.
+ */
+export async function createTopic(connection: ConnectionConfig, topic: string, partitions: number, replicationFactor = 3, configs: Record<string, string> = {}): Promise<void> {
   const admin = createKafka(connection).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ waitForLeaders: false, topics: [{ topic, numPartitions: partitions, replicationFactor }] });
+    const configEntries = Object.entries(configs).map(([name, value]) => ({ name, value }));
+    await admin.createTopics({ waitForLeaders: false, topics: [{ topic, numPartitions: partitions, replicationFactor, configEntries }] });
     // kafkajs' waitForLeaders gives up when the broker it asks has not learnt of the topic yet: poll instead.
     const deadline = Date.now() + 30_000;
     for (;;) {
@@ -455,4 +517,40 @@ export async function createTopic(connection: ConnectionConfig, topic: string, p
   } finally {
     await admin.disconnect();
   }
+}
+
+/** One record batch of a log segment, as DumpLogSegments prints it. */
+export interface LogBatch {
+  baseOffset: number;
+  lastOffset: number;
+  count: number;
+  /** none, gzip, snappy, lz4 or zstd. */
+  codec: string;
+  transactional: boolean;
+  control: boolean;
+  /** DumpLogSegments checked the batch's CRC and it matched. */
+  valid: boolean;
+}
+
+/** DumpLogSegments' batch lines: "baseOffset: 0 lastOffset: 3 count: 4 ... isTransactional: false isControl: false ... compresscodec: gzip ...". */
+export function parseDumpedBatches(stdout: string): LogBatch[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('baseOffset: '))
+    .map((line) => {
+      const field = (name: string): string => {
+        const m = new RegExp(`(?:^| )${name}: (\\S+)`).exec(line);
+        if (!m) throw new Error(`no ${name} in DumpLogSegments line: ${line}`);
+        return m[1]!;
+      };
+      return {
+        baseOffset: Number(field('baseOffset')),
+        lastOffset: Number(field('lastOffset')),
+        count: Number(field('count')),
+        codec: field('compresscodec').toLowerCase(),
+        transactional: field('isTransactional') === 'true',
+        control: field('isControl') === 'true',
+        valid: field('isvalid') === 'true',
+      };
+    });
 }

@@ -42,6 +42,7 @@ function result(overrides: Partial<RunResult> = {}): RunResult {
       ktcMessages: 1_000_000,
       otherJson: 0,
       foreign: 0,
+      nullValues: 0,
       bytes: 100_000_000,
       seconds: 8.5,
       messagesPerSecond: 117_647,
@@ -119,6 +120,16 @@ describe('summary', () => {
     expect(text).toContain('send error (1x): cannot reach Kafka');
     expect(text).toContain('3 lost');
     expect(text).toContain('First lost sequence numbers: 7, 8, 9');
+  });
+
+  it('names null values only when there were any, and what the consumer skipped', () => {
+    const base = result();
+    const kinds = (r: RunResult) => summaryLines(r).find((l) => l.startsWith('Consumed '));
+    expect(kinds(base)).toBe('Consumed 1,000,000 messages from bench as group relation-3-1 (1,000,000 from ktc, 0 other JSON, 0 not JSON (foreign)).');
+    const r = result({ consumer: { ...base.consumer!, received: 7, ktcMessages: 0, otherJson: 2, foreign: 3, nullValues: 2, abortedRecordsSkipped: 4, controlRecordsSkipped: 3 } });
+    const lines = summaryLines(r);
+    expect(kinds(r)).toBe('Consumed 7 messages from bench as group relation-3-1 (0 from ktc, 2 other JSON, 3 not JSON (foreign), 2 null values).');
+    expect(lines).toContain('  Not messages: 4 records of aborted transactions skipped (read_committed); 3 transaction markers.');
   });
 
   it('renders the latency table in milliseconds with every percentile', () => {

@@ -77,6 +77,10 @@ describe('decoding what others produced', () => {
 
   it('counts values that are not JSON objects as foreign', () => {
     for (const v of ['hello', '[1,2]', '42', '{"broken": ']) expect(decodeRecord(Buffer.from(v), newDecodedRecord())).toBe('foreign');
-    expect(decodeRecord(null, newDecodedRecord())).toBe('foreign');
+  });
+
+  it('counts a record without a value (a tombstone) as null, not as foreign bytes', () => {
+    expect(decodeRecord(null, newDecodedRecord())).toBe('null');
+    expect(decodeRecord(Buffer.alloc(0), newDecodedRecord())).toBe('foreign');
   });
 });
