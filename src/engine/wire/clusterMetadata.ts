@@ -141,12 +141,19 @@ export class ClusterMetadata implements ClusterView {
     const waiting = new Set(this.brokers.keys());
     while (waiting.size > 0 && Date.now() < deadline) {
       for (const id of [...waiting]) {
+        let connection: RequestChannel;
         try {
-          const answer = await this.metadata(await this.connection(id), [topic]);
+          connection = await this.connection(id);
+        } catch {
+          waiting.delete(id); // a broker that is down cannot mislead a client: clients move on to the next one
+          continue;
+        }
+        try {
+          const answer = await this.metadata(connection, [topic]);
           const leaders = answer.topics.get(topic);
           if (leaders && leaders.error === 0 && leaders.leaders.length >= partitions && leaders.leaders.every((l) => l >= 0)) waiting.delete(id);
         } catch {
-          // Not there yet, or the broker is busy: ask again.
+          this.drop(id); // not there yet, or the broker is busy: ask again
         }
       }
       if (waiting.size > 0) await sleep(100);
