@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { errorMessage, ExitCode, KtcError, UsageError } from '../errors.js';
@@ -9,8 +9,10 @@ import { LOCAL_FLAG_TABLES, localCommand } from './localCommand.js';
 import { displayFor } from './yargsFlags.js';
 
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  // dist/src/cli/main.js when built; src/cli/main.ts when tests import the source.
+  const file = ['../../../package.json', '../../package.json'].map((p) => new URL(p, import.meta.url)).find((url) => existsSync(url));
+  if (!file) return 'unknown';
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
 /** yargs' own refusals in the words of ktc's: the flag as --help names it. */

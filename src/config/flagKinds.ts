@@ -247,7 +247,9 @@ export function list<T>(accepts: string, parseList: (text: string) => T[]): Flag
       try {
         return parseList(t);
       } catch (err) {
-        throw new FlagValueError(err instanceof Error ? err.message : String(err), true);
+        const reason = err instanceof Error ? err.message : String(err);
+        // "sticky is not an assignor..." names the value already; "lists range twice" does not.
+        throw new FlagValueError(reason, reason.includes(t.trim()));
       }
     },
   };
