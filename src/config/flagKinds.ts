@@ -50,13 +50,15 @@ export const FLAG_KIND_NAMES = [
 export type FlagKindName = (typeof FLAG_KIND_NAMES)[number];
 
 /**
- * A value a kind refuses. `reason` follows "<flag> <value> " in the error
- * line, or "<flag> " alone when it names the offending part itself.
+ * A value a kind refuses. The error line is "<flag> <value> <reason>"
+ * (`follows: 'value'`), "<flag> <value>: <reason>" when the reason is a
+ * sentence of its own (`'colon'`), or "<flag> <reason>" when the reason
+ * already quotes the whole value (`'flag'`).
  */
 export class FlagValueError extends Error {
   constructor(
     readonly reason: string,
-    readonly namesValue = false,
+    readonly follows: 'value' | 'colon' | 'flag' = 'value',
   ) {
     super(reason);
     this.name = 'FlagValueError';
@@ -248,8 +250,8 @@ export function list<T>(accepts: string, parseList: (text: string) => T[]): Flag
         return parseList(t);
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
-        // "sticky is not an assignor..." names the value already; "lists range twice" does not.
-        throw new FlagValueError(reason, reason.includes(t.trim()));
+        // "sticky is not an assignor..." names the whole value when it is one item; "lists range twice" does not.
+        throw new FlagValueError(reason, reason.startsWith(`${t.trim()} `) ? 'flag' : 'colon');
       }
     },
   };

@@ -56,7 +56,9 @@ function shown(text: string, secret: boolean | undefined): string {
 
 function refuse(display: string, text: string, err: unknown, secret: boolean | undefined): never {
   if (!(err instanceof FlagValueError)) throw err;
-  throw new UsageError(err.namesValue ? `${display} ${err.reason}` : `${display} ${shown(text, secret)} ${err.reason}`);
+  const value = shown(text, secret);
+  const line = { value: `${display} ${value} ${err.reason}`, colon: `${display} ${value}: ${err.reason}`, flag: `${display} ${err.reason}` };
+  throw new UsageError(line[err.follows]);
 }
 
 function parseText<T>(display: string, kind: FlagKind<T>, text: string): T {

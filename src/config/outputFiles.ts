@@ -60,7 +60,8 @@ export function directoryProblem(path: string, writable: boolean): string | unde
     try {
       stats = statSync(existing, { throwIfNoEntry: false });
     } catch (err) {
-      return writeFailure(join(existing, 'x'), err);
+      // ENOTDIR: a parent is a file, which the walk up reports by name.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR') return writeFailure(join(existing, 'x'), err);
     }
     if (stats) {
       if (!stats.isDirectory()) return existing === resolve(path) ? 'is a file, not a directory' : `cannot be created: ${existing} is a file, not a directory`;

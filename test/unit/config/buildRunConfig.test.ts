@@ -104,9 +104,10 @@ describe('--partition-assignment-strategy', () => {
   });
 
   it.each([
-    ['range,sticky', '--partition-assignment-strategy sticky is not an assignor ktc offers; use range, roundrobin (e.g. range,roundrobin)'],
+    ['range,sticky', '--partition-assignment-strategy range,sticky: sticky is not an assignor ktc offers; use range, roundrobin (e.g. range,roundrobin)'],
     ['cooperative-sticky', "--partition-assignment-strategy cooperative-sticky needs the cooperative rebalance protocol and ktc's consumer (kafkajs) rebalances eagerly; use range, roundrobin (e.g. range,roundrobin)"],
-    [' , ', '--partition-assignment-strategy lists no assignor: use range, roundrobin (e.g. range,roundrobin)'],
+    ['range,range', '--partition-assignment-strategy range,range: lists range twice'],
+    [' , ', '--partition-assignment-strategy " , ": lists no assignor: use range, roundrobin (e.g. range,roundrobin)'],
     ['', '--partition-assignment-strategy is empty: give a list of range, roundrobin (e.g. roundrobin,range)'],
   ])('refuses %j with one usage line', (value, message) => {
     expect(usage(() => build({ ...base, consumer: true, 'partition-assignment-strategy': value }, env()))).toBe(message);
