@@ -6,7 +6,7 @@ import { CLIENT_FLAGS, readClientFlags } from '../config/clientFlags.js';
 import { runClient } from './clientCommand.js';
 import { clientOptions, EPILOGUE, EXAMPLES } from './clientOptions.js';
 import { LOCAL_FLAG_TABLES, localCommand } from './localCommand.js';
-import { displayFor } from './yargsFlags.js';
+import { displayFor, PARSER_CONFIGURATION } from './yargsFlags.js';
 
 function packageVersion(): string {
   // dist/src/cli/main.js when built; src/cli/main.ts when tests import the source.
@@ -31,8 +31,7 @@ export async function main(argv: string[]): Promise<number> {
         'A drop-in for `python3 -m charms.kafka.v0.client` (same flags, same messages).\n\n' +
         'Usage: $0 [flags] --producer | --consumer | --producer --consumer\n       $0 local <up|down|status|credentials|kill|start>',
     )
-    // Every value reaches the flag declarations as typed: their kinds parse numbers, not yargs.
-    .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
+    .parserConfiguration(PARSER_CONFIGURATION)
     .command('$0', false, clientOptions, async (args) => {
       exitCode = await runClient(readClientFlags(args));
     })

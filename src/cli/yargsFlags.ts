@@ -26,6 +26,9 @@ function positional(spec: FlagSpec<unknown>): PositionalOptions {
   return { describe: `${spec.describe} [${spec.kind.label}]` };
 }
 
+/** Every value reaches the flag declarations as typed: their kinds parse numbers, not yargs. */
+export const PARSER_CONFIGURATION = { 'parse-numbers': false, 'parse-positional-numbers': false } as const;
+
 /** Declares every flag of `table` on `y`, each in its --help group. */
 export function declareFlags<T>(y: Argv<T>, table: FlagTable): Argv<T> {
   let out = y;

@@ -25,7 +25,9 @@ const { main } = await import('../../../src/cli/main.js');
 const { LOCAL_FLAGS } = await import('../../../src/cli/localCommand.js');
 const { CLIENT_FLAGS } = await import('../../../src/config/clientFlags.js');
 const { FLAG_KIND_NAMES } = await import('../../../src/config/flagKinds.js');
-const { flagDisplay } = await import('../../../src/config/flagTable.js');
+const { flagDisplay, readFlags } = await import('../../../src/config/flagTable.js');
+const { declareFlags, PARSER_CONFIGURATION } = await import('../../../src/cli/yargsFlags.js');
+const { default: yargs } = await import('yargs');
 type FlagKindName = import('../../../src/config/flagKinds.js').FlagKindName;
 type FlagTable = import('../../../src/config/flagTable.js').FlagTable;
 
@@ -233,5 +235,67 @@ describe('values that look like flags', () => {
     const run = await runCli([...clientBase('none'), '--idle-timeout']);
     expect(run.stderr).toBe('ktc: --idle-timeout needs a value (see ktc --help)\n');
     expect(run.code).toBe(2);
+  });
+});
+
+describe('good values arrive as declared, through yargs', () => {
+  /** The table's flags as yargs collects them from `argv` and the declaration parses them. */
+  function parsed<T extends FlagTable>(table: T, argv: string[]) {
+    const args = declareFlags(yargs(argv).parserConfiguration(PARSER_CONFIGURATION).strict(), table).parseSync();
+    return readFlags(table, args);
+  }
+
+  it('client flags: counts, negative numbers, switches and their negations, case-insensitive choices', () => {
+    const flags = parsed(CLIENT_FLAGS, [
+      ...['-n', '1e6', '--throughput', '-1', '--acks', '-1', '--compression', 'ZSTD', '-p', '0123', '--no-verify-hostname', '--producer', '--json=true'],
+      ...['--idle-timeout', '1.5m', '-s', 'a:1, b:2', '--partition-assignment-strategy', 'roundrobin,range', '-x', 'sasl_ssl'],
+    ]);
+    expect(flags).toEqual({
+      numMessages: 1_000_000,
+      throughput: -1,
+      acks: '-1',
+      compression: 'zstd',
+      password: '0123',
+      verifyHostname: false,
+      producer: true,
+      json: true,
+      idleTimeout: 90_000,
+      servers: ['a:1', 'b:2'],
+      partitionAssignmentStrategy: ['roundrobin', 'range'],
+      securityProtocol: 'SASL_SSL',
+    });
+  });
+
+  it('ktc local up: defaults parsed like given values, a repeatable hidden flag collected in order', () => {
+    const dir = join(scratch, 'parsed-cluster');
+    const flags = parsed(LOCAL_FLAGS.up, ['--dir', dir, '--nodes', '3', '--broker-config', 'a.b=1', '--broker-config', 'c=x=y']);
+    expect(flags).toEqual({
+      dir,
+      nodes: 3,
+      kafkaVersion: '4.1.2',
+      address: '127.0.0.1',
+      topic: 'test-topic',
+      brokerConfig: [
+        ['a.b', '1'],
+        ['c', 'x=y'],
+      ],
+    });
+  });
+
+  it('ktc local kill: the positional node', () => {
+    // Positionals exist only inside a command, as in `ktc local kill <node>`.
+    let flags: unknown;
+    yargs(['kill', '2', '--dir', scratch])
+      .parserConfiguration(PARSER_CONFIGURATION)
+      .command(
+        'kill <node>',
+        '',
+        (y) => declareFlags(y, LOCAL_FLAGS.kill),
+        (args) => {
+          flags = readFlags(LOCAL_FLAGS.kill, args);
+        },
+      )
+      .parseSync();
+    expect(flags).toEqual({ node: 2, dir: scratch });
   });
 });
