@@ -61,7 +61,7 @@ function refuse(display: string, text: string, err: unknown, secret: boolean | u
   throw new UsageError(line[err.follows]);
 }
 
-function parseText<T>(display: string, kind: FlagKind<T>, text: string): T {
+function parseText(display: string, kind: FlagKind<unknown>, text: string): unknown {
   if (text.trim() === '') throw new UsageError(`${display} is empty: give ${kind.accepts}`);
   try {
     return kind.parse(text);
@@ -70,8 +70,8 @@ function parseText<T>(display: string, kind: FlagKind<T>, text: string): T {
   }
 }
 
-/** One flag's parsed value from what the command-line parser collected for it. */
-export function readFlag<T>(name: string, spec: FlagSpec<T>, raw: unknown): T {
+/** One flag's parsed value (a list for a repeatable flag) from what the command-line parser collected for it. */
+function readFlag(name: string, spec: FlagSpec<unknown>, raw: unknown): unknown {
   const display = flagDisplay(name, spec);
   const { kind } = spec;
   if (kind.boolean) {
@@ -88,11 +88,11 @@ export function readFlag<T>(name: string, spec: FlagSpec<T>, raw: unknown): T {
         }
       }
     }
-    return value as T;
+    return value;
   }
   if (kind.repeatable) {
     const values: unknown[] = Array.isArray(raw) ? raw : [raw];
-    return values.map((v) => parseText(display, kind, typeof v === 'string' ? v : String(v))) as T;
+    return values.map((v) => parseText(display, kind, String(v)));
   }
   if (Array.isArray(raw)) {
     const given = raw.map((v) => shown(String(v), kind.secret)).join(', ');
@@ -115,5 +115,6 @@ export function readFlags<D extends FlagTable>(table: D, args: Readonly<Record<s
     if (raw === undefined) continue;
     out[camelCase(name)] = readFlag(name, spec, raw);
   }
+  // Each value came from its own spec's kind, which is what FlagValues<D> says of it.
   return out as FlagValues<D>;
 }
