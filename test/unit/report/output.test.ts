@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { directoryProblem, outputFileProblem } from '../../../src/config/outputFiles.js';
 import { Output } from '../../../src/report/output.js';
 
@@ -29,6 +29,8 @@ function capture(): Captured & { restore: () => void } {
     },
   });
 }
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 let io: ReturnType<typeof capture> | undefined;
 afterEach(() => {
