@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { buildRunConfig, type ClientFlags } from '../config/buildRunConfig.js';
+import { buildRunConfig } from '../config/buildRunConfig.js';
+import type { ClientFlags } from '../config/clientFlags.js';
 import type { RunConfig } from '../config/runConfig.js';
 import { createEngine } from '../engine/createEngine.js';
 import { ExitCode } from '../errors.js';
@@ -10,64 +10,6 @@ import { logConsumed, logPublished } from '../report/messageLines.js';
 import { Output } from '../report/output.js';
 import { liveLine, ProgressWindow } from '../report/progressLines.js';
 import { renderSummary } from '../report/summary.js';
-
-type Argv = Record<string, unknown>;
-
-const str = (v: unknown) => (v === undefined ? undefined : String(v));
-const num = (v: unknown) => (v === undefined ? undefined : Number(v));
-const bool = (v: unknown) => (v === undefined ? undefined : Boolean(v));
-
-/** yargs' parsed arguments to the config layer's input; absent stays absent so defaults live in one place. */
-export function flagsFromArgv(a: Argv): ClientFlags {
-  const flags: ClientFlags = {
-    topic: str(a.topic),
-    username: str(a.username),
-    password: str(a.password),
-    passwordFile: str(a['password-file']),
-    credentials: str(a.credentials),
-    consumerGroupPrefix: str(a['consumer-group-prefix']),
-    servers: str(a.servers),
-    securityProtocol: str(a['security-protocol']),
-    saslMechanism: str(a['sasl-mechanism']),
-    numMessages: num(a['num-messages']),
-    replicationFactor: num(a['replication-factor']),
-    numPartitions: num(a['num-partitions']),
-    producer: bool(a.producer),
-    consumer: bool(a.consumer),
-    cafilePath: str(a['cafile-path']),
-    certfilePath: str(a['certfile-path']),
-    keyfilePath: str(a['keyfile-path']),
-    verifyHostname: bool(a['verify-hostname']),
-    mongoUri: str(a['mongo-uri']),
-    origin: str(a.origin),
-    duration: str(a.duration),
-    idleTimeout: str(a['idle-timeout']),
-    timeout: str(a.timeout),
-    logMessages: bool(a['log-messages']),
-    verify: bool(a.verify),
-    json: bool(a.json),
-    format: str(a.format),
-    recordSize: num(a['record-size']),
-    payload: str(a.payload),
-    throughput: num(a.throughput),
-    acks: str(a.acks),
-    batchSize: num(a['batch-size']),
-    maxInFlight: num(a['max-in-flight']),
-    compression: str(a.compression),
-    idempotent: bool(a.idempotent),
-    deliveryTimeout: str(a['delivery-timeout']),
-    autoOffsetReset: str(a['auto-offset-reset']),
-    isolationLevel: str(a['isolation-level']),
-    warmup: str(a.warmup),
-    workers: num(a.workers),
-    engine: str(a.engine),
-    hdrOut: str(a['hdr-out']),
-    logFile: str(a['log-file']),
-    progressInterval: str(a['progress-interval']),
-    partitionAssignmentStrategy: str(a['partition-assignment-strategy']),
-  };
-  return Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) as ClientFlags;
-}
 
 function observerFor(config: RunConfig, out: Output): RunObserver {
   const window = new ProgressWindow();
@@ -114,9 +56,9 @@ function report(result: RunResult, config: RunConfig, out: Output): void {
 }
 
 /** Runs the client command; resolves to the exit status. */
-export async function runClient(argv: Argv): Promise<number> {
-  const config = buildRunConfig(flagsFromArgv(argv));
-  if (config.connection.sasl && argv.password !== undefined) {
+export async function runClient(flags: ClientFlags): Promise<number> {
+  const config = buildRunConfig(flags);
+  if (config.connection.sasl && flags.password !== undefined) {
     // Hide -p from ps for the rest of the run; the original command line is overwritten.
     process.title = 'ktc';
   }
@@ -133,8 +75,11 @@ export async function runClient(argv: Argv): Promise<number> {
   try {
     const result = await run.run();
     report(result, config, out);
-    if (config.output.hdrOut) writeFileSync(config.output.hdrOut, `${JSON.stringify(result.histograms, null, 2)}\n`);
-    return result.exitCode;
+    if (config.output.hdrOut) {
+      out.resultFile('--hdr-out', config.output.hdrOut, `${JSON.stringify(result.histograms, null, 2)}\n`, config.output.json);
+    }
+    // The results are on stdout instead, but a script waiting for the file must see that something went wrong.
+    return out.failedWrite && result.exitCode === ExitCode.ok ? ExitCode.failure : result.exitCode;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -1,6 +1,8 @@
-import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { SECURITY_PROTOCOLS, type SecurityProtocol } from '../config/connection.js';
+import { SECURITY_PROTOCOLS } from '../config/connection.js';
+import { booleanSwitch, choice, count, directory, kafkaVersion, keyValue, loopbackAddress, numberChoice, topicName } from '../config/flagKinds.js';
+import { readFlags, type FlagTable } from '../config/flagTable.js';
+import { UsageError } from '../errors.js';
 import { down, killNode, nodeStatuses, requireState, startNode, up } from '../local/cluster.js';
 import { readPasswords } from '../local/clusterState.js';
 import { renderCredentials } from '../local/credentials.js';
@@ -14,24 +16,54 @@ import {
   endpoints,
   PORTS,
 } from '../local/layout.js';
-import { parseBrokerConfig } from '../local/serverProperties.js';
-import { ROLES, type Role } from '../local/users.js';
+import { ROLES } from '../local/users.js';
+import { declareFlags } from './yargsFlags.js';
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
-interface DirArgs {
-  dir: string;
-}
 
-function withDir<T>(y: Argv<T>): Argv<T & DirArgs> {
-  return y.option('dir', {
-    type: 'string',
+/** `up` creates the directory and writes in it; the other commands read what it holds. */
+const dirSpec = (writable: boolean) =>
+  ({
+    kind: directory({ writable }),
     default: defaultClusterDir(),
     defaultDescription: '$KTC_LOCAL_DIR or ~/.local/state/ktc/local',
     describe: 'directory holding the cluster (config, data, certificates, logs)',
-    coerce: (dir: string) => resolve(dir),
-  }) as Argv<T & DirArgs>;
-}
+  }) as const;
+
+/** Every flag of `ktc local <command>`, declared once like the client's (src/config/clientFlags.ts). */
+export const LOCAL_FLAGS = {
+  up: {
+    dir: dirSpec(true),
+    nodes: { kind: numberChoice([1, 3] as const), default: '1', describe: 'number of combined broker+controller nodes' },
+    'kafka-version': { kind: kafkaVersion, default: DEFAULT_KAFKA_VERSION, describe: 'Apache Kafka 4.x version from Maven Central' },
+    address: { kind: loopbackAddress, default: DEFAULT_FIRST_ADDRESS, describe: 'loopback address of node 1; node n uses the n-th address after it' },
+    topic: { kind: topicName, default: DEFAULT_TOPIC, describe: 'the topic the relation users get ACLs on' },
+    // For tests and experiments (e.g. connections.max.reauth.ms=10000), not a user-facing setting.
+    'broker-config': { kind: keyValue, hidden: true, describe: 'extra server.properties setting key=value (repeatable)' },
+  },
+  down: {
+    dir: dirSpec(false),
+    'keep-data': { kind: booleanSwitch, default: 'false', describe: 'keep data, users and certificates for the next `up`' },
+  },
+  status: { dir: dirSpec(false) },
+  credentials: {
+    dir: dirSpec(false),
+    role: { kind: choice(ROLES), default: 'client', describe: "client = producer+consumer (the tutorial's data-integrator)" },
+    'security-protocol': {
+      alias: 'x',
+      kind: choice(SECURITY_PROTOCOLS),
+      describe: 'listener to print endpoints for (default SASL_PLAINTEXT, SSL for mtls)',
+    },
+  },
+  kill: { dir: dirSpec(false), node: { kind: count(1), positional: true, describe: 'the node to kill' } },
+  start: { dir: dirSpec(false), node: { kind: count(1), positional: true, describe: 'the node to start' } },
+} as const satisfies Record<string, FlagTable>;
+
+export const LOCAL_FLAG_TABLES: readonly FlagTable[] = Object.values(LOCAL_FLAGS);
+
+/** The highest last octet a loopback node address may have (.255 is the broadcast address). */
+const LAST_NODE_OCTET = 254;
 
 function printStatus(dir: string): void {
   const state = requireState(dir);
@@ -59,77 +91,80 @@ export function localCommand(yargs: Argv): Argv {
       'up',
       'start the cluster (downloads Kafka jars on first use); succeeds if already running',
       (y) =>
-        withDir(y)
-          .option('nodes', { type: 'number', choices: [1, 3], default: 1, describe: 'number of combined broker+controller nodes' })
-          .option('kafka-version', { type: 'string', default: DEFAULT_KAFKA_VERSION, describe: 'Apache Kafka 4.x version from Maven Central' })
-          .option('address', { type: 'string', default: DEFAULT_FIRST_ADDRESS, describe: 'loopback address of node 1; node n uses the n-th address after it' })
-          .option('topic', { type: 'string', default: DEFAULT_TOPIC, describe: 'the topic the relation users get ACLs on' })
-          // For tests and experiments (e.g. connections.max.reauth.ms=10000), not a user-facing setting.
-          .option('broker-config', { type: 'string', array: true, hidden: true, describe: 'extra server.properties setting key=value (repeatable)' })
+        declareFlags(y, LOCAL_FLAGS.up)
           .example('$0 local up', 'one node on 127.0.0.1')
           .example('$0 local up --nodes 3', 'three nodes on 127.0.0.1-3, replication factor 3, min.insync.replicas 2'),
       async (argv) => {
+        const flags = readFlags(LOCAL_FLAGS.up, argv);
+        const lastOctet = Number(flags.address.split('.')[3]) + flags.nodes - 1;
+        if (lastOctet > LAST_NODE_OCTET) {
+          throw new UsageError(`--address ${flags.address} leaves no room for ${flags.nodes} nodes: node n uses the n-th address after it, up to 127.x.y.${LAST_NODE_OCTET}`);
+        }
         const result = await up({
-          dir: argv.dir,
-          nodes: argv.nodes,
-          firstAddress: argv.address,
-          kafkaVersion: argv['kafka-version'],
-          topic: argv.topic,
+          dir: flags.dir,
+          nodes: flags.nodes,
+          firstAddress: flags.address,
+          kafkaVersion: flags.kafkaVersion,
+          topic: flags.topic,
           cacheDir: defaultCacheDir(),
           progress,
-          ...(argv['broker-config']?.length ? { brokerProperties: parseBrokerConfig(argv['broker-config']) } : {}),
+          ...(flags.brokerConfig?.length ? { brokerProperties: Object.fromEntries(flags.brokerConfig) } : {}),
         });
         if (result.alreadyRunning) progress(`Already running: nothing to do.`);
         else progress(`Ready in ${result.seconds.toFixed(1)} s.`);
-        printStatus(argv.dir);
+        printStatus(flags.dir);
         process.stdout.write(`\nCredentials: ktc local credentials [--role client|producer|consumer|admin|mtls]\n`);
       },
     )
     .command(
       'down',
       'stop the nodes this directory started and delete their data',
-      (y) => withDir(y).option('keep-data', { type: 'boolean', default: false, describe: 'keep data, users and certificates for the next `up`' }),
+      (y) => declareFlags(y, LOCAL_FLAGS.down),
       async (argv) => {
-        const { found, stopped, wiped } = await down(argv.dir, argv['keep-data']);
-        if (!found) progress(`No local cluster in ${argv.dir}: nothing to stop.`);
-        else progress(`Stopped ${stopped} node(s)${wiped ? `, removed the cluster in ${argv.dir}` : ', data kept'}.`);
+        const flags = readFlags(LOCAL_FLAGS.down, argv);
+        const { found, stopped, wiped } = await down(flags.dir, flags.keepData);
+        if (!found) progress(`No local cluster in ${flags.dir}: nothing to stop.`);
+        else progress(`Stopped ${stopped} node(s)${wiped ? `, removed the cluster in ${flags.dir}` : ', data kept'}.`);
       },
     )
-    .command('status', 'show nodes, pids, listeners, version and data directory', withDir, (argv) => printStatus(argv.dir))
+    .command(
+      'status',
+      'show nodes, pids, listeners, version and data directory',
+      (y) => declareFlags(y, LOCAL_FLAGS.status),
+      (argv) => printStatus(readFlags(LOCAL_FLAGS.status, argv).dir),
+    )
     .command(
       'credentials',
       'print credentials as `juju run data-integrator/leader get-credentials` does',
       (y) =>
-        withDir(y)
-          .option('role', { type: 'string', choices: ROLES, default: 'client', describe: 'client = producer+consumer (the tutorial\'s data-integrator)' })
-          .option('security-protocol', { alias: 'x', type: 'string', choices: SECURITY_PROTOCOLS, describe: 'listener to print endpoints for (default SASL_PLAINTEXT, SSL for mtls)' })
+        declareFlags(y, LOCAL_FLAGS.credentials)
           .example('$0 local credentials > creds.yaml && $0 --credentials creds.yaml --producer', 'produce with the client role')
           .example('$0 local credentials --role mtls', 'certificate files for the mTLS listener on :9094'),
       (argv) => {
-        const state = requireState(argv.dir);
-        const role = argv.role as Role;
-        const protocol = argv['security-protocol'] as SecurityProtocol | undefined;
-        process.stdout.write(renderCredentials(state, readPasswords(argv.dir), role, protocol));
+        const flags = readFlags(LOCAL_FLAGS.credentials, argv);
+        const state = requireState(flags.dir);
+        process.stdout.write(renderCredentials(state, readPasswords(flags.dir), flags.role, flags.securityProtocol));
       },
     )
     .command(
       'kill <node>',
       'kill -9 one node (fault testing)',
-      (y) => withDir(y).positional('node', { type: 'number', demandOption: true }),
+      (y) => declareFlags(y, LOCAL_FLAGS.kill),
       async (argv) => {
-        const killed = await killNode(argv.dir, argv.node);
-        progress(killed ? `Killed node ${argv.node}.` : `Node ${argv.node} was not running.`);
+        const flags = readFlags(LOCAL_FLAGS.kill, argv);
+        const killed = await killNode(flags.dir, flags.node);
+        progress(killed ? `Killed node ${flags.node}.` : `Node ${flags.node} was not running.`);
       },
     )
     .command(
       'start <node>',
       'start one stopped node again and wait until it serves clients',
-      (y) => withDir(y).positional('node', { type: 'number', demandOption: true }),
+      (y) => declareFlags(y, LOCAL_FLAGS.start),
       async (argv) => {
-        const started = await startNode(argv.dir, argv.node, progress);
-        progress(started ? `Node ${argv.node} is serving clients on :${CLIENT_LISTENER_PORTS.SASL_PLAINTEXT}.` : `Node ${argv.node} is already running.`);
+        const flags = readFlags(LOCAL_FLAGS.start, argv);
+        const started = await startNode(flags.dir, flags.node, progress);
+        progress(started ? `Node ${flags.node} is serving clients on :${CLIENT_LISTENER_PORTS.SASL_PLAINTEXT}.` : `Node ${flags.node} is already running.`);
       },
     )
     .demandCommand(1, 'name a local command: up, down, status, credentials, kill or start');
 }
-

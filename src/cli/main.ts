@@ -1,14 +1,25 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { errorMessage, ExitCode, KtcError, UsageError } from '../errors.js';
+import { CLIENT_FLAGS, readClientFlags } from '../config/clientFlags.js';
 import { runClient } from './clientCommand.js';
 import { clientOptions, EPILOGUE, EXAMPLES } from './clientOptions.js';
-import { localCommand } from './localCommand.js';
+import { LOCAL_FLAG_TABLES, localCommand } from './localCommand.js';
+import { displayFor, PARSER_CONFIGURATION } from './yargsFlags.js';
 
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  // dist/src/cli/main.js when built; src/cli/main.ts when tests import the source.
+  const file = ['../../../package.json', '../../package.json'].map((p) => new URL(p, import.meta.url)).find((url) => existsSync(url));
+  if (!file) return 'unknown';
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
+/** yargs' own refusals in the words of ktc's: the flag as --help names it. */
+function usageLine(msg: string): string {
+  const missing = /^Not enough arguments following: (\S+)$/.exec(msg);
+  if (missing?.[1]) return `${displayFor([CLIENT_FLAGS, ...LOCAL_FLAG_TABLES], missing[1])} needs a value (see ktc --help)`;
+  return `${msg.replace(/\n\s*/g, ' ')} (see ktc --help)`;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -20,8 +31,9 @@ export async function main(argv: string[]): Promise<number> {
         'A drop-in for `python3 -m charms.kafka.v0.client` (same flags, same messages).\n\n' +
         'Usage: $0 [flags] --producer | --consumer | --producer --consumer\n       $0 local <up|down|status|credentials|kill|start>',
     )
+    .parserConfiguration(PARSER_CONFIGURATION)
     .command('$0', false, clientOptions, async (args) => {
-      exitCode = await runClient(args as Record<string, unknown>);
+      exitCode = await runClient(readClientFlags(args));
     })
     .command('local', 'run a local Apache Kafka 4 cluster (Charmed-Kafka-like) on loopback', localCommand)
     .example(EXAMPLES)
@@ -33,8 +45,9 @@ export async function main(argv: string[]): Promise<number> {
     .alias('help', 'h')
     .wrap(Math.min(120, process.stdout.columns || 100))
     .fail((msg, err) => {
-      if (err) throw err;
-      throw new UsageError(`${msg} (see ktc --help)`);
+      // yargs' own refusals (parse errors) come as YError; anything else is ktc's or a bug.
+      if (err && err.name !== 'YError') throw err;
+      throw new UsageError(usageLine(err ? err.message : msg));
     });
   try {
     await parser.parseAsync();

@@ -118,8 +118,11 @@ export function describeKafkaError(err: unknown, ctx: ErrorContext): { message: 
   if (has(f, /alert (certificate required|bad certificate|unknown ca|handshake failure)|SSL alert number 4[0-9]/i)) {
     return fatal(`the broker at ${servers} refused the TLS handshake: it requires a client certificate signed by its CA (--certfile-path and --keyfile-path)`);
   }
-  if (has(f, /wrong version number|packet length too long|WRONG_VERSION_NUMBER/i)) {
-    return fatal(`${servers} does not speak TLS: check -x/--security-protocol and the port (Charmed Kafka: 9092 SASL_PLAINTEXT, 9093 SASL_SSL, 9094 SSL)`);
+  // A TLS handshake sent to a plain-text listener: Kafka reads the ClientHello as an impossible request size and
+  // closes the connection before the handshake ends (Node: "disconnected before secure TLS connection was
+  // established"); a server that answers in plain text instead gives OpenSSL's "wrong version number".
+  if (has(f, /wrong version number|packet length too long|WRONG_VERSION_NUMBER|before secure TLS connection was established/i)) {
+    return fatal(`the broker at ${servers} does not speak TLS on this port: use -x SASL_PLAINTEXT or the TLS port (9093 on Charmed Kafka)`);
   }
   if (has(f, /MESSAGE_TOO_LARGE|RECORD_LIST_TOO_LARGE/)) {
     return fatal(`the broker refused a record${ctx.recordSize ? ` of ${ctx.recordSize} bytes` : ''} as too large (message.max.bytes): use a smaller --record-size or --batch-size`);

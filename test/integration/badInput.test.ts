@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import { applyAcls } from '../../src/local/clusterAdmin.js';
 import { renderCredentials } from '../../src/local/credentials.js';
 import { clusterAcls } from '../../src/local/users.js';
 import { endpoints } from '../../src/local/layout.js';
-import { runKtc } from '../helpers/runKtc.js';
+import { KtcProcess, runKtc } from '../helpers/runKtc.js';
 import { testCluster, uniqueName, type TestCluster } from '../helpers/testCluster.js';
 
 let cluster: TestCluster;
@@ -45,9 +46,9 @@ interface Case {
 /** Every row of the README's bad-input table: one line on stderr, the documented status, no stack trace, no secret. */
 const cases: Case[] = [
   { name: 'unknown flag', args: () => [...admin(), '--producer', '--bogus'], exit: 2, message: /Unknown argument: bogus/ },
-  { name: '-n not a positive integer', args: () => [...admin(), '--producer', '-n', '-5'], exit: 2, message: /-n\/--num-messages must be a positive integer/ },
+  { name: '-n not a positive integer', args: () => [...admin(), '--producer', '-n', '-5'], exit: 2, message: /-n\/--num-messages -5 is not a positive integer/ },
   { name: 'no servers', args: () => ['-u', 'admin', '-p', 'x', '--producer'], exit: 2, message: /no bootstrap servers/ },
-  { name: 'malformed server string', args: () => ['-u', 'a', '-p', 'x', '-s', '127.0.2.1', '--producer'], exit: 2, message: /is not host:port/ },
+  { name: 'malformed server string', args: () => ['-u', 'a', '-p', 'x', '-s', '127.0.2.1', '--producer'], exit: 2, message: /-s\/--servers 127\.0\.2\.1 is not host:port/ },
   { name: 'unreachable servers', args: () => ['-u', 'a', '-p', 'x', '-s', '127.0.2.1:1', '--producer', '--timeout', '10s'], exit: 1, message: /cannot reach Kafka at 127\.0\.2\.1:1|no answer from Kafka/ },
   { name: 'wrong password', args: () => ['-u', 'admin', '-p', 'wrong-password', '-s', plain, '--producer'], exit: 1, message: /authentication failed as user "admin"/ },
   { name: 'unknown SASL mechanism', args: () => [...admin(), '--producer', '--sasl-mechanism', 'GSSAPI'], exit: 2, message: /--sasl-mechanism GSSAPI is not one of/ },
@@ -67,14 +68,14 @@ const cases: Case[] = [
   },
   {
     name: 'hostname mismatch',
-    // 127.0.513 is inet_aton's spelling of 127.0.2.1: same broker, a name its certificate does not list.
-    args: () => ['-u', 'admin', '-p', cluster.passwords.admin, '-s', '127.0.513:9093', '-x', 'SASL_SSL', '--cafile-path', cluster.files.caFile, '--producer', '-n', '1'],
+    // inet_aton's spelling of the first node's address (127.0.2.1 is 127.0.513): same broker, a name its certificate does not list.
+    args: () => ['-u', 'admin', '-p', cluster.passwords.admin, '-s', `${inetAtonSpelling(cluster.state.firstAddress)}:9093`, '-x', 'SASL_SSL', '--cafile-path', cluster.files.caFile, '--producer', '-n', '1'],
     exit: 1,
     message: /does not name that host.*--no-verify-hostname/,
   },
-  { name: 'invalid topic name', args: () => [...admin(), '--producer', '-n', '1', '-t', 'no spaces allowed'], exit: 1, message: /"no spaces allowed" is not a valid topic name/ },
+  { name: 'invalid topic name', args: () => [...admin(), '--producer', '-n', '1', '-t', 'no spaces allowed'], exit: 2, message: /-t\/--topic "no spaces allowed" is not a valid topic name/ },
   { name: 'replication factor above the broker count', args: () => [...admin(), '--producer', '-n', '1', '-t', uniqueName('rf5'), '-r', '5'], exit: 1, message: /replication factor is larger than the number of brokers/ },
-  { name: 'zero partitions', args: () => [...admin(), '--producer', '--num-partitions', '0'], exit: 2, message: /--num-partitions must be at least 1/ },
+  { name: 'zero partitions', args: () => [...admin(), '--producer', '--num-partitions', '0'], exit: 2, message: /--num-partitions 0 is not a positive integer/ },
   {
     name: 'authorization denied (group)',
     args: () => ['-u', 'relation-3', '-p', cluster.passwords.client, '-s', plain, '-t', relationTopic, '--consumer', '-n', '1', '-c', 'not-my-prefix-'],
@@ -84,8 +85,20 @@ const cases: Case[] = [
   { name: 'a record larger than the broker accepts', args: () => [...admin(), '--producer', '-n', '1', '-t', uniqueName('big'), '-r', '3', '--record-size', '2000000'], exit: 1, message: /refused a record of 2000000 bytes as too large/ },
   { name: 'malformed --credentials YAML', args: () => ['--credentials', join(dir, 'malformed.yaml'), '--producer'], exit: 2, message: /is not valid YAML/ },
   { name: '--credentials YAML missing fields', args: () => ['--credentials', join(dir, 'no-endpoints.yaml'), '--producer'], exit: 2, message: /has no "endpoints"/ },
-  { name: '--mongo-uri (not supported yet)', args: () => [...admin(), '--producer', '--mongo-uri', 'mongodb://127.0.0.1:27017'], exit: 2, message: /--mongo-uri is not supported yet/ },
+  { name: '--mongo-uri (not supported yet)', args: () => [...admin(), '--producer', '--mongo-uri', 'mongodb://127.0.0.1:27017'], exit: 2, message: /--mongo-uri mongodb:\S+ is not supported yet/ },
+  {
+    name: 'TLS against the plain-text port',
+    args: () => [...admin(), '--producer', '-n', '1', '-x', 'SASL_SSL', '--cafile-path', cluster.files.caFile],
+    exit: 1,
+    message: /the broker at [\d.:,]+ does not speak TLS on this port: use -x SASL_PLAINTEXT or the TLS port \(9093 on Charmed Kafka\)$/,
+  },
 ];
+
+/** 127.0.2.1 as 127.0.513: the two last octets as one number, which inet_aton reads as the same address. */
+function inetAtonSpelling(address: string): string {
+  const [a, b, c, d] = address.split('.').map(Number);
+  return `${a}.${b}.${c! * 256 + d!}`;
+}
 
 describe('bad input: one clear line, a documented exit status, no stack trace, no secret', () => {
   it.each(cases)('$name', async ({ args, exit, message }) => {
@@ -116,5 +129,68 @@ describe('bad input: one clear line, a documented exit status, no stack trace, n
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toMatch(/^ktc: (no answer from Kafka at 127\.0\.0\.1:\d+ within 4 s|Kafka at .* did not answer in time|cannot reach Kafka)/);
     expect(Date.now() - started).toBeLessThan(15_000);
+  });
+});
+
+describe('refused before anything is sent (a listener at -s fails the test if anything connects)', () => {
+  const early: Array<{ name: string; args: string[]; line: string }> = [
+    {
+      name: 'a --hdr-out directory that does not exist',
+      args: ['--hdr-out', '/nonexistent/dir/x.json'],
+      line: 'ktc: --hdr-out /nonexistent/dir/x.json cannot be written: directory /nonexistent/dir does not exist',
+    },
+    { name: 'a --log-file ktc cannot create', args: ['--log-file', '/proc/nope/x'], line: 'ktc: --log-file /proc/nope/x cannot be written: directory /proc/nope does not exist' },
+    { name: 'a count above 2^53', args: ['-n', '1e20'], line: 'ktc: -n/--num-messages 1e20 is not a positive integer (at most 9007199254740991)' },
+    {
+      name: 'a negative duration (a value, not flags)',
+      args: ['--idle-timeout', '-5s'],
+      line: 'ktc: --idle-timeout -5s is negative: durations are positive, e.g. 30s, 2m, 500ms or a number of seconds',
+    },
+  ];
+
+  it.each(early)('$name', async ({ args, line }) => {
+    let connections = 0;
+    const trap = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => trap.listen(0, '127.0.0.1', resolve));
+    const port = (trap.address() as AddressInfo).port;
+    try {
+      const run = await runKtc(['-u', 'admin', '-p', 'x', '-s', `127.0.0.1:${port}`, '--producer', '--consumer', ...args]);
+      expect(run.stderr).toBe(`${line}\n`);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(connections).toBe(0);
+    } finally {
+      await new Promise<void>((resolve) => trap.close(() => resolve()));
+    }
+  });
+});
+
+describe('a finished run never ends with nothing', () => {
+  it('when --log-file and --hdr-out fail during the run, the report and histograms go to stdout and stderr says so', async () => {
+    const out = join(dir, 'results');
+    mkdirSync(out);
+    const topic = uniqueName('lost-dir');
+    // 3 s of producing at 10 messages/s: time to take the directory away after the topic is created.
+    const ktc = new KtcProcess([...admin(), '--producer', '-n', '30', '--throughput', '10', '-t', topic, '-r', '3', '--log-file', join(out, 'run.log'), '--hdr-out', join(out, 'h.json')]);
+    const deadline = Date.now() + 30_000;
+    const logged = () => (existsSync(join(out, 'run.log')) ? readFileSync(join(out, 'run.log'), 'utf8') : '');
+    while (!logged().includes(`Topic ${topic} created`)) {
+      if (Date.now() > deadline || ktc.child.exitCode !== null) throw new Error(`the run never logged its topic; stderr:\n${ktc.stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    rmSync(out, { recursive: true });
+    const run = await ktc.done;
+    expect(run.stderr.trimEnd().split('\n')).toEqual([
+      `ktc: --log-file ${join(out, 'run.log')} cannot be written: directory ${out} does not exist: writing the log and the report to stdout instead`,
+      `ktc: --hdr-out ${join(out, 'h.json')} cannot be written: directory ${out} does not exist: printed them to stdout instead`,
+    ]);
+    expect(run.code).toBe(1);
+    // The report, then the histograms as --hdr-out would have held them.
+    expect(run.stdout).toContain(`Produced 30 of 30 messages to ${topic} (`);
+    const histograms = JSON.parse(run.stdout.slice(run.stdout.lastIndexOf('\n{') + 1)) as Record<string, string>;
+    expect(Object.keys(histograms).length).toBeGreaterThan(0);
   });
 });
