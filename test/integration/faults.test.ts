@@ -39,7 +39,7 @@ describe('faults on the 3-node cluster (RF 3, min.insync.replicas 2, acks=all)',
     const topic = uniqueName('fault-rolling');
     const run = new KtcProcess(
       ['--credentials', '-', '-t', topic, '-r', '3', '--num-partitions', '3', '--producer', '--consumer', '--throughput', '3000', '--duration', '60s', '--max-in-flight', '5', '--json'],
-      { input: creds, timeoutMs: 170_000 },
+      { input: creds, timeoutMs: 230_000 },
     );
     await sleep(5000);
     for (const node of [1, 2, 3]) {
@@ -50,7 +50,7 @@ describe('faults on the 3-node cluster (RF 3, min.insync.replicas 2, acks=all)',
     }
     const result = expectDeliveredExactlyOnce(await run.done);
     expect(bottleneckWarnings(result)).toEqual([]);
-  }, 180_000);
+  }, 240_000);
 
   it('every node down for longer than --delivery-timeout: the unacknowledged messages fail with one clear line, exit 1', async () => {
     const run = new KtcProcess(
