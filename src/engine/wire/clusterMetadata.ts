@@ -4,7 +4,8 @@ import { API, BrokerConnection } from './brokerConnection.js';
 import { Writer, type Reader } from './codec.js';
 import { connectionError, protocolError, type WireError } from './protocolErrors.js';
 
-const METADATA_VERSION = 5; // non-flexible; Kafka 4 accepts 4..13 (KIP-896 removed 0..3)
+/** Metadata versions ktc speaks (the non-flexible ones Kafka 4 still accepts); the highest the broker has is used. */
+const METADATA_VERSIONS = [4, 8] as const;
 
 interface Broker {
   host: string;
@@ -17,6 +18,8 @@ export interface RequestChannel {
   request(apiKey: number, version: number, body: Buffer, expectResponse?: boolean): Promise<Reader | undefined>;
   /** A response's throttle_time_ms: the connection holds back its next requests as Java does (KIP-219). */
   throttled(ms: number, apiKey: number, version: number): void;
+  /** The highest version of an API both the broker and ktc (ktcMin..ktcMax) speak; a clear error when none. */
+  version(apiKey: number, ktcMin: number, ktcMax: number): number;
 }
 
 /** What the producer and fetcher need to know about the cluster: leaders, and a connection to each broker. */
@@ -161,10 +164,12 @@ export class ClusterMetadata implements ClusterView {
   }
 
   private async metadata(connection: RequestChannel, topics: string[]): Promise<MetadataAnswer> {
+    const version = connection.version(API.metadata, ...METADATA_VERSIONS);
     const body = new Writer(64);
     body.array(topics, (t) => body.string(t));
     body.int8(0); // allow_auto_topic_creation: false
-    return parseMetadata((await connection.request(API.metadata, METADATA_VERSION, body.result()))!);
+    if (version >= 8) body.int8(0).int8(0); // include cluster / topic authorized operations: no
+    return parseMetadata((await connection.request(API.metadata, version, body.result()))!, version);
   }
 
   private apply(answer: MetadataAnswer, topics: string[]): void {
@@ -182,7 +187,7 @@ interface MetadataAnswer {
   topics: Map<string, { error: number; leaders: number[] }>;
 }
 
-function parseMetadata(r: Reader): MetadataAnswer {
+export function parseMetadata(r: Reader, version: number): MetadataAnswer {
   r.int32(); // throttle_time_ms
   const brokers = new Map<number, Broker>();
   r.array(() => {
@@ -204,10 +209,12 @@ function parseMetadata(r: Reader): MetadataAnswer {
       r.int16(); // partition error: a missing leader shows as -1 and is retried at request time
       const index = r.int32();
       leaders[index] = r.int32();
+      if (version >= 7) r.int32(); // leader_epoch
       r.array(() => r.int32()); // replicas
       r.array(() => r.int32()); // isr
       r.array(() => r.int32()); // offline replicas
     });
+    if (version >= 8) r.int32(); // topic_authorized_operations
     topics.set(name, { error, leaders });
   });
   return { brokers, topics };

@@ -10,7 +10,8 @@ import { Writer, type Reader } from './codec.js';
 import { protocolError, type KafkaProtocolError, type WireError } from './protocolErrors.js';
 import { CorruptBatchError, readRecordBatches, UnsupportedMessageFormatError } from './recordBatchReader.js';
 
-const FETCH_VERSION = 5; // non-flexible, with log_start_offset; Kafka 4 accepts 4..17 (KIP-896 removed 0..3)
+/** Fetch versions ktc speaks (non-flexible; Kafka 4 accepts 4..17); the highest the broker has is used. */
+const FETCH_VERSIONS = [4, 11] as const;
 const PARTITION_MAX_BYTES = 2 * 1024 * 1024;
 const MAX_BYTES = 16 * 1024 * 1024;
 /** A single batch larger than this is refused rather than fetched (the broker's message.max.bytes is 1 MB by default). */
@@ -33,8 +34,13 @@ export interface AbortedTransaction {
   firstOffset: number;
 }
 
-export function parseFetchResponse(r: Reader): { throttleMs: number; partitions: PartitionFetch[] } {
+export function parseFetchResponse(r: Reader, version: number): { throttleMs: number; partitions: PartitionFetch[] } {
   const throttleMs = r.int32();
+  if (version >= 7) {
+    const error = r.int16();
+    r.int32(); // session_id
+    if (error !== 0) throw protocolError(error, 'fetch');
+  }
   const partitions: PartitionFetch[] = [];
   r.array(() => {
     r.string(); // topic
@@ -43,10 +49,11 @@ export function parseFetchResponse(r: Reader): { throttleMs: number; partitions:
       const error = r.int16();
       const highWatermark = Number(r.int64());
       r.int64(); // last_stable_offset
-      const logStartOffset = Number(r.int64());
+      const logStartOffset = version >= 5 ? Number(r.int64()) : -1;
       const count = r.int32();
       const abortedTransactions: AbortedTransaction[] = [];
       for (let i = 0; i < count; i++) abortedTransactions.push({ producerId: r.int64(), firstOffset: Number(r.int64()) });
+      if (version >= 11) r.int32(); // preferred_read_replica: ktc reads from leaders
       partitions.push({ partition, error, highWatermark, logStartOffset, abortedTransactions, records: r.bytes() });
     });
   });
@@ -248,17 +255,25 @@ export class WireConsumer implements ConsumerEngine {
   private async fetchFrom(leader: number, partitions: number[], onBatch: (batch: ConsumedBatch) => Promise<number>): Promise<void> {
     const { topic } = this.options;
     const positions = this.positions;
+    const connection = await this.cluster.connection(leader);
+    const version = connection.version(API.fetch, ...FETCH_VERSIONS);
     const w = new Writer(128);
     w.int32(-1).int32(this.options.maxWaitMs).int32(1).int32(MAX_BYTES).int8(this.options.isolationLevel === 'read_committed' ? 1 : 0);
+    if (version >= 7) w.int32(0).int32(-1); // session_id, session_epoch: no incremental fetch session
     w.int32(1).string(topic);
     w.array(partitions, (p) => {
-      w.int32(p).int64(positions.get(p)!).int64(-1).int32(this.partitionMaxBytes.get(p) ?? PARTITION_MAX_BYTES); // log_start_offset: -1 from consumers
+      w.int32(p);
+      if (version >= 9) w.int32(-1); // current_leader_epoch: unknown
+      w.int64(positions.get(p)!);
+      if (version >= 5) w.int64(-1); // log_start_offset: -1 from consumers
+      w.int32(this.partitionMaxBytes.get(p) ?? PARTITION_MAX_BYTES);
     });
-    const connection = await this.cluster.connection(leader);
-    const reply = (await connection.request(API.fetch, FETCH_VERSION, w.result()))!;
-    const response = parseFetchResponse(reply);
+    if (version >= 7) w.int32(0); // forgotten_topics_data
+    if (version >= 11) w.string(''); // rack_id
+    const reply = (await connection.request(API.fetch, version, w.result()))!;
+    const response = parseFetchResponse(reply, version);
     this.stats.throttledMs += response.throttleMs;
-    if (response.throttleMs > 0) connection.throttled(response.throttleMs, API.fetch, FETCH_VERSION);
+    if (response.throttleMs > 0) connection.throttled(response.throttleMs, API.fetch, version);
     let stale: KafkaProtocolError | undefined;
     for (const { partition, error, records, abortedTransactions } of response.partitions) {
       // Stopped, rebalancing (these records go to whoever owns the partition next), or the assignment changed.

@@ -7,8 +7,9 @@ import { DeliveryTimeoutError, protocolError, type WireError } from './protocolE
 import type { CompressionCodec } from './compression.js';
 import { writeRecordBatch } from './recordBatch.js';
 
-const PRODUCE_VERSION = 7; // non-flexible; Kafka 4 accepts 3..12
-const INIT_PRODUCER_ID_VERSION = 1; // non-flexible; Kafka 4 accepts 0..5
+/** Versions ktc speaks (non-flexible; Kafka 4 accepts Produce 3..12, InitProducerId 0..5); the highest common one is used. */
+const PRODUCE_VERSIONS = [3, 8] as const;
+const INIT_PRODUCER_ID_VERSIONS = [0, 1] as const;
 
 const DUPLICATE_SEQUENCE_NUMBER = 46;
 const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
@@ -291,10 +292,12 @@ export class WireProducer implements ProducerEngine {
       const body = this.encode(topic, round);
       const connection = await this.cluster.connection(leader);
       address = connection.address;
-      const reply = await connection.request(API.produce, PRODUCE_VERSION, body, this.settings.acks !== 0);
-      response = reply ? parseProduceResponse(reply) : { errors: new Map(), throttleMs: 0 };
+      // The request body is the same from v3 to v8; only the response grew.
+      const version = connection.version(API.produce, ...PRODUCE_VERSIONS);
+      const reply = await connection.request(API.produce, version, body, this.settings.acks !== 0);
+      response = reply ? parseProduceResponse(reply, version) : { errors: new Map(), throttleMs: 0 };
       this.stats.throttledMs += response.throttleMs;
-      if (response.throttleMs > 0) connection.throttled(response.throttleMs, API.produce, PRODUCE_VERSION);
+      if (response.throttleMs > 0) connection.throttled(response.throttleMs, API.produce, version);
     } catch (err) {
       failure = err as Error;
       // The request's fate is unknown (written or not): reconnect, re-learn leaders, retry (idempotence dedups).
@@ -461,7 +464,7 @@ export class WireProducer implements ProducerEngine {
   private async initProducerId(): Promise<void> {
     const connection = await this.cluster.anyConnection();
     const body = new Writer(16).string(null).int32(60_000).result();
-    const r = (await connection.request(API.initProducerId, INIT_PRODUCER_ID_VERSION, body))!;
+    const r = (await connection.request(API.initProducerId, connection.version(API.initProducerId, ...INIT_PRODUCER_ID_VERSIONS), body))!;
     this.stats.throttledMs += r.int32();
     const error = r.int16();
     const producerId = r.int64();
@@ -504,7 +507,7 @@ function remove(list: Pending[], p: Pending): boolean {
   return true;
 }
 
-export function parseProduceResponse(r: Reader): ProduceResponse {
+export function parseProduceResponse(r: Reader, version: number): ProduceResponse {
   const errors = new Map<number, number>();
   r.array(() => {
     r.string(); // topic: ktc sends one per request
@@ -514,6 +517,10 @@ export function parseProduceResponse(r: Reader): ProduceResponse {
       r.int64(); // base_offset
       r.int64(); // log_append_time_ms
       r.int64(); // log_start_offset
+      if (version >= 8) {
+        r.array(() => [r.int32(), r.string()]); // record_errors: batch_index, message
+        r.string(); // error_message
+      }
       errors.set(partition, error);
     });
   });

@@ -83,6 +83,7 @@ export class FakeCluster implements ClusterView {
     return {
       address,
       throttled: () => undefined,
+      version: (_apiKey: number, _min: number, max: number) => max,
       request: async (apiKey, _version, body) => {
         await new Promise((resolve) => setImmediate(resolve));
         if (apiKey === API.initProducerId) {
@@ -121,7 +122,8 @@ export class FakeCluster implements ClusterView {
     this.requests.push(batches);
     if (loseResponse) throw connectionError('connection closed before the response', 'ECONNRESET');
     const w = new Writer(256).int32(1).string('t').int32(answers.length);
-    for (const [partition, code] of answers) w.int32(partition).int16(code).int64(0).int64(-1).int64(0);
+    // Produce v8: record_errors (none) and error_message (null) after log_start_offset.
+    for (const [partition, code] of answers) w.int32(partition).int16(code).int64(0).int64(-1).int64(0).int32(0).int16(-1);
     return new Reader(w.int32(0).result());
   }
 

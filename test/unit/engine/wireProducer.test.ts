@@ -42,12 +42,23 @@ describe('produce response parsing', () => {
     const w = new Writer(128).int32(1).string('t').int32(2);
     w.int32(0).int16(0).int64(10).int64(-1).int64(0);
     w.int32(3).int16(6).int64(-1).int64(-1).int64(0);
-    const r = parseProduceResponse(new Reader(w.int32(250).result()));
+    const r = parseProduceResponse(new Reader(w.int32(250).result()), 7);
     expect([...r.errors]).toEqual([
       [0, 0],
       [3, 6],
     ]);
     expect(r.throttleMs).toBe(250);
+  });
+
+  it('skips the per-record errors and message a v8 response adds', () => {
+    const w = new Writer(128).int32(1).string('t').int32(2);
+    w.int32(0).int16(87).int64(-1).int64(-1).int64(0).int32(1).int32(3).string('bad record').string('INVALID_RECORD');
+    w.int32(1).int16(0).int64(5).int64(-1).int64(0).int32(0).int16(-1);
+    const r = parseProduceResponse(new Reader(w.int32(0).result()), 8);
+    expect([...r.errors]).toEqual([
+      [0, 87],
+      [1, 0],
+    ]);
   });
 });
 
