@@ -14,6 +14,7 @@ import {
   endpoints,
   PORTS,
 } from '../local/layout.js';
+import { DEFAULT_MONGO_PORT, mongoPaths, mongoRunning, mongoUri } from '../local/mongoServer.js';
 import { parseBrokerConfig } from '../local/serverProperties.js';
 import { ROLES, type Role } from '../local/users.js';
 
@@ -48,6 +49,9 @@ function printStatus(dir: string): void {
     ...statuses.map(
       (s) => `  node ${s.node}       ${s.address}  ${s.running ? `running  pid ${s.pid}` : 'stopped'}  log ${state.dir}/node-${s.node}/logs/server.log`,
     ),
+    ...(state.mongo
+      ? [`  mongodb      ${mongoUri(state)}  ${mongoRunning(state) ? `running  pid ${state.mongo.pid}` : 'stopped'}  FerretDB (SQLite)  log ${mongoPaths.log(state.dir)}`]
+      : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -64,10 +68,13 @@ export function localCommand(yargs: Argv): Argv {
           .option('kafka-version', { type: 'string', default: DEFAULT_KAFKA_VERSION, describe: 'Apache Kafka 4.x version from Maven Central' })
           .option('address', { type: 'string', default: DEFAULT_FIRST_ADDRESS, describe: 'loopback address of node 1; node n uses the n-th address after it' })
           .option('topic', { type: 'string', default: DEFAULT_TOPIC, describe: 'the topic the relation users get ACLs on' })
+          .option('mongo', { type: 'boolean', default: false, describe: 'also run a MongoDB-wire server (FerretDB with SQLite, built with Go on first use) for --mongo-uri' })
+          .option('mongo-port', { type: 'number', default: DEFAULT_MONGO_PORT, describe: 'port of the MongoDB-wire server, on the first address' })
           // For tests and experiments (e.g. connections.max.reauth.ms=10000), not a user-facing setting.
           .option('broker-config', { type: 'string', array: true, hidden: true, describe: 'extra server.properties setting key=value (repeatable)' })
           .example('$0 local up', 'one node on 127.0.0.1')
-          .example('$0 local up --nodes 3', 'three nodes on 127.0.0.1-3, replication factor 3, min.insync.replicas 2'),
+          .example('$0 local up --nodes 3', 'three nodes on 127.0.0.1-3, replication factor 3, min.insync.replicas 2')
+          .example('$0 local up --mongo', 'and a MongoDB-wire server on 127.0.0.1:27017 for --mongo-uri and ktc verify'),
       async (argv) => {
         const result = await up({
           dir: argv.dir,
@@ -78,6 +85,7 @@ export function localCommand(yargs: Argv): Argv {
           cacheDir: defaultCacheDir(),
           progress,
           ...(argv['broker-config']?.length ? { brokerProperties: parseBrokerConfig(argv['broker-config']) } : {}),
+          ...(argv.mongo ? { mongoPort: argv['mongo-port'] } : {}),
         });
         if (result.alreadyRunning) progress(`Already running: nothing to do.`);
         else progress(`Ready in ${result.seconds.toFixed(1)} s.`);
@@ -90,9 +98,9 @@ export function localCommand(yargs: Argv): Argv {
       'stop the nodes this directory started and delete their data',
       (y) => withDir(y).option('keep-data', { type: 'boolean', default: false, describe: 'keep data, users and certificates for the next `up`' }),
       async (argv) => {
-        const { found, stopped, wiped } = await down(argv.dir, argv['keep-data']);
+        const { found, stopped, wiped, mongoStopped } = await down(argv.dir, argv['keep-data']);
         if (!found) progress(`No local cluster in ${argv.dir}: nothing to stop.`);
-        else progress(`Stopped ${stopped} node(s)${wiped ? `, removed the cluster in ${argv.dir}` : ', data kept'}.`);
+        else progress(`Stopped ${stopped} node(s)${mongoStopped ? ' and FerretDB' : ''}${wiped ? `, removed the cluster in ${argv.dir}` : ', data kept'}.`);
       },
     )
     .command('status', 'show nodes, pids, listeners, version and data directory', withDir, (argv) => printStatus(argv.dir))
