@@ -16,7 +16,11 @@ const dropIn: Record<string, Options> = {
   'cafile-path': { type: 'string', describe: 'CA bundle (PEM) that signed the broker certificates, for SASL_SSL and SSL' },
   'certfile-path': { type: 'string', describe: 'client certificate (PEM), presented on SSL and SASL_SSL' },
   'keyfile-path': { type: 'string', describe: 'client private key (PEM, unencrypted)' },
-  'mongo-uri': { type: 'string', describe: 'not supported yet (refused): ktc verifies delivery itself, see --verify' },
+  'mongo-uri': {
+    type: 'string',
+    describe:
+      'also write every acknowledged message to MongoDB collection "producer" and every consumed one to "consumer" (database = topic), as client.py does; compare them with `ktc verify --mongo-uri URI -t TOPIC`',
+  },
   origin: { type: 'string', describe: 'label put in every message [default: "<hostname> (<ip>)"]' },
 };
 

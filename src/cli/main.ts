@@ -5,6 +5,7 @@ import { errorMessage, ExitCode, KtcError, UsageError } from '../errors.js';
 import { runClient } from './clientCommand.js';
 import { clientOptions, EPILOGUE, EXAMPLES } from './clientOptions.js';
 import { localCommand } from './localCommand.js';
+import { runVerify, verifyOptions } from './verifyCommand.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -18,12 +19,15 @@ export async function main(argv: string[]): Promise<number> {
     .usage(
       'Handler for running an Apache Kafka client: produce, consume, verify and load-test.\n' +
         'A drop-in for `python3 -m charms.kafka.v0.client` (same flags, same messages).\n\n' +
-        'Usage: $0 [flags] --producer | --consumer | --producer --consumer\n       $0 local <up|down|status|credentials|kill|start>',
+        'Usage: $0 [flags] --producer | --consumer | --producer --consumer\n       $0 local <up|down|status|credentials|kill|start>\n       $0 verify --mongo-uri URI -t TOPIC',
     )
     .command('$0', false, clientOptions, async (args) => {
       exitCode = await runClient(args as Record<string, unknown>);
     })
     .command('local', 'run a local Apache Kafka 4 cluster (Charmed-Kafka-like) on loopback', localCommand)
+    .command('verify', 'compare the producer and consumer collections --mongo-uri runs wrote (exit 3 when a message is missing)', verifyOptions, async (args) => {
+      exitCode = await runVerify(args);
+    })
     .example(EXAMPLES)
     .epilogue(EPILOGUE)
     .strict()

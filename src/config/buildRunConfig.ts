@@ -9,7 +9,7 @@ import { BINARY_HEADER_SIZE, minJsonRecordSize, type PayloadFormat } from '../ru
 import { SASL_MECHANISMS, SECURITY_PROTOCOLS, usesSasl, usesTls, type SaslMechanism, type SecurityProtocol, type TlsSettings } from './connection.js';
 import { parseCredentials, type Credentials } from './credentialsFile.js';
 import { parseDuration } from './durations.js';
-import type { ConsumeConfig, ProduceConfig, RunConfig } from './runConfig.js';
+import type { ConsumeConfig, MongoConfig, ProduceConfig, RunConfig } from './runConfig.js';
 
 /** The client command's flags as parsed, before validation. Absent = not given. */
 export interface ClientFlags {
@@ -219,6 +219,15 @@ function engineOf(flags: ClientFlags): EngineName {
   return choice('--engine', flags.engine, ENGINES, 'wire');
 }
 
+/** --mongo-uri writes acknowledged messages from the main thread, as the JSON objects client.py sends. */
+function checkMongoProducer(flags: ClientFlags, workers: number, payload: PayloadFormat): void {
+  if (flags.mongoUri === undefined) return;
+  if (workers > 1) throw new UsageError('--mongo-uri needs a single producer: drop --workers');
+  if (payload === 'binary') {
+    throw new UsageError('--mongo-uri stores the JSON message as a document: use --payload json (and a --record-size that fits it, or none)');
+  }
+}
+
 function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConfig {
   const durationMs = flags.duration !== undefined ? parseDuration('duration', flags.duration) : undefined;
   const numMessages = positiveInt('-n/--num-messages', flags.numMessages) ?? (durationMs !== undefined ? Infinity : DEFAULT_NUM_MESSAGES);
@@ -248,9 +257,10 @@ function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConf
   // The wire producer sends about a million small messages/s from one thread; the kafkajs one is CPU-bound near
   // 150k, so big kafkajs runs use every core by default.
   const big = numMessages > AUTO_WORKERS_ABOVE || durationMs !== undefined;
-  const autoWorkers = engine === 'kafkajs' && big && !flags.logMessages ? Math.min(4, availableParallelism()) : 1;
+  const autoWorkers = engine === 'kafkajs' && big && !flags.logMessages && flags.mongoUri === undefined ? Math.min(4, availableParallelism()) : 1;
   const workers = positiveInt('--workers', flags.workers) ?? autoWorkers;
   if (workers > 1 && flags.logMessages) throw new UsageError('--log-messages needs a single producer: drop --workers');
+  checkMongoProducer(flags, workers, payload);
   if (idempotent && !acksAll) throw new UsageError('--idempotent needs --acks all (or drop --idempotent: with --acks 0 or 1 the producer is not idempotent)');
   const maxInFlight = positiveInt('--max-in-flight', flags.maxInFlight) ?? 1;
   if (idempotent && maxInFlight > MAX_IDEMPOTENT_IN_FLIGHT) {
@@ -280,11 +290,13 @@ function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConf
   };
 }
 
+function mongoConfig(uri: string, origin: string | undefined): MongoConfig {
+  if (uri.trim() === '') throw new UsageError('--mongo-uri is empty: pass a MongoDB connection string (e.g. mongodb://127.0.0.1:27017/)');
+  return { uri, origin: origin ?? defaultOrigin() };
+}
+
 /** Validates the flags (plus environment and credentials file) into one RunConfig. */
 export function buildRunConfig(flags: ClientFlags, env: ConfigEnvironment = defaultEnvironment): RunConfig {
-  if (flags.mongoUri !== undefined) {
-    throw new UsageError('--mongo-uri is not supported yet: ktc verifies delivery itself (see --verify); drop the flag or use client.py for MongoDB');
-  }
   if (!flags.producer && !flags.consumer) {
     throw new UsageError('say what to run: --producer, --consumer, or both (see ktc --help)');
   }
@@ -357,5 +369,6 @@ export function buildRunConfig(flags: ClientFlags, env: ConfigEnvironment = defa
     },
     verify: flags.verify ?? Boolean(produce && consume),
     engine: engineOf(flags),
+    ...(flags.mongoUri !== undefined ? { mongo: mongoConfig(flags.mongoUri, produce?.origin ?? flags.origin) } : {}),
   };
 }

@@ -86,6 +86,19 @@ describe('client.py flags', () => {
   });
 });
 
+describe('--mongo-uri', () => {
+  it('carries the URI and the origin the consumer stamps as destination; the producer stays on the main thread', () => {
+    const config = buildRunConfig({ ...base, producer: true, consumer: true, engine: 'kafkajs', numMessages: 50_000, origin: 'unit-1', mongoUri: 'mongodb://h:27017/' }, env());
+    expect(config.mongo).toEqual({ uri: 'mongodb://h:27017/', origin: 'unit-1' });
+    // Without --mongo-uri, this kafkajs run would have used several worker threads.
+    expect(config.produce!.workers).toBe(1);
+  });
+
+  it('is absent without the flag', () => {
+    expect(buildRunConfig({ ...base, consumer: true }, env()).mongo).toBeUndefined();
+  });
+});
+
 describe('--partition-assignment-strategy', () => {
   it('offers range then roundrobin by default, like Java puts range first', () => {
     expect(buildRunConfig({ ...base, consumer: true }, env()).consume!.assignors).toEqual(['range', 'roundrobin']);
@@ -118,7 +131,9 @@ describe('bad input', () => {
     [{ ...base, producer: true, numPartitions: 0 }, /--num-partitions must be at least 1/],
     [{ servers: 'h:1', producer: true }, /needs a username/],
     [{ servers: 'h:1', username: 'u', producer: true }, /needs a password/],
-    [{ ...base, producer: true, mongoUri: 'mongodb://x' }, /--mongo-uri is not supported yet/],
+    [{ ...base, producer: true, mongoUri: ' ' }, /--mongo-uri is empty/],
+    [{ ...base, producer: true, mongoUri: 'mongodb://x', workers: 2 }, /--mongo-uri needs a single producer: drop --workers/],
+    [{ ...base, producer: true, mongoUri: 'mongodb://x', payload: 'binary' }, /--mongo-uri stores the JSON message as a document/],
     [{ ...base, producer: true, securityProtocol: 'SASL_SSL', cafilePath: '/missing.pem' }, /--cafile-path \/missing.pem does not exist/],
     [{ ...base, producer: true, securityProtocol: 'SSL', cafilePath: undefined }, /SSL \(mTLS\) authenticates with a client certificate/],
     [{ ...base, producer: true, duration: 'soon' }, /--duration soon is not a duration/],
