@@ -6,6 +6,7 @@ import { ExitCode } from '../errors.js';
 import { ClientRun, type RunObserver } from '../run/clientRun.js';
 import { systemClock } from '../run/clock.js';
 import type { MessageRecorder } from '../run/messageRecorder.js';
+import { openRunRecorder } from '../mongo/mongoRecorder.js';
 import type { RunResult } from '../run/runResult.js';
 import { kafkaConsumerLines, kafkaProducerFinalLine } from '../report/kafkaFormat.js';
 import { logConsumed, logPublished } from '../report/messageLines.js';
@@ -119,12 +120,10 @@ function report(result: RunResult, config: RunConfig, out: Output): void {
   out.line(renderSummary(result, big && !config.output.logMessages));
 }
 
-/** --mongo-uri: connected before anything is produced; the driver is loaded only when asked for (~0.5 s). */
-async function openMongo(config: RunConfig, out: Output): Promise<MessageRecorder> {
-  const { openRunRecorder } = await import('../mongo/mongoRecorder.js');
-  const { idText } = await import('../mongo/documents.js');
+/** --mongo-uri: its thread connects before anything is produced. */
+function openMongo(config: RunConfig, out: Output): Promise<MessageRecorder> {
   // client.py logs every duplicate; on big runs the report's count stands for them.
-  const onDuplicate = config.output.logMessages ? (id: unknown) => out.log('ktc.consumer', `Duplicated key with id: ${idText(id)}`) : undefined;
+  const onDuplicate = config.output.logMessages ? (id: string) => out.log('ktc.consumer', `Duplicated key with id: ${id}`) : undefined;
   return openRunRecorder(config, onDuplicate);
 }
 

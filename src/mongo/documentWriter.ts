@@ -65,8 +65,11 @@ export class DocumentWriter<T> {
     private readonly options: WriterOptions,
   ) {}
 
-  /** Queues the first `count` items; returns at once. The array must not change afterwards. */
-  add(items: readonly T[], count: number = items.length): void {
+  /**
+   * Queues the first `count` items; returns at once. The array must not change afterwards. `atMs` is when they
+   * arrived (a consumed message's consumption time), now by default.
+   */
+  add(items: readonly T[], count: number = items.length, atMs: number = performance.timeOrigin + performance.now()): void {
     if (count <= 0) return;
     if (this.closed) return this.notWritten('arrived after ktc stopped writing', count);
     const take = Math.min(count, this.options.maxPending - this.pending);
@@ -74,7 +77,7 @@ export class DocumentWriter<T> {
       this.notWritten(`MongoDB fell behind: more than ${this.options.maxPending} documents were waiting to be written`, count - take);
     }
     if (take <= 0) return;
-    this.queue.push({ items, next: 0, end: take, atMs: performance.timeOrigin + performance.now() });
+    this.queue.push({ items, next: 0, end: take, atMs });
     this.pending += take;
     this.schedule();
   }

@@ -1,4 +1,4 @@
-import { MongoNetworkError, MongoParseError, MongoServerError, MongoServerSelectionError, MongoAPIError, MongoRuntimeError } from 'mongodb';
+import { MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
 import { ExitCode, KtcError, UsageError, errorMessage } from '../errors.js';
 import { mongoUser, redactMongoUri } from './mongoUri.js';
 
@@ -33,11 +33,10 @@ export function mongoStartError(err: unknown, uri: string): KtcError {
   return new KtcError(describeMongoError(err, uri), ExitCode.failure);
 }
 
-/** Whether the driver refused the URI itself (a usage error), as opposed to failing to use it. */
-export function isUriError(err: unknown): boolean {
-  return err instanceof MongoParseError || err instanceof MongoAPIError || err instanceof MongoRuntimeError;
-}
-
+/**
+ * The driver's constructor only parses: whatever it throws is about the URI (its parser's errors are not all
+ * MongoError subclasses: mongodb-connection-string-url has its own MongoParseError).
+ */
 export function uriError(err: unknown, uri: string): UsageError {
   return new UsageError(
     `--mongo-uri ${redactMongoUri(uri)} is not a MongoDB connection string: ${firstLine(errorMessage(err))} (e.g. mongodb://127.0.0.1:27017/)`,

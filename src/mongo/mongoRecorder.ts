@@ -1,130 +1,155 @@
-import { MongoClient } from 'mongodb';
+import { Worker } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
 import type { RunConfig } from '../config/runConfig.js';
 import type { ConsumedMessage } from '../engine/engine.js';
-import { UsageError } from '../errors.js';
+import { errorMessage, KtcError, UsageError } from '../errors.js';
 import type { MessageRecorder } from '../run/messageRecorder.js';
-import { consumerDocument, producerDocument, type ConsumerStamp } from './documents.js';
-import { DocumentWriter, DEFAULT_WRITER_LIMITS } from './documentWriter.js';
-import { driverCollection } from './driverCollection.js';
-import { describeMongoError, isUriError, mongoStartError, uriError } from './mongoErrors.js';
-import type { MongoResult } from './mongoResult.js';
+import type { CollectionWrites, MongoResult } from './mongoResult.js';
 import { redactMongoUri } from './mongoUri.js';
+import { packValues, type FromRecorder, type RecorderSetup, type ToRecorder } from './recorderMessages.js';
 
-export interface MongoRecorderOptions {
-  uri: string;
-  /** client.py names the database after the topic. */
-  topic: string;
-  /** --timeout: connecting, and writing what is left once the run ends. */
-  timeoutMs: number;
-  /** Write the `producer` collection. */
-  producer: boolean;
-  /** Write the `consumer` collection, stamping documents with these. */
-  consumer?: ConsumerStamp;
+const WORKER_URL = new URL('./recorderWorker.js', import.meta.url);
+
+export interface RecorderOptions extends RecorderSetup {
   /** A consumed message whose document was already there (client.py logs it and goes on). */
-  onDuplicate?: (id: unknown) => void;
-  limits?: Partial<typeof DEFAULT_WRITER_LIMITS>;
+  onDuplicate?: (id: string) => void;
 }
 
-/** MongoDB's rules for database names (and client.py gets its database name from the topic). */
-export function databaseNameProblem(name: string): string | undefined {
-  if (/[/\\. "$\0]/.test(name)) return 'MongoDB database names cannot hold . / \\ " $ or spaces';
-  if (Buffer.byteLength(name) > 63) return 'MongoDB database names are at most 63 bytes';
-  return undefined;
-}
+/**
+ * --mongo-uri, on the main thread: takes note of acknowledged and consumed values and, on the next turn of the
+ * event loop, copies them into one transferable block for the writer thread (recorderWorker.ts), which parses
+ * them, writes client.py's documents and connects, all away from the send loop and the consumer.
+ */
+class MongoRecorder implements MessageRecorder {
+  private producedPending: Array<readonly Buffer[]> = [];
+  private consumedPending: Array<{ messages: readonly ConsumedMessage[]; count: number; atMs: number }> = [];
+  private flushScheduled = false;
+  /** Sent to the thread, to be counted as not written if it dies with them. */
+  private sent = { producer: 0, consumer: 0 };
+  private finished: Promise<MongoResult> | undefined;
+  private threadFailure: string | undefined;
+  private resolveFinished: ((result: MongoResult) => void) | undefined;
 
-/** Parses the URI: a malformed one is a usage error (exit 2) before anything else happens. */
-function clientFor(uri: string, timeoutMs: number): MongoClient {
-  try {
-    return new MongoClient(uri, { serverSelectionTimeoutMS: timeoutMs, connectTimeoutMS: timeoutMs, appName: 'ktc' });
-  } catch (err) {
-    throw isUriError(err) ? uriError(err, uri) : mongoStartError(err, uri);
+  constructor(
+    private readonly worker: Worker,
+    private readonly options: RecorderOptions,
+  ) {
+    worker.on('message', (message: FromRecorder) => {
+      if (message.type === 'duplicates') for (const id of message.ids) options.onDuplicate?.(id);
+      else if (message.type === 'finished') this.resolveFinished?.(message.result);
+    });
+    worker.on('error', (err) => this.threadDied(`the MongoDB writer thread failed: ${err.message}`));
+    worker.on('exit', (code) => this.threadDied(`the MongoDB writer thread exited (status ${code})`));
+  }
+
+  produced(values: readonly Buffer[]): void {
+    if (values.length === 0) return;
+    this.producedPending.push(values);
+    this.scheduleFlush();
+  }
+
+  consumed(messages: readonly ConsumedMessage[], count: number): void {
+    if (count <= 0) return;
+    this.consumedPending.push({ messages, count, atMs: performance.timeOrigin + performance.now() });
+    this.scheduleFlush();
+  }
+
+  finish(): Promise<MongoResult> {
+    this.finished ??= new Promise<MongoResult>((resolve) => {
+      this.resolveFinished = (result) => {
+        this.resolveFinished = undefined;
+        resolve(result);
+        void this.worker.terminate();
+      };
+      this.flush();
+      if (this.threadFailure) this.threadDied(this.threadFailure);
+      else this.post({ type: 'finish' });
+    });
+    return this.finished;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // Not in the ack or fetch handler's stack: it returns first.
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.producedPending.length) {
+      const batches = this.producedPending;
+      this.producedPending = [];
+      const values = batches.length === 1 ? batches[0]! : batches.flat();
+      this.sent.producer += values.length;
+      this.post({ type: 'produced', ...packValues(values.length, (i) => values[i]!) });
+    }
+    for (const { messages, count, atMs } of this.consumedPending) {
+      this.sent.consumer += count;
+      this.post({ type: 'consumed', atMs, ...packValues(count, (i) => messages[i]!.value) });
+    }
+    this.consumedPending = [];
+  }
+
+  private post(message: ToRecorder): void {
+    if (this.threadFailure) return;
+    const transfer = message.type === 'finish' ? [] : [message.data.buffer as ArrayBuffer, message.lengths.buffer as ArrayBuffer];
+    this.worker.postMessage(message, transfer);
+  }
+
+  /** Never silently dropped: if the thread dies, everything handed to it is reported as not written. */
+  private threadDied(reason: string): void {
+    this.threadFailure ??= reason;
+    if (!this.resolveFinished) return;
+    const lost = (count: number): CollectionWrites => ({ written: 0, duplicates: 0, notWritten: count, notJson: 0, errors: [{ message: reason, count }] });
+    this.resolveFinished({
+      uri: redactMongoUri(this.options.uri),
+      database: this.options.topic,
+      ...(this.options.producer ? { producer: lost(this.sent.producer) } : {}),
+      ...(this.options.consumer ? { consumer: lost(this.sent.consumer) } : {}),
+    });
   }
 }
 
 /**
- * --mongo-uri: connects (and authenticates) before the run starts, so an unreachable server or a wrong password
- * is one line before anything is produced, then writes client.py's documents while the run goes on.
+ * Starts the writer thread, which connects (and authenticates) before the run starts: a malformed URI, an
+ * unreachable server or a wrong password is one line before anything is produced.
  */
-export async function openMongoRecorder(options: MongoRecorderOptions): Promise<MessageRecorder> {
-  const { uri, topic, timeoutMs } = options;
-  const problem = databaseNameProblem(topic);
-  if (problem) throw new UsageError(`--mongo-uri writes to a database named after the topic, and "${topic}" cannot be one (${problem}): use another -t/--topic`);
-  const client = clientFor(uri, timeoutMs);
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    // The driver bounds server selection by serverSelectionTimeoutMS; the race also bounds a server that
-    // accepts the connection and then says nothing.
-    await Promise.race([
-      client.connect().then(() => client.db(topic).command({ ping: 1 })),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s (--timeout)`)), timeoutMs);
-      }),
-    ]);
-  } catch (err) {
-    await client.close(true).catch(() => undefined);
-    throw isUriError(err) ? uriError(err, uri) : mongoStartError(err, uri);
-  } finally {
-    clearTimeout(timer);
-  }
-  return new MongoRecorder(client, options);
-}
-
-class MongoRecorder implements MessageRecorder {
-  private readonly producerWriter: DocumentWriter<Buffer> | undefined;
-  private readonly consumerWriter: DocumentWriter<ConsumedMessage> | undefined;
-  private finished: Promise<MongoResult> | undefined;
-
-  constructor(
-    private readonly client: MongoClient,
-    private readonly options: MongoRecorderOptions,
-  ) {
-    const db = client.db(options.topic);
-    const writerOptions = {
-      ...DEFAULT_WRITER_LIMITS,
-      ...options.limits,
-      describeError: (err: unknown) => describeMongoError(err, options.uri),
+export function openMongoRecorder(options: RecorderOptions): Promise<MessageRecorder> {
+  const { onDuplicate: _onDuplicate, ...setup } = options;
+  const worker = new Worker(WORKER_URL, { workerData: setup satisfies RecorderSetup });
+  return new Promise<MessageRecorder>((resolve, reject) => {
+    const onMessage = (message: FromRecorder): void => {
+      if (message.type === 'ready') {
+        cleanup();
+        resolve(new MongoRecorder(worker, options));
+      } else if (message.type === 'failed') {
+        cleanup();
+        void worker.terminate();
+        reject(message.usage ? new UsageError(message.message) : new KtcError(message.message));
+      }
     };
-    if (options.producer) {
-      this.producerWriter = new DocumentWriter(driverCollection(db.collection('producer')), (value: Buffer) => producerDocument(value), writerOptions);
-    }
-    const stamp = options.consumer;
-    if (stamp) {
-      this.consumerWriter = new DocumentWriter(
-        driverCollection(db.collection('consumer')),
-        (message: ConsumedMessage, atMs: number) => consumerDocument(message.value, atMs, stamp),
-        { ...writerOptions, ...(options.onDuplicate ? { onDuplicate: options.onDuplicate } : {}) },
-      );
-    }
-  }
-
-  produced(values: readonly Buffer[]): void {
-    this.producerWriter?.add(values);
-  }
-
-  consumed(messages: readonly ConsumedMessage[], count: number): void {
-    this.consumerWriter?.add(messages, count);
-  }
-
-  finish(): Promise<MongoResult> {
-    this.finished ??= this.close();
-    return this.finished;
-  }
-
-  private async close(): Promise<MongoResult> {
-    const grace = this.options.timeoutMs;
-    const [producer, consumer] = await Promise.all([this.producerWriter?.finish(grace), this.consumerWriter?.finish(grace)]);
-    await this.client.close(true).catch(() => undefined);
-    return {
-      uri: redactMongoUri(this.options.uri),
-      database: this.options.topic,
-      ...(producer ? { producer } : {}),
-      ...(consumer ? { consumer } : {}),
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(new KtcError(`the MongoDB writer thread failed to start: ${errorMessage(err)}`));
     };
-  }
+    const onExit = (code: number): void => {
+      cleanup();
+      reject(new KtcError(`the MongoDB writer thread exited (status ${code}) before connecting`));
+    };
+    const cleanup = (): void => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  });
 }
 
 /** The recorder for one run's config: which collections it writes follows --producer / --consumer. */
-export function openRunRecorder(config: RunConfig, onDuplicate?: (id: unknown) => void): Promise<MessageRecorder> {
+export function openRunRecorder(config: RunConfig, onDuplicate?: (id: string) => void): Promise<MessageRecorder> {
   const mongo = config.mongo!;
   return openMongoRecorder({
     uri: mongo.uri,
@@ -133,6 +158,7 @@ export function openRunRecorder(config: RunConfig, onDuplicate?: (id: unknown) =
     producer: config.produce !== undefined,
     // The group id is client.py's prefix + "1"; the document names the prefix.
     ...(config.consume ? { consumer: { destination: mongo.origin, consumerGroup: config.consume.groupId.slice(0, -1) } } : {}),
+    reportDuplicates: onDuplicate !== undefined,
     ...(onDuplicate ? { onDuplicate } : {}),
   });
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { consumerDocument, idText, parseMessage, producerDocument } from '../../../src/mongo/documents.js';
 import { mongoUser, redactMongoUri } from '../../../src/mongo/mongoUri.js';
+import { packValues, unpackValues } from '../../../src/mongo/recorderMessages.js';
 import { PayloadEncoder } from '../../../src/run/payload.js';
 
 const message = (seq: number, recordSize?: number): Buffer =>
@@ -60,5 +61,17 @@ describe('--mongo-uri in messages', () => {
   it('names the user for an authentication error', () => {
     expect(mongoUser('mongodb://relation%2D8:pw@h/')).toBe('relation-8');
     expect(mongoUser('mongodb://h/')).toBeUndefined();
+  });
+});
+
+describe('values on their way to the writer thread', () => {
+  it('pack into one transferable block and come back byte for byte, nulls included', () => {
+    const values = [Buffer.from('{"a": 1}'), null, Buffer.alloc(0), Buffer.from('ünïcode')];
+    const packed = packValues(values.length, (i) => values[i]!);
+    // Its own memory, never a slice of Node's shared pool (transferring that would detach the pool).
+    expect(packed.data.byteOffset).toBe(0);
+    expect(packed.data.buffer.byteLength).toBe(packed.data.byteLength);
+    expect(Array.from(packed.lengths)).toEqual([8, -1, 0, 9]);
+    expect(unpackValues(packed)).toEqual(values);
   });
 });
