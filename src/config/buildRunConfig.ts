@@ -219,7 +219,7 @@ function engineOf(flags: ClientFlags): EngineName {
   return choice('--engine', flags.engine, ENGINES, 'wire');
 }
 
-/** --mongo-uri writes acknowledged messages from the main thread, as the JSON objects client.py sends. */
+/** --mongo-uri takes acknowledged values from the in-process send loop (worker-thread producers keep theirs), and stores JSON objects. */
 function checkMongoProducer(flags: ClientFlags, workers: number, payload: PayloadFormat): void {
   if (flags.mongoUri === undefined) return;
   if (workers > 1) throw new UsageError('--mongo-uri needs a single producer: drop --workers');

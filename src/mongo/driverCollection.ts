@@ -20,8 +20,12 @@ export function driverCollection(collection: Collection<Document>): DocumentColl
         const duplicateIds: unknown[] = [];
         const failed = new Map<string, number>();
         for (const e of writeErrors) {
-          if (e.code === DUPLICATE_KEY) duplicateIds.push(docs[e.index]?._id);
-          else failed.set(e.errmsg ?? `write error ${e.code}`, (failed.get(e.errmsg ?? `write error ${e.code}`) ?? 0) + 1);
+          if (e.code === DUPLICATE_KEY) {
+            duplicateIds.push(docs[e.index]?._id);
+            continue;
+          }
+          const reason = e.errmsg ?? `write error ${e.code}`;
+          failed.set(reason, (failed.get(reason) ?? 0) + 1);
         }
         const inserted = err.insertedCount;
         // A batch cut short (connection lost mid-way) reports fewer write errors than missing documents.
