@@ -4,9 +4,14 @@ import type { RunConfig } from '../config/runConfig.js';
 import { createEngine } from '../engine/createEngine.js';
 import { ExitCode } from '../errors.js';
 import { ClientRun, type RunObserver } from '../run/clientRun.js';
+import { systemClock } from '../run/clock.js';
+import type { MessageRecorder } from '../run/messageRecorder.js';
+import { openRunRecorder } from '../mongo/mongoRecorder.js';
 import type { RunResult } from '../run/runResult.js';
 import { kafkaConsumerLines, kafkaProducerFinalLine } from '../report/kafkaFormat.js';
 import { logConsumed, logPublished } from '../report/messageLines.js';
+import { mongoIncomplete } from '../mongo/mongoResult.js';
+import { mongoLines } from '../report/mongoLines.js';
 import { Output } from '../report/output.js';
 import { liveLine, ProgressWindow } from '../report/progressLines.js';
 import { renderSummary } from '../report/summary.js';
@@ -49,10 +54,19 @@ function report(result: RunResult, config: RunConfig, out: Output): void {
     const producerLine = kafkaProducerFinalLine(result);
     if (producerLine) out.line(producerLine);
     for (const line of kafkaConsumerLines(result)) out.line(line);
+    // The Java tools' lines stay parseable; documents that never reached MongoDB still get said.
+    if (result.mongo && mongoIncomplete(result.mongo)) for (const line of mongoLines(result.mongo)) out.error(`ktc: ${line.trim()}`);
     return;
   }
   const big = (result.producer?.acked ?? 0) + (result.consumer?.received ?? 0) > 100;
   out.line(renderSummary(result, big && !config.output.logMessages));
+}
+
+/** --mongo-uri: its thread connects before anything is produced. */
+function openMongo(config: RunConfig, out: Output): Promise<MessageRecorder> {
+  // client.py logs every duplicate; on big runs the report's count stands for them.
+  const onDuplicate = config.output.logMessages ? (id: string) => out.log('ktc.consumer', `Duplicated key with id: ${id}`) : undefined;
+  return openRunRecorder(config, onDuplicate);
 }
 
 /** Runs the client command; resolves to the exit status. */
@@ -63,7 +77,8 @@ export async function runClient(flags: ClientFlags): Promise<number> {
     process.title = 'ktc';
   }
   const out = new Output(config.output.logFile);
-  const run = new ClientRun(config, createEngine(config.connection, config.engine), observerFor(config, out));
+  const recorder = config.mongo ? await openMongo(config, out) : undefined;
+  const run = new ClientRun(config, createEngine(config.connection, config.engine), observerFor(config, out), systemClock, recorder);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;

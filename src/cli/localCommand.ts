@@ -16,6 +16,7 @@ import {
   endpoints,
   PORTS,
 } from '../local/layout.js';
+import { DEFAULT_MONGO_PORT, mongoPaths, mongoRunning, mongoUri } from '../local/mongoServer.js';
 import { ROLES } from '../local/users.js';
 import { declareFlags } from './yargsFlags.js';
 
@@ -39,6 +40,8 @@ export const LOCAL_FLAGS = {
     'kafka-version': { kind: kafkaVersion, default: DEFAULT_KAFKA_VERSION, describe: 'Apache Kafka 4.x version from Maven Central' },
     address: { kind: loopbackAddress, default: DEFAULT_FIRST_ADDRESS, describe: 'loopback address of node 1; node n uses the n-th address after it' },
     topic: { kind: topicName, default: DEFAULT_TOPIC, describe: 'the topic the relation users get ACLs on' },
+    mongo: { kind: booleanSwitch, default: 'false', describe: 'also run a MongoDB-wire server (FerretDB with SQLite, built with Go on first use) for --mongo-uri' },
+    'mongo-port': { kind: count(1, 65535), default: String(DEFAULT_MONGO_PORT), describe: 'port of the MongoDB-wire server, on the first address' },
     // For tests and experiments (e.g. connections.max.reauth.ms=10000), not a user-facing setting.
     'broker-config': { kind: keyValue, hidden: true, describe: 'extra server.properties setting key=value (repeatable)' },
   },
@@ -80,6 +83,9 @@ function printStatus(dir: string): void {
     ...statuses.map(
       (s) => `  node ${s.node}       ${s.address}  ${s.running ? `running  pid ${s.pid}` : 'stopped'}  log ${state.dir}/node-${s.node}/logs/server.log`,
     ),
+    ...(state.mongo
+      ? [`  mongodb      ${mongoUri(state)}  ${mongoRunning(state) ? `running  pid ${state.mongo.pid}` : 'stopped'}  FerretDB (SQLite)  log ${mongoPaths.log(state.dir)}`]
+      : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -93,7 +99,8 @@ export function localCommand(yargs: Argv): Argv {
       (y) =>
         declareFlags(y, LOCAL_FLAGS.up)
           .example('$0 local up', 'one node on 127.0.0.1')
-          .example('$0 local up --nodes 3', 'three nodes on 127.0.0.1-3, replication factor 3, min.insync.replicas 2'),
+          .example('$0 local up --nodes 3', 'three nodes on 127.0.0.1-3, replication factor 3, min.insync.replicas 2')
+          .example('$0 local up --mongo', 'and a MongoDB-wire server on 127.0.0.1:27017 for --mongo-uri and ktc verify'),
       async (argv) => {
         const flags = readFlags(LOCAL_FLAGS.up, argv);
         const lastOctet = Number(flags.address.split('.')[3]) + flags.nodes - 1;
@@ -109,6 +116,7 @@ export function localCommand(yargs: Argv): Argv {
           cacheDir: defaultCacheDir(),
           progress,
           ...(flags.brokerConfig?.length ? { brokerProperties: Object.fromEntries(flags.brokerConfig) } : {}),
+          ...(flags.mongo ? { mongoPort: flags.mongoPort } : {}),
         });
         if (result.alreadyRunning) progress(`Already running: nothing to do.`);
         else progress(`Ready in ${result.seconds.toFixed(1)} s.`);
@@ -122,9 +130,9 @@ export function localCommand(yargs: Argv): Argv {
       (y) => declareFlags(y, LOCAL_FLAGS.down),
       async (argv) => {
         const flags = readFlags(LOCAL_FLAGS.down, argv);
-        const { found, stopped, wiped } = await down(flags.dir, flags.keepData);
+        const { found, stopped, wiped, mongoStopped } = await down(flags.dir, flags.keepData);
         if (!found) progress(`No local cluster in ${flags.dir}: nothing to stop.`);
-        else progress(`Stopped ${stopped} node(s)${wiped ? `, removed the cluster in ${flags.dir}` : ', data kept'}.`);
+        else progress(`Stopped ${stopped} node(s)${mongoStopped ? ' and FerretDB' : ''}${wiped ? `, removed the cluster in ${flags.dir}` : ', data kept'}.`);
       },
     )
     .command(

@@ -6,6 +6,7 @@ import { CLIENT_FLAGS, readClientFlags } from '../config/clientFlags.js';
 import { runClient } from './clientCommand.js';
 import { clientOptions, EPILOGUE, EXAMPLES } from './clientOptions.js';
 import { LOCAL_FLAG_TABLES, localCommand } from './localCommand.js';
+import { runVerify, verifyOptions } from './verifyCommand.js';
 import { displayFor, PARSER_CONFIGURATION } from './yargsFlags.js';
 
 function packageVersion(): string {
@@ -29,13 +30,16 @@ export async function main(argv: string[]): Promise<number> {
     .usage(
       'Handler for running an Apache Kafka client: produce, consume, verify and load-test.\n' +
         'A drop-in for `python3 -m charms.kafka.v0.client` (same flags, same messages).\n\n' +
-        'Usage: $0 [flags] --producer | --consumer | --producer --consumer\n       $0 local <up|down|status|credentials|kill|start>',
+        'Usage: $0 [flags] --producer | --consumer | --producer --consumer\n       $0 local <up|down|status|credentials|kill|start>\n       $0 verify --mongo-uri URI -t TOPIC',
     )
     .parserConfiguration(PARSER_CONFIGURATION)
     .command('$0', false, clientOptions, async (args) => {
       exitCode = await runClient(readClientFlags(args));
     })
     .command('local', 'run a local Apache Kafka 4 cluster (Charmed-Kafka-like) on loopback', localCommand)
+    .command('verify', 'compare the producer and consumer collections --mongo-uri runs wrote (exit 3 when a message is missing)', verifyOptions, async (args) => {
+      exitCode = await runVerify(args);
+    })
     .example(EXAMPLES)
     .epilogue(EPILOGUE)
     .strict()

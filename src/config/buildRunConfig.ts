@@ -3,12 +3,12 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, hostname, networkInterfaces } from 'node:os';
 import { DEFAULT_ASSIGNORS } from '../engine/groupAssignors.js';
 import { UsageError, errorMessage } from '../errors.js';
-import { BINARY_HEADER_SIZE, minJsonRecordSize } from '../run/payload.js';
+import { BINARY_HEADER_SIZE, minJsonRecordSize, type PayloadFormat } from '../run/payload.js';
 import type { ClientFlags } from './clientFlags.js';
 import { usesSasl, usesTls, type SecurityProtocol, type TlsSettings } from './connection.js';
 import { parseCredentials, type Credentials } from './credentialsFile.js';
 import { serversProblem, topicNameProblem } from './flagKinds.js';
-import type { ConsumeConfig, ProduceConfig, RunConfig } from './runConfig.js';
+import type { ConsumeConfig, MongoConfig, ProduceConfig, RunConfig } from './runConfig.js';
 
 export type { ClientFlags } from './clientFlags.js';
 
@@ -135,6 +135,15 @@ function loadCredentials(flags: ClientFlags, env: ConfigEnvironment): Credential
   return parseCredentials(text, `--credentials ${source}`);
 }
 
+/** --mongo-uri takes acknowledged values from the in-process send loop (worker-thread producers keep theirs), and stores JSON objects. */
+function checkMongoProducer(flags: ClientFlags, workers: number, payload: PayloadFormat): void {
+  if (flags.mongoUri === undefined) return;
+  if (workers > 1) throw new UsageError('--mongo-uri needs a single producer: drop --workers');
+  if (payload === 'binary') {
+    throw new UsageError('--mongo-uri stores the JSON message as a document: use --payload json (and a --record-size that fits it, or none)');
+  }
+}
+
 function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConfig {
   const durationMs = flags.duration;
   const numMessages = flags.numMessages ?? (durationMs !== undefined ? Infinity : DEFAULT_NUM_MESSAGES);
@@ -160,9 +169,10 @@ function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConf
   // The wire producer sends about a million small messages/s from one thread; the kafkajs one is CPU-bound near
   // 150k, so big kafkajs runs use every core by default.
   const big = numMessages > AUTO_WORKERS_ABOVE || durationMs !== undefined;
-  const autoWorkers = engine === 'kafkajs' && big && !flags.logMessages ? Math.min(4, availableParallelism()) : 1;
+  const autoWorkers = engine === 'kafkajs' && big && !flags.logMessages && flags.mongoUri === undefined ? Math.min(4, availableParallelism()) : 1;
   const workers = flags.workers ?? autoWorkers;
   if (workers > 1 && flags.logMessages) throw new UsageError('--log-messages needs a single producer: drop --workers');
+  checkMongoProducer(flags, workers, payload);
   if (idempotent && !acksAll) throw new UsageError('--idempotent needs --acks all (or drop --idempotent: with --acks 0 or 1 the producer is not idempotent)');
   // kafkajs reorders a producer's requests when several are in flight; one keeps order and, measured
   // on loopback, lost no throughput (each request already carries a run for every partition).
@@ -207,6 +217,11 @@ function topicOf(flags: ClientFlags, creds: Credentials | undefined, credsSource
   const problem = topicNameProblem(creds.topic);
   if (problem) throw new UsageError(`${credsSource}: topic "${creds.topic}" ${problem}`);
   return creds.topic;
+}
+
+function mongoConfig(uri: string, origin: string | undefined): MongoConfig {
+  if (uri.trim() === '') throw new UsageError('--mongo-uri is empty: pass a MongoDB connection string (e.g. mongodb://127.0.0.1:27017/)');
+  return { uri, origin: origin ?? defaultOrigin() };
 }
 
 /**
@@ -276,5 +291,6 @@ export function buildRunConfig(flags: ClientFlags, env: ConfigEnvironment = defa
     },
     verify: flags.verify ?? Boolean(produce && consume),
     engine: flags.engine ?? DEFAULT_ENGINE,
+    ...(flags.mongoUri !== undefined ? { mongo: mongoConfig(flags.mongoUri, produce?.origin ?? flags.origin) } : {}),
   };
 }

@@ -13,7 +13,6 @@ import {
   list,
   outputFile,
   rate,
-  refused,
   secretText,
   serverList,
   text,
@@ -64,8 +63,9 @@ export const CLIENT_FLAGS = {
   'keyfile-path': { group: DROP_IN, kind: inputFile('a PEM file'), describe: 'client private key (PEM, unencrypted)' },
   'mongo-uri': {
     group: DROP_IN,
-    kind: refused('is not supported yet: ktc verifies delivery itself (see --verify); drop the flag or use client.py for MongoDB'),
-    describe: 'not supported yet (refused): ktc verifies delivery itself, see --verify',
+    kind: text('a MongoDB URI, e.g. mongodb://10.1.2.3:27017'),
+    describe:
+      'also write every acknowledged message to MongoDB collection "producer" and every consumed one to "consumer" (database = topic), as client.py does; compare them with `ktc verify --mongo-uri URI -t TOPIC`',
   },
   origin: { group: DROP_IN, kind: text('a label for the messages'), describe: 'label put in every message [default: "<hostname> (<ip>)"]' },
 

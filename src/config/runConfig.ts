@@ -18,6 +18,15 @@ export interface RunConfig {
   verify: boolean;
   /** Who moves the data: ktc's own wire protocol (produce and fetch), or kafkajs throughout. */
   engine: EngineName;
+  /** --mongo-uri: also write client.py's `producer` / `consumer` documents to MongoDB (database = topic). */
+  mongo?: MongoConfig;
+}
+
+export interface MongoConfig {
+  /** As given: the driver parses it when the run starts (a malformed one is a usage error then). */
+  uri: string;
+  /** The consumer's `destination` (--origin, as client.py stamps it). */
+  origin: string;
 }
 
 export interface ProduceConfig {

@@ -10,6 +10,7 @@ import { isOurNode, readPasswords, readState, writePasswords, writeState, type C
 import { lastLines, requireJava17, runCommand } from './commands.js';
 import { endpoints, nodeAddress, nodeIds, paths, PORTS, type ClusterLayout } from './layout.js';
 import { resolveKafkaJars, type Progress } from './mavenJars.js';
+import { mongoPaths, mongoRunning, prepareMongoServer, startMongoServer } from './mongoServer.js';
 import { assertPortFree, nodeLogHint, spawnNode, stopProcesses, waitForPort } from './nodeProcess.js';
 import { log4jProperties, serverProperties } from './serverProperties.js';
 import { clusterAcls, generatePasswords, SASL_ROLES, USER_NAMES, type Passwords } from './users.js';
@@ -22,6 +23,8 @@ export interface UpOptions extends ClusterLayout {
   readyTimeoutMs?: number;
   /** Extra server.properties settings for every node, applied when the cluster is created. */
   brokerProperties?: Record<string, string>;
+  /** --mongo: also run a MongoDB-wire server (FerretDB) on this port of the first address. */
+  mongoPort?: number;
 }
 
 export interface UpResult {
@@ -135,14 +138,25 @@ async function startNodes(state: ClusterState, which: number[], deadline: number
 export async function up(options: UpOptions): Promise<UpResult> {
   const opts = { ...options, dir: resolve(options.dir) };
   const started = Date.now();
-  const deadline = started + (opts.readyTimeoutMs ?? 120_000);
+  // Readiness is timed from when the processes start: downloading jars or building FerretDB comes first.
+  const readyBy = () => Date.now() + (opts.readyTimeoutMs ?? 120_000);
   const existing = readState(opts.dir);
+  // A server added by an earlier `up --mongo` comes back with the cluster.
+  const mongoPort = opts.mongoPort ?? existing?.mongo?.port;
   if (existing) {
     checkCompatible(existing, opts);
     const statuses = nodeStatuses(existing);
-    if (statuses.every((s) => s.running)) return { state: existing, alreadyRunning: true, seconds: 0 };
+    if (statuses.every((s) => s.running)) {
+      if (mongoPort === undefined || mongoRunning(existing)) return { state: existing, alreadyRunning: true, seconds: 0 };
+      const binary = await prepareMongoServer(opts.cacheDir, opts.progress);
+      await startMongoServer(existing, binary, mongoPort, opts.progress, readyBy());
+      await writeState(existing);
+      return { state: existing, alreadyRunning: false, seconds: (Date.now() - started) / 1000 };
+    }
   }
   requireJava17();
+  // Built (first use) before any node starts, so a missing Go toolchain fails with nothing left running.
+  const mongoBinary = mongoPort !== undefined ? await prepareMongoServer(opts.cacheDir, opts.progress) : undefined;
   const libsDir = await resolveKafkaJars(existing?.kafkaVersion ?? opts.kafkaVersion, opts.cacheDir, opts.progress);
   let state: ClusterState;
   let passwords: Passwords;
@@ -175,30 +189,37 @@ export async function up(options: UpOptions): Promise<UpResult> {
     await writeState(state);
   }
   const stopped = nodeStatuses(state).filter((s) => !s.running).map((s) => s.node);
+  const deadline = readyBy();
   await startNodes(state, stopped, deadline, opts.progress);
   const admin = adminConnection(state, passwords);
   if (state.nodes > 1) await waitForBrokers(admin, state.nodes, deadline);
   await applyAcls(admin, clusterAcls(state.topic));
+  if (mongoBinary !== undefined && mongoPort !== undefined) {
+    await startMongoServer(state, mongoBinary, mongoPort, opts.progress, deadline);
+    await writeState(state);
+  }
   return { state, alreadyRunning: false, seconds: (Date.now() - started) / 1000 };
 }
 
 /** Stops the nodes this directory started (by pid) and, unless keepData, removes what `up` created. */
-export async function down(dir: string, keepData: boolean): Promise<{ found: boolean; stopped: number; wiped: boolean }> {
+export async function down(dir: string, keepData: boolean): Promise<{ found: boolean; stopped: number; wiped: boolean; mongoStopped: boolean }> {
   const state = readState(dir);
-  if (!state) return { found: false, stopped: 0, wiped: false };
+  if (!state) return { found: false, stopped: 0, wiped: false, mongoStopped: false };
   const running = nodeStatuses(state).filter((s) => s.running && s.pid !== undefined);
-  await stopProcesses(running.map((s) => s.pid!), 20_000);
+  const mongoPid = mongoRunning(state) ? state.mongo?.pid : undefined;
+  await stopProcesses([...running.map((s) => s.pid!), ...(mongoPid !== undefined ? [mongoPid] : [])], 20_000);
   if (keepData) {
-    await writeState({ ...state, processes: {} });
-    return { found: true, stopped: running.length, wiped: false };
+    await writeState({ ...state, processes: {}, ...(state.mongo ? { mongo: { port: state.mongo.port } } : {}) });
+    return { found: true, stopped: running.length, wiped: false, mongoStopped: mongoPid !== undefined };
   }
+  await rm(mongoPaths.home(dir), { recursive: true, force: true });
   // Only what ktc created: --dir may point at a folder that also holds the user's files.
   for (const node of nodeIds(state)) await rm(paths.node(dir, node), { recursive: true, force: true });
   for (const file of [paths.certs(dir), paths.log4j(dir), paths.secrets(dir), paths.state(dir)]) {
     await rm(file, { recursive: true, force: true });
   }
   if (existsSync(dir) && (await readdir(dir)).length === 0) await rmdir(dir);
-  return { found: true, stopped: running.length, wiped: true };
+  return { found: true, stopped: running.length, wiped: true, mongoStopped: mongoPid !== undefined };
 }
 
 export function requireState(dir: string): ClusterState {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { KtcError } from '../errors.js';
 import { paths, type ClusterLayout } from './layout.js';
+import type { MongoServerState } from './mongoServer.js';
 import type { Passwords } from './users.js';
 
 export interface NodeProcess {
@@ -19,6 +20,8 @@ export interface ClusterState extends ClusterLayout {
   processes: Record<string, NodeProcess>;
   /** Extra broker properties the cluster was created with (`up`'s brokerProperties). */
   brokerProperties?: Record<string, string>;
+  /** The MongoDB-wire server (FerretDB) `up --mongo` added; `up` restarts it with the nodes. */
+  mongo?: MongoServerState;
 }
 
 export function readState(dir: string): ClusterState | undefined {

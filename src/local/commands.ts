@@ -7,9 +7,9 @@ export interface CommandResult {
 }
 
 /** Runs a tool to completion, capturing its output; never throws on a non-zero exit. */
-export function runCommand(cmd: string, args: string[], options: { cwd?: string; input?: string } = {}): Promise<CommandResult> {
+export function runCommand(cmd: string, args: string[], options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], ...(options.env ? { env: options.env } : {}) });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
     child.stderr.on('data', (c: Buffer) => chunks.push(c));

@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import { tlsFiles } from './certificates.js';
 import type { ClusterState } from './clusterState.js';
 import { endpoints, paths, type ClientListener } from './layout.js';
+import { mongoUri } from './mongoServer.js';
 import { consumerGroupPrefix, USER_NAMES, type Passwords, type Role } from './users.js';
 
 export function defaultProtocol(role: Role): ClientListener {
@@ -43,5 +44,7 @@ export function renderCredentials(state: ClusterState, passwords: Passwords, rol
     username: user,
     version: 'v0',
   };
-  return stringify({ kafka, ok: 'True' }, { lineWidth: 0, defaultStringType: 'PLAIN' });
+  // Beside the kafka section, as a second relation's credentials would be: ktc never reads it from --credentials.
+  const mongo = mongoUri(state);
+  return stringify({ kafka, ...(mongo ? { 'mongo-uri': mongo } : {}), ok: 'True' }, { lineWidth: 0, defaultStringType: 'PLAIN' });
 }

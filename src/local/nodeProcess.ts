@@ -89,13 +89,13 @@ function canConnect(host: string, port: number): Promise<boolean> {
  * A Kafka 4 broker opens its client listeners only once it is registered,
  * unfenced and has loaded its ACLs, so an open client port means ready.
  */
-export async function waitForPort(host: string, port: number, pid: number, deadline: number, describe: () => string): Promise<void> {
+export async function waitForPort(host: string, port: number, pid: number, deadline: number, describe: () => string, name = `the node on ${host}`): Promise<void> {
   while (Date.now() < deadline) {
     if (await canConnect(host, port)) return;
-    if (!isAlive(pid)) throw new KtcError(`the node on ${host} exited while starting: ${describe()}`);
+    if (!isAlive(pid)) throw new KtcError(`${name} exited while starting: ${describe()}`);
     await sleep(250);
   }
-  throw new KtcError(`the node on ${host} did not open port ${port} in time: ${describe()}`);
+  throw new KtcError(`${name} did not open port ${port} in time: ${describe()}`);
 }
 
 export function assertPortFree(host: string, port: number): Promise<void> {

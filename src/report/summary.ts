@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import type { ProducerResult, RunResult } from '../run/runResult.js';
 import { PERCENTILES, type LatencySummary } from '../stats/latencyHistogram.js';
 import { count, fixed, ms } from './format.js';
+import { mongoLines } from './mongoLines.js';
 
 const MB = 1024 * 1024;
 
@@ -94,6 +95,7 @@ export function summaryLines(r: RunResult): string[] {
       );
     }
   }
+  if (r.mongo) lines.push(...mongoLines(r.mongo));
   const c = r.client;
   lines.push(`ktc itself: ${fixed(c.cpuSeconds, 2)} CPU s (${fixed(c.cpuCores * 100, 0)}% of a core), peak RSS ${fixed(c.peakRssMb, 0)} MB, event loop delay p99 ${fixed(c.eventLoopDelayP99Ms, 1)} ms.`);
   for (const w of r.warnings) lines.push(`Note: ${w}`);

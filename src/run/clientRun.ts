@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { RunConfig } from '../config/runConfig.js';
-import type { ConsumedMessage, Engine, TopicInfo } from '../engine/engine.js';
+import type { ConsumedBatch, ConsumedMessage, Engine, TopicInfo } from '../engine/engine.js';
 import { describeKafkaError, kafkaError, type ErrorContext } from '../engine/kafkaErrors.js';
 import { ExitCode, KtcError } from '../errors.js';
 import { emptySummary, LatencyHistogram, type LatencySummary } from '../stats/latencyHistogram.js';
@@ -13,6 +13,8 @@ import { InProcessProducer, type LiveSendStats, type ProducerOutcome, type Produ
 import { WorkerProducers } from './producerWorkers.js';
 import type { ConsumerResult, ProducerResult, RunResult } from './runResult.js';
 import { FatalSendError, type AckedBatch } from './sendLoop.js';
+import type { MessageRecorder } from './messageRecorder.js';
+import { mongoIncomplete, type MongoResult } from '../mongo/mongoResult.js';
 
 export interface ProgressSnapshot {
   elapsedSeconds: number;
@@ -117,6 +119,8 @@ export class ClientRun {
     private readonly engine: Engine,
     private readonly observer: RunObserver = {},
     private readonly clock: Clock = systemClock,
+    /** --mongo-uri: every acknowledged and every consumed message, recorded beside Kafka. */
+    private readonly recorder?: MessageRecorder,
   ) {}
 
   /**
@@ -165,13 +169,16 @@ export class ClientRun {
       if (config.produce && topicInfo && !this.interruptedBy) this.outcomes = await this.produce(topicInfo.partitions);
       this.producerDone = true;
       const consumed = consumerOutcome ? await this.finishConsumer(consumerOutcome) : undefined;
-      return this.result(topicInfo, consumed, sampler);
+      const mongo = await this.recorder?.finish();
+      return this.result(topicInfo, consumed, sampler, mongo);
     } finally {
       for (const t of timers) clearInterval(t);
       sampler.stop();
       // On a failure the consumer is still in its group: leave it cleanly so the process can exit.
       this.consumeLoop?.stop('stopped');
       await consumerOutcome?.catch(() => undefined);
+      // On a failure, close the MongoDB connection too (a second finish() is the first one's result).
+      await this.recorder?.finish().catch(() => undefined);
     }
   }
 
@@ -258,6 +265,7 @@ export class ClientRun {
       {
         ...(this.config.output.logMessages && observer.consumed ? { onMessage: observer.consumed.bind(observer) } : {}),
         ...(this.config.produce ? { isDone: () => this.producerDone && this.allProducedSeen() } : {}),
+        ...(this.recorder ? { onProcessed: (batch: ConsumedBatch, processed: number) => this.recorder!.consumed(batch.messages, processed) } : {}),
       },
     );
     this.consumeLoop = loop;
@@ -297,14 +305,23 @@ export class ClientRun {
     const produce = this.config.produce!;
     const job = { connection: this.config.connection, engine: this.config.engine, topic: this.config.topic, partitions, produce };
     const observer = this.observer;
+    const logAcked = this.config.output.logMessages && observer.published ? (batch: AckedBatch) => observer.published!(this.config.topic, batch) : undefined;
+    const recorder = this.recorder;
+    const onAcked =
+      logAcked && recorder
+        ? (batch: AckedBatch) => {
+            logAcked(batch);
+            recorder.produced(batch.values);
+          }
+        : recorder
+          ? (batch: AckedBatch) => recorder.produced(batch.values)
+          : logAcked;
     this.producers =
       produce.workers > 1
         ? new WorkerProducers(job)
         : new InProcessProducer(this.engine, job, this.clock, {
             classifyError: (err) => describeKafkaError(err, this.context('produce')),
-            ...(this.config.output.logMessages && observer.published
-              ? { onAcked: (batch: AckedBatch) => observer.published!(this.config.topic, batch) }
-              : {}),
+            ...(onAcked ? { onAcked } : {}),
           });
     if (this.interruptedBy) this.producers.stop();
     try {
@@ -344,7 +361,12 @@ export class ClientRun {
     return outcome;
   }
 
-  private result(topicInfo: TopicInfo | undefined, consumed: { stats: ConsumeStats; reason: StopReason } | undefined, sampler: ResourceSampler): RunResult {
+  private result(
+    topicInfo: TopicInfo | undefined,
+    consumed: { stats: ConsumeStats; reason: StopReason } | undefined,
+    sampler: ResourceSampler,
+    mongo: MongoResult | undefined,
+  ): RunResult {
     const client = sampler.stop();
     const seconds = (Date.now() - this.startedAt.getTime()) / 1000;
     const histograms: Record<string, string> = {};
@@ -372,6 +394,8 @@ export class ClientRun {
     if (client.eventLoopDelayP99Ms > 50) warnings.push(`ktc's event loop was up to ${client.eventLoopDelayP99Ms.toFixed(0)} ms late (p99): latencies include ktc's own delay`);
     let exitCode: number = ExitCode.ok;
     if (producer && producer.failed > 0) exitCode = ExitCode.failure;
+    // The collections are the record other units compare against: a gap in them is a failed run.
+    if (mongoIncomplete(mongo)) exitCode = ExitCode.failure;
     const lostOrGaps = verification ? verification.lost + (producer ? 0 : verification.gaps) : 0;
     if (this.config.verify && verification && lostOrGaps > 0) exitCode = ExitCode.verificationFailed;
     if (this.interruptedBy) exitCode = this.interruptedBy === 'SIGTERM' ? 143 : ExitCode.interrupted;
@@ -383,6 +407,7 @@ export class ClientRun {
       ...(producer ? { producer } : {}),
       ...(consumer ? { consumer } : {}),
       ...(verification ? { verification } : {}),
+      ...(mongo ? { mongo } : {}),
       interrupted: this.interruptedBy !== undefined,
       client,
       histograms,

@@ -38,6 +38,8 @@ export class ConsumeStats {
 
 export interface ConsumeHooks {
   onMessage?: (topic: string, partition: number, message: ConsumedMessage, kind: RecordKind) => void;
+  /** After each fetched batch: how many of its messages were processed (a batch-level hook, never per message). */
+  onProcessed?: (batch: ConsumedBatch, processed: number) => void;
   /** Extra stop rule, checked after every batch (e.g. "every produced message was seen"). */
   isDone?: () => boolean;
 }
@@ -133,6 +135,7 @@ export class ConsumeLoop {
       else stats.foreign++;
       this.hooks.onMessage?.(batch.topic, batch.partition, message, kind);
     }
+    if (processed > 0) this.hooks.onProcessed?.(batch, processed);
     if (stats.received >= limit) this.stop('count');
     else if (this.hooks.isDone?.()) this.stop('done');
     return processed;

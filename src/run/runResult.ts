@@ -2,6 +2,7 @@ import type { DeliveryCounters, TopicInfo } from '../engine/engine.js';
 import type { LatencySummary } from '../stats/latencyHistogram.js';
 import type { ResourceUsage } from '../stats/resourceSampler.js';
 import type { VerificationResult } from '../stats/sequenceTracker.js';
+import type { MongoResult } from '../mongo/mongoResult.js';
 import type { StopReason } from './consumeLoop.js';
 
 /** One object in, every view out: the table, the Kafka-style lines and --json all read this. */
@@ -61,6 +62,8 @@ export interface RunResult {
   producer?: ProducerResult;
   consumer?: ConsumerResult;
   verification?: VerificationResult;
+  /** --mongo-uri: what was written to the `producer` and `consumer` collections. */
+  mongo?: MongoResult;
   interrupted: boolean;
   client: ResourceUsage;
   /** Latency histograms, HdrHistogram compressed base64 (µs), mergeable with other runs. */

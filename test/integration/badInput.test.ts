@@ -85,7 +85,15 @@ const cases: Case[] = [
   { name: 'a record larger than the broker accepts', args: () => [...admin(), '--producer', '-n', '1', '-t', uniqueName('big'), '-r', '3', '--record-size', '2000000'], exit: 1, message: /refused a record of 2000000 bytes as too large/ },
   { name: 'malformed --credentials YAML', args: () => ['--credentials', join(dir, 'malformed.yaml'), '--producer'], exit: 2, message: /is not valid YAML/ },
   { name: '--credentials YAML missing fields', args: () => ['--credentials', join(dir, 'no-endpoints.yaml'), '--producer'], exit: 2, message: /has no "endpoints"/ },
-  { name: '--mongo-uri (not supported yet)', args: () => [...admin(), '--producer', '--mongo-uri', 'mongodb://127.0.0.1:27017'], exit: 2, message: /--mongo-uri mongodb:\S+ is not supported yet/ },
+  { name: 'malformed --mongo-uri', args: () => [...admin(), '--producer', '--mongo-uri', 'http://x'], exit: 2, message: /--mongo-uri http:\/\/x is not a MongoDB connection string: Invalid scheme/ },
+  {
+    name: 'unreachable MongoDB',
+    // The URI carries a cluster password: the check below proves it is never printed.
+    args: () => [...admin(), '--producer', '--timeout', '5s', '--mongo-uri', `mongodb://ktc:${cluster.passwords.admin}@127.0.0.1:1/`],
+    exit: 1,
+    message: /cannot reach MongoDB at mongodb:\/\/ktc:\*\*\*@127\.0\.0\.1:1\/: connect ECONNREFUSED/,
+  },
+  // A wrong MongoDB password needs a MongoDB server: test/integration/mongo.test.ts checks it against FerretDB.
   {
     name: 'TLS against the plain-text port',
     args: () => [...admin(), '--producer', '-n', '1', '-x', 'SASL_SSL', '--cafile-path', cluster.files.caFile],

@@ -24,6 +24,7 @@ vi.mock('../../../src/local/cluster.js', () => {
 const { main } = await import('../../../src/cli/main.js');
 const { LOCAL_FLAGS } = await import('../../../src/cli/localCommand.js');
 const { CLIENT_FLAGS } = await import('../../../src/config/clientFlags.js');
+const { VERIFY_FLAGS } = await import('../../../src/cli/verifyCommand.js');
 const { FLAG_KIND_NAMES } = await import('../../../src/config/flagKinds.js');
 const { flagDisplay, readFlags } = await import('../../../src/config/flagTable.js');
 const { declareFlags, PARSER_CONFIGURATION } = await import('../../../src/cli/yargsFlags.js');
@@ -171,19 +172,23 @@ const localBase =
     ...(without === 'dir' ? [] : ['--dir', join(scratch, 'cluster')]),
   ];
 
+const verifyBase = (without: string): string[] => ['verify', ...(without === 'mongo-uri' ? [] : ['--mongo-uri', 'mongodb://127.0.0.1:1/'])];
+
 const clientCases = casesFor('ktc', CLIENT_FLAGS, clientBase);
+const verifyCases = casesFor('ktc verify', VERIFY_FLAGS, verifyBase);
 const localCases = Object.entries(LOCAL_FLAGS).flatMap(([command, table]) => casesFor(`ktc local ${command}`, table, localBase(command)));
 
 describe('every flag refuses bad values before anything is sent', () => {
   it('has refused values for every kind of flag, and every flag is covered', () => {
     for (const name of FLAG_KIND_NAMES) expect(REFUSED[name].length, `kind ${name} lists no refused value`).toBeGreaterThan(0);
     expect(new Set(clientCases.map((c) => c.flag))).toEqual(new Set(Object.keys(CLIENT_FLAGS)));
+    expect(new Set(verifyCases.map((c) => c.flag))).toEqual(new Set(Object.keys(VERIFY_FLAGS)));
     for (const [command, table] of Object.entries(LOCAL_FLAGS)) {
       expect(new Set(localCases.filter((c) => c.command === `ktc local ${command}`).map((c) => c.flag))).toEqual(new Set(Object.keys(table)));
     }
   });
 
-  it.each([...clientCases, ...localCases])('$command $flag $value', async ({ args, display, value, secret }) => {
+  it.each([...clientCases, ...localCases, ...verifyCases])('$command $flag $value', async ({ args, display, value, secret }) => {
     const run = await runCli(args());
     expect(run.code, run.stderr).toBe(2);
     const lines = run.stderr.trimEnd().split('\n');
@@ -276,6 +281,8 @@ describe('good values arrive as declared, through yargs', () => {
       kafkaVersion: '4.1.2',
       address: '127.0.0.1',
       topic: 'test-topic',
+      mongo: false,
+      mongoPort: 27017,
       brokerConfig: [
         ['a.b', '1'],
         ['c', 'x=y'],

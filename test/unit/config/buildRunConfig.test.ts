@@ -93,6 +93,19 @@ describe('client.py flags', () => {
   });
 });
 
+describe('--mongo-uri', () => {
+  it('carries the URI and the origin the consumer stamps as destination; the producer stays on the main thread', () => {
+    const config = buildRunConfig({ ...base, producer: true, consumer: true, engine: 'kafkajs', numMessages: 50_000, origin: 'unit-1', mongoUri: 'mongodb://h:27017/' }, env());
+    expect(config.mongo).toEqual({ uri: 'mongodb://h:27017/', origin: 'unit-1' });
+    // Without --mongo-uri, this kafkajs run would have used several worker threads.
+    expect(config.produce!.workers).toBe(1);
+  });
+
+  it('is absent without the flag', () => {
+    expect(buildRunConfig({ ...base, consumer: true }, env()).mongo).toBeUndefined();
+  });
+});
+
 describe('--partition-assignment-strategy', () => {
   it('offers range then roundrobin by default, like Java puts range first', () => {
     expect(build({ ...base, consumer: true }, env()).consume!.assignors).toEqual(['range', 'roundrobin']);
@@ -132,9 +145,10 @@ describe('bad input', () => {
     [{ ...base, producer: true, 'replication-factor': '40000' }, '-r/--replication-factor 40000 is not a positive integer (at most 32767)'],
     [{ servers: 'h:1', producer: true }, 'SASL_PLAINTEXT needs a username: pass -u/--username or --credentials'],
     [{ servers: 'h:1', username: 'u', producer: true }, 'SASL_PLAINTEXT needs a password: pass --password-file, set KTC_PASSWORD, use --credentials, or -p'],
+    [{ ...base, producer: true, 'mongo-uri': 'mongodb://x', workers: '2' }, '--mongo-uri needs a single producer: drop --workers'],
     [
-      { ...base, producer: true, 'mongo-uri': 'mongodb://x' },
-      '--mongo-uri mongodb://x is not supported yet: ktc verifies delivery itself (see --verify); drop the flag or use client.py for MongoDB',
+      { ...base, producer: true, 'mongo-uri': 'mongodb://x', payload: 'binary' },
+      '--mongo-uri stores the JSON message as a document: use --payload json (and a --record-size that fits it, or none)',
     ],
     [{ ...base, producer: true, 'security-protocol': 'SASL_SSL', 'cafile-path': '/missing.pem' }, '--cafile-path /missing.pem does not exist'],
     [{ ...base, producer: true, 'security-protocol': 'SSL' }, 'SSL (mTLS) authenticates with a client certificate: pass --certfile-path and --keyfile-path'],
