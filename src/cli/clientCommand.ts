@@ -72,8 +72,8 @@ function openMongo(config: RunConfig, out: Output): Promise<MessageRecorder> {
 /** Runs the client command; resolves to the exit status. */
 export async function runClient(flags: ClientFlags): Promise<number> {
   const config = buildRunConfig(flags);
-  if (config.connection.sasl && flags.password !== undefined) {
-    // Hide -p from ps for the rest of the run; the original command line is overwritten.
+  if (flags.password !== undefined) {
+    // bin/ktc.js already did this at start; again for runs through main() (tests, other entry points).
     process.title = 'ktc';
   }
   const out = new Output(config.output.logFile);

@@ -103,6 +103,8 @@ export interface ConsumerOptions {
   isolationLevel: 'read_committed' | 'read_uncommitted';
   /** Something the user should know that does not stop consumption (an offset reset). */
   onWarning?: (text: string) => void;
+  /** How long the cluster may stay unreachable before consumption fails; default the connection's timeout. */
+  unavailableTimeoutMs?: number;
   /** Group protocols offered, preferred first (Java's partition.assignment.strategy); absent: range, roundrobin. */
   assignors?: readonly AssignorName[];
   /**

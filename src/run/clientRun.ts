@@ -245,6 +245,8 @@ export class ClientRun {
         maxWaitMs: consume.maxWaitMs,
         autoOffsetReset: consume.autoOffsetReset,
         isolationLevel: consume.isolationLevel,
+        // Beside a producer that retries until its delivery timeout, the consumer waits out the same outage.
+        ...(this.config.produce ? { unavailableTimeoutMs: Math.max(this.config.connection.timeoutMs, this.config.produce.deliveryTimeoutMs) } : {}),
         assignors: consume.assignors,
         onJoinRequest: () => (joinRequestedAt ??= Date.now()),
         ...(this.observer.notice ? { onWarning: this.observer.notice.bind(this.observer) } : {}),

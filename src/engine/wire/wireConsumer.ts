@@ -94,7 +94,7 @@ export class WireConsumer implements ConsumerEngine {
     private readonly options: ConsumerOptions,
   ) {
     this.cluster = new ClusterMetadata(connection);
-    this.timeoutMs = connection.timeoutMs;
+    this.timeoutMs = options.unavailableTimeoutMs ?? connection.timeoutMs;
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
