@@ -10,6 +10,8 @@ import { logConsumed, logPublished } from '../report/messageLines.js';
 import { Output } from '../report/output.js';
 import { liveLine, ProgressWindow } from '../report/progressLines.js';
 import { renderSummary } from '../report/summary.js';
+import { renderHtmlReport } from '../report/htmlReport.js';
+import { clientReportContext } from '../report/reportContext.js';
 
 function observerFor(config: RunConfig, out: Output): RunObserver {
   const window = new ProgressWindow();
@@ -77,6 +79,10 @@ export async function runClient(flags: ClientFlags): Promise<number> {
     report(result, config, out);
     if (config.output.hdrOut) {
       out.resultFile('--hdr-out', config.output.hdrOut, `${JSON.stringify(result.histograms, null, 2)}\n`, config.output.json);
+    }
+    if (config.output.html) {
+      const html = renderHtmlReport(result, clientReportContext(config, result, process.argv.slice(2)));
+      out.htmlFile(config.output.html, html);
     }
     // The results are on stdout instead, but a script waiting for the file must see that something went wrong.
     return out.failedWrite && result.exitCode === ExitCode.ok ? ExitCode.failure : result.exitCode;

@@ -272,6 +272,7 @@ export function buildRunConfig(flags: ClientFlags, env: ConfigEnvironment = defa
       format: flags.format ?? 'table',
       progressIntervalMs: flags.progressInterval ?? 5000,
       ...(flags.hdrOut ? { hdrOut: flags.hdrOut } : {}),
+      ...(flags.html ? { html: flags.html } : {}),
       ...(flags.logFile ? { logFile: flags.logFile } : {}),
     },
     verify: flags.verify ?? Boolean(produce && consume),

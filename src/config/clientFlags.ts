@@ -157,6 +157,11 @@ export const CLIENT_FLAGS = {
   },
   'progress-interval': { group: OUTPUT, kind: duration, describe: 'how often to print a progress line [default: 5s]' },
   'hdr-out': { group: OUTPUT, kind: outputFile, describe: 'write the latency histograms (HdrHistogram, compressed base64, mergeable) to this file' },
+  html: {
+    group: OUTPUT,
+    kind: outputFile,
+    describe: 'write a self-contained HTML report (latency percentile plots, throughput and p99 over time, the tables) to this file',
+  },
   'log-file': { group: OUTPUT, kind: outputFile, describe: 'append logs and the report to this file instead of stdout' },
 } satisfies FlagTable;
 

@@ -12,7 +12,8 @@ import type { RecordKind } from './payload.js';
 import { InProcessProducer, type LiveSendStats, type ProducerOutcome, type ProducerRunner } from './producerRunner.js';
 import { WorkerProducers } from './producerWorkers.js';
 import type { ConsumerResult, ProducerResult, RunResult } from './runResult.js';
-import { FatalSendError, type AckedBatch } from './sendLoop.js';
+import { FatalSendError, SendStats, type AckedBatch } from './sendLoop.js';
+import { TIMELINE_INTERVAL_MS, TimelineRecorder, type TimelineSource } from './timeline.js';
 
 export interface ProgressSnapshot {
   elapsedSeconds: number;
@@ -156,6 +157,9 @@ export class ClientRun {
     });
     if (observer.progress) timers.push(setInterval(() => observer.progress!(snapshot()), config.output.progressIntervalMs));
     if (observer.live) timers.push(setInterval(() => observer.live!(snapshot()), 500));
+    // --html: a timeline for the report, sampled by a timer beside the run, never inside the send loop.
+    const timeline = config.output.html ? new TimelineRecorder() : undefined;
+    if (timeline) timers.push(setInterval(() => timeline.sample(this.timelineSource(t0)), TIMELINE_INTERVAL_MS));
 
     let topicInfo: TopicInfo | undefined;
     let consumerOutcome: Promise<{ stats: ConsumeStats; reason: StopReason }> | undefined;
@@ -165,14 +169,29 @@ export class ClientRun {
       if (config.produce && topicInfo && !this.interruptedBy) this.outcomes = await this.produce(topicInfo.partitions);
       this.producerDone = true;
       const consumed = consumerOutcome ? await this.finishConsumer(consumerOutcome) : undefined;
-      return this.result(topicInfo, consumed, sampler);
+      timeline?.sample(this.timelineSource(t0));
+      const result = this.result(topicInfo, consumed, sampler);
+      return timeline ? { ...result, timeline: timeline.samples } : result;
     } finally {
       for (const t of timers) clearInterval(t);
+      timeline?.destroy();
       sampler.stop();
       // On a failure the consumer is still in its group: leave it cleanly so the process can exit.
       this.consumeLoop?.stop('stopped');
       await consumerOutcome?.catch(() => undefined);
     }
+  }
+
+  /** What the --html timeline reads: counters, and the live histograms where they live in this thread. */
+  private timelineSource(t0: number): TimelineSource {
+    const live = this.producers?.live;
+    const consumer = this.consumeLoop?.stats;
+    return {
+      seconds: (this.clock.nowMicros() - t0) / 1e6,
+      ...(live ? { produced: live.acked } : {}),
+      ...(live instanceof SendStats ? { producerLatency: live.serviceTime } : {}),
+      ...(consumer ? { consumed: consumer.received, consumedBytes: consumer.bytes, endToEndLatency: consumer.endToEnd } : {}),
+    };
   }
 
   /**
