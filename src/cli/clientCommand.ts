@@ -2,7 +2,7 @@ import { buildRunConfig } from '../config/buildRunConfig.js';
 import type { ClientFlags } from '../config/clientFlags.js';
 import type { RunConfig } from '../config/runConfig.js';
 import { createEngine } from '../engine/createEngine.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
 import { ClientRun, type RunObserver } from '../run/clientRun.js';
 import type { RunResult } from '../run/runResult.js';
 import { kafkaConsumerLines, kafkaProducerFinalLine } from '../report/kafkaFormat.js';
@@ -12,6 +12,8 @@ import { liveLine, ProgressWindow } from '../report/progressLines.js';
 import { renderSummary } from '../report/summary.js';
 import { renderHtmlReport } from '../report/htmlReport.js';
 import { clientReportContext } from '../report/reportContext.js';
+import { DEFAULT_RESULTS_TOPIC } from '../distributed/resultsTopic.js';
+import { DistributedWorker } from '../distributed/worker.js';
 
 function observerFor(config: RunConfig, out: Output): RunObserver {
   const window = new ProgressWindow();
@@ -57,6 +59,26 @@ function report(result: RunResult, config: RunConfig, out: Output): void {
   out.line(renderSummary(result, big && !config.output.logMessages));
 }
 
+/** --run-id: this process is one worker of a named run (see src/distributed). */
+function distributedWorker(flags: ClientFlags, config: RunConfig, out: Output): DistributedWorker | undefined {
+  if (flags.runId === undefined) {
+    if (flags.workersExpected !== undefined) throw new UsageError('--workers-expected needs --run-id: name the run every worker belongs to');
+    return undefined;
+  }
+  // The barrier's reader joins a group of its own under the user's group prefix (ACLs on prefixed groups).
+  const groupId = (config.consume ?? buildRunConfig({ ...flags, producer: false, consumer: true }).consume!).groupId;
+  return new DistributedWorker(
+    config,
+    {
+      runId: flags.runId,
+      ...(flags.workersExpected !== undefined ? { workersExpected: flags.workersExpected } : {}),
+      resultsTopic: flags.resultsTopic ?? DEFAULT_RESULTS_TOPIC,
+      groupPrefix: `${groupId}-`,
+    },
+    (text) => out.error(`ktc: ${text}`),
+  );
+}
+
 /** Runs the client command; resolves to the exit status. */
 export async function runClient(flags: ClientFlags): Promise<number> {
   const config = buildRunConfig(flags);
@@ -65,7 +87,17 @@ export async function runClient(flags: ClientFlags): Promise<number> {
     process.title = 'ktc';
   }
   const out = new Output(config.output.logFile);
-  const run = new ClientRun(config, createEngine(config.connection, config.engine), observerFor(config, out));
+  const worker = distributedWorker(flags, config, out);
+  await worker?.prepare();
+  const observer = observerFor(config, out);
+  if (worker) {
+    const print = observer.progress;
+    observer.progress = (s) => {
+      worker.progress(s);
+      print?.(s);
+    };
+  }
+  const run = new ClientRun(config, createEngine(config.connection, config.engine), observer, undefined, worker ? () => worker.gate() : undefined);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
@@ -75,7 +107,11 @@ export async function runClient(flags: ClientFlags): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const result = await run.run();
+    const result = await run.run().catch(async (err: unknown) => {
+      await worker?.close();
+      throw err;
+    });
+    if (worker) await worker.publishResult(result);
     report(result, config, out);
     if (config.output.hdrOut) {
       out.resultFile('--hdr-out', config.output.hdrOut, `${JSON.stringify(result.histograms, null, 2)}\n`, config.output.json);

@@ -6,6 +6,7 @@ import { CLIENT_FLAGS, readClientFlags } from '../config/clientFlags.js';
 import { runClient } from './clientCommand.js';
 import { clientOptions, EPILOGUE, EXAMPLES } from './clientOptions.js';
 import { LOCAL_FLAG_TABLES, localCommand } from './localCommand.js';
+import { readResultsFlags, RESULTS_FLAGS, resultsOptions, runResults } from './resultsCommand.js';
 import { displayFor, PARSER_CONFIGURATION } from './yargsFlags.js';
 
 function packageVersion(): string {
@@ -18,7 +19,7 @@ function packageVersion(): string {
 /** yargs' own refusals in the words of ktc's: the flag as --help names it. */
 function usageLine(msg: string): string {
   const missing = /^Not enough arguments following: (\S+)$/.exec(msg);
-  if (missing?.[1]) return `${displayFor([CLIENT_FLAGS, ...LOCAL_FLAG_TABLES], missing[1])} needs a value (see ktc --help)`;
+  if (missing?.[1]) return `${displayFor([CLIENT_FLAGS, RESULTS_FLAGS, ...LOCAL_FLAG_TABLES], missing[1])} needs a value (see ktc --help)`;
   return `${msg.replace(/\n\s*/g, ' ')} (see ktc --help)`;
 }
 
@@ -36,6 +37,9 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = await runClient(readClientFlags(args));
     })
     .command('local', 'run a local Apache Kafka 4 cluster (Charmed-Kafka-like) on loopback', localCommand)
+    .command('results', 'merge and report the results of a distributed run (workers started with --run-id)', resultsOptions, async (args) => {
+      exitCode = await runResults(readResultsFlags(args));
+    })
     .example(EXAMPLES)
     .epilogue(EPILOGUE)
     .strict()

@@ -275,7 +275,8 @@ export function buildRunConfig(flags: ClientFlags, env: ConfigEnvironment = defa
       ...(flags.html ? { html: flags.html } : {}),
       ...(flags.logFile ? { logFile: flags.logFile } : {}),
     },
-    verify: flags.verify ?? Boolean(produce && consume),
+    // A worker of a distributed run consumes only its group's share: `ktc results` verifies across workers.
+    verify: flags.verify ?? (Boolean(produce && consume) && flags.runId === undefined),
     engine: flags.engine ?? DEFAULT_ENGINE,
   };
 }

@@ -25,6 +25,7 @@ const DROP_IN = 'client.py flags (same names, same meaning):';
 const CONNECTION = 'Connection:';
 const LOAD = 'Load testing:';
 const OUTPUT = 'Output:';
+const DISTRIBUTED = 'Distributed runs (several ktc processes, one report):';
 
 
 /**
@@ -147,6 +148,18 @@ export const CLIENT_FLAGS = {
   },
   'idle-timeout': { group: LOAD, kind: duration, describe: 'consumer: stop after this long without a message (e.g. 10s)' },
   verify: { group: LOAD, kind: booleanSwitch, describe: 'exit 3 when an acknowledged message was not consumed (default with --producer --consumer)' },
+
+  'run-id': {
+    group: DISTRIBUTED,
+    kind: text('a name for the run, the same for every worker (e.g. the Job name)'),
+    describe: 'make this process one worker of a named run: it announces itself, then publishes progress and its result (histograms included) to --results-topic; `ktc results --run-id ID` merges them',
+  },
+  'workers-expected': {
+    group: DISTRIBUTED,
+    kind: count(1, 100_000),
+    describe: 'with --run-id: start producing only once this many workers of the run have announced themselves (they then measure the same window); gives up after --timeout',
+  },
+  'results-topic': { group: DISTRIBUTED, kind: topicName, describe: 'topic for --run-id workers\' announcements, progress and results, created when missing [default: ktc-results]' },
 
   'log-messages': { group: OUTPUT, kind: booleanSwitch, describe: 'log every message (default when -n <= 100, and for a consumer alone)' },
   json: { group: OUTPUT, kind: booleanSwitch, describe: 'print the result as one JSON object on stdout' },

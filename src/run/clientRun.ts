@@ -118,6 +118,8 @@ export class ClientRun {
     private readonly engine: Engine,
     private readonly observer: RunObserver = {},
     private readonly clock: Clock = systemClock,
+    /** Awaited once the consumer (if any) has joined, before producing: a distributed run's start barrier. */
+    private readonly startGate?: () => Promise<void>,
   ) {}
 
   /**
@@ -166,6 +168,7 @@ export class ClientRun {
     try {
       if (config.produce) topicInfo = await this.ensureTopic();
       if (config.consume && !this.interruptedBy) consumerOutcome = (await this.startConsumer()).outcome;
+      if (this.startGate && !this.interruptedBy) await this.startGate();
       if (config.produce && topicInfo && !this.interruptedBy) this.outcomes = await this.produce(topicInfo.partitions);
       this.producerDone = true;
       const consumed = consumerOutcome ? await this.finishConsumer(consumerOutcome) : undefined;
