@@ -7,7 +7,7 @@ import { DEFAULT_RESULTS_TOPIC, ResultsTopic } from '../distributed/resultsTopic
 import { UsageError } from '../errors.js';
 import { redactedCommandLine } from '../report/commandLine.js';
 import { renderHtmlReport } from '../report/htmlReport.js';
-import { mergeResults, missingLines, type MergedRun } from '../report/mergeResults.js';
+import { mergedTimeline, mergeResults, missingLines, type MergedRun, type WorkerProgress } from '../report/mergeResults.js';
 import { Output } from '../report/output.js';
 import { ktcVersion } from '../report/reportContext.js';
 import { renderSummary } from '../report/summary.js';
@@ -45,6 +45,19 @@ function headline(runId: string, merged: MergedRun): string {
   return `Run ${runId}: ${merged.workers.length} worker${merged.workers.length === 1 ? '' : 's'} merged (${merged.workers.join(', ')}).`;
 }
 
+/** The workers' --progress-interval, seen as the shortest gap between two messages of one worker (at least 1 s). */
+function progressIntervalOf(progress: readonly WorkerProgress[]): number {
+  let shortest = Infinity;
+  const last = new Map<string, number>();
+  for (const p of progress) {
+    const at = Date.parse(p.at);
+    const before = last.get(p.workerId);
+    if (before !== undefined && at > before) shortest = Math.min(shortest, at - before);
+    last.set(p.workerId, at);
+  }
+  return Number.isFinite(shortest) ? Math.max(1000, Math.round(shortest / 1000) * 1000) : 5000;
+}
+
 /** Reads a distributed run's messages, merges its workers' results and reports them; resolves to the exit status. */
 export async function runResults(flags: ResultsFlags): Promise<number> {
   const runId = flags.runId;
@@ -62,6 +75,11 @@ export async function runResults(flags: ResultsFlags): Promise<number> {
     return 1;
   }
   const merged = mergeResults(workers, state.hello, expect);
+  // The workers' progress messages, for the over-time charts of --html (5 s apart unless they were told otherwise).
+  const progress = state.progress.filter((p) => merged.workers.includes(p.workerId));
+  if (progress.length) {
+    merged.result = { ...merged.result, timeline: mergedTimeline(progress, merged.result.startedAt, progressIntervalOf(progress)) };
+  }
   if (flags.json) process.stdout.write(`${JSON.stringify({ runId, workers: merged.workers, missing: merged.missing, neverSeen: merged.neverSeen, result: merged.result }, null, 2)}\n`);
   else out.line([headline(runId, merged), renderSummary(merged.result, true), ...missingLines(merged)].join('\n'));
   if (flags.json) for (const line of missingLines(merged)) out.error(`ktc: ${line}`);
@@ -77,7 +95,11 @@ export async function runResults(flags: ResultsFlags): Promise<number> {
       ...(r.topicInfo ? [['partitions', String(r.topicInfo.partitions)] as [string, string]] : []),
     ];
     const secrets = config.connection.sasl ? [config.connection.sasl.password] : [];
-    const html = renderHtmlReport(r, { commandLine: redactedCommandLine(process.argv.slice(2), RESULTS_FLAGS, secrets), environment });
+    const html = renderHtmlReport(r, {
+      commandLine: redactedCommandLine(process.argv.slice(2), RESULTS_FLAGS, secrets),
+      environment,
+      p99OverTimeNote: 'Percentiles of several workers cannot be added up per interval: p99 over time is drawn for single runs; the merged histograms above are exact.',
+    });
     out.htmlFile(flags.html, html);
   }
   return out.failedWrite && merged.result.exitCode === 0 ? 1 : merged.result.exitCode;

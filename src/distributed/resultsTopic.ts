@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { Kafka } from 'kafkajs';
 import type { ConnectionConfig } from '../config/connection.js';
 import { createKafka } from '../engine/kafkajsClient.js';
+import { kafkaError, type ErrorContext } from '../engine/kafkaErrors.js';
 import { KtcError } from '../errors.js';
 import type { RunResult } from '../run/runResult.js';
 
@@ -55,12 +56,24 @@ export class ResultsTopic {
   private readonly joinGraceMs: number;
 
   constructor(
-    connection: ConnectionConfig,
+    private readonly connection: ConnectionConfig,
     readonly topic: string,
     private readonly groupPrefix: string,
   ) {
     this.kafka = createKafka(connection);
     this.joinGraceMs = connection.timeoutMs;
+  }
+
+  /** A client error as the one line ktc prints for it (authentication, authorization, unreachable brokers). */
+  private failure(err: unknown, action: ErrorContext['action'], groupId?: string): KtcError {
+    if (err instanceof KtcError) return err;
+    return kafkaError(err, {
+      action,
+      brokers: this.connection.brokers,
+      topic: this.topic,
+      ...(this.connection.sasl ? { username: this.connection.sasl.username } : {}),
+      ...(groupId ? { groupId } : {}),
+    });
   }
 
   /** Creates the topic when it is missing; one clear line when the user may not. */
@@ -81,11 +94,15 @@ export class ResultsTopic {
   }
 
   async publish(message: ResultsMessage): Promise<void> {
-    if (!this.producer) {
-      this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
-      await this.producer.connect();
+    try {
+      if (!this.producer) {
+        this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
+        await this.producer.connect();
+      }
+      await this.producer.send({ topic: this.topic, acks: -1, messages: [{ key: message.runId, value: JSON.stringify(message) }] });
+    } catch (err) {
+      throw this.failure(err, 'produce');
     }
-    await this.producer.send({ topic: this.topic, acks: -1, messages: [{ key: message.runId, value: JSON.stringify(message) }] });
   }
 
   /**
@@ -94,6 +111,15 @@ export class ResultsTopic {
    * and catching up get --timeout more). Resolves with what was read.
    */
   async read(runId: string, done: (state: RunState) => boolean, deadline: number): Promise<{ state: RunState; timedOut: boolean }> {
+    const groupId = `${this.groupPrefix}results-${randomBytes(4).toString('hex')}`;
+    try {
+      return await this.readAs(groupId, runId, done, deadline);
+    } catch (err) {
+      throw this.failure(err, 'consume', groupId);
+    }
+  }
+
+  private async readAs(groupId: string, runId: string, done: (state: RunState) => boolean, deadline: number): Promise<{ state: RunState; timedOut: boolean }> {
     const state = emptyRunState();
     const admin = this.kafka.admin();
     await admin.connect();
@@ -105,7 +131,7 @@ export class ResultsTopic {
     }
     const position = new Map<number, bigint>();
     const caughtUp = () => [...ends].every(([p, high]) => high === 0n || (position.get(p) ?? 0n) >= high);
-    const consumer = this.kafka.consumer({ groupId: `${this.groupPrefix}results-${randomBytes(4).toString('hex')}`, sessionTimeout: 10_000 });
+    const consumer = this.kafka.consumer({ groupId, sessionTimeout: 10_000 });
     try {
       await consumer.connect();
       await consumer.subscribe({ topic: this.topic, fromBeginning: true });

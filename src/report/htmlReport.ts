@@ -15,6 +15,8 @@ export interface ReportContext {
   commandLine: string;
   /** Label and value rows: ktc and Node versions, partitions, record size, settings. */
   environment: Array<[string, string]>;
+  /** Why p99 over time is missing, when the caller knows better than the page can guess. */
+  p99OverTimeNote?: string;
 }
 
 /** uPlot's minified script and stylesheet, inlined so the file needs no network when viewed. */
@@ -158,7 +160,7 @@ const DRAW = `
   function overTime(id, yLabel, unit, named) {
     var shown = named.filter(function (n) { return hasValues(n[1]); });
     if (t.seconds.length < 2 || shown.length === 0) {
-      document.getElementById(id).textContent = 'Not enough samples: the timeline has one point a second.';
+      document.getElementById(id).textContent = 'Nothing to draw: fewer than two samples, or none of these figures were sampled.';
       return;
     }
     draw(id, {
@@ -192,9 +194,9 @@ export function renderHtmlReport(result: RunResult, context: ReportContext, lib:
   const throughput = throughputRows(result);
   const latency = latencyRows(result);
   const title = `ktc report: ${result.topic}, ${result.startedAt}`;
-  const workersNote = result.timeline?.length && !result.timeline.some((s) => s.producerP99Micros !== undefined) && result.producer
-    ? '<p class="note">Producer p99 over time is not drawn: producers in worker threads hand their histograms over only at the end.</p>'
-    : '';
+  const noP99 = Boolean(result.timeline?.length) && !result.timeline!.some((s) => s.producerP99Micros !== undefined) && result.producer !== undefined;
+  const p99Note = context.p99OverTimeNote ?? (noP99 ? 'Producer p99 over time is not drawn: producers in worker threads hand their histograms over only at the end.' : undefined);
+  const workersNote = p99Note ? `<p class="note">${escapeHtml(p99Note)}</p>` : '';
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -2,6 +2,7 @@ import { ExitCode } from '../errors.js';
 import type { ConsumerResult, ProducerResult, RunResult } from '../run/runResult.js';
 import { emptySummary, LatencyHistogram, type LatencySummary } from '../stats/latencyHistogram.js';
 import type { ProducerVerification, VerificationResult } from '../stats/sequenceTracker.js';
+import type { TimelineSample } from '../run/timeline.js';
 
 const MB = 1024 * 1024;
 
@@ -190,4 +191,43 @@ export function missingLines(run: MergedRun): string[] {
     ...run.missing.map((id) => `worker ${id} announced itself but published no result (killed, failed, or still running): its figures are not included`),
     ...(run.neverSeen > 0 ? [`${run.neverSeen} expected worker${run.neverSeen === 1 ? '' : 's'} never announced itself on the results topic`] : []),
   ];
+}
+
+/** One worker's progress message, as much of it as the timeline needs. */
+export interface WorkerProgress {
+  workerId: string;
+  /** Wall clock, ISO 8601. */
+  at: string;
+  produced?: number;
+  consumed?: number;
+}
+
+/**
+ * Throughput over time of all workers together, from their progress messages: at each multiple of `intervalMs`
+ * from the run's start, the sum of every worker's latest cumulative counters (workers' ticks differ: each
+ * message goes to the nearest multiple). Latency percentiles over time cannot be summed and are left out.
+ */
+export function mergedTimeline(progress: readonly WorkerProgress[], startedAt: string, intervalMs: number): TimelineSample[] {
+  const t0 = Date.parse(startedAt);
+  const latest = new Map<string, { produced?: number; consumed?: number }>();
+  const ordered = [...progress].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  const samples: TimelineSample[] = [];
+  const flush = (bucket: number) => {
+    const values = [...latest.values()];
+    const produced = values.some((v) => v.produced !== undefined) ? sum(values, (v) => v.produced ?? 0) : undefined;
+    const consumed = values.some((v) => v.consumed !== undefined) ? sum(values, (v) => v.consumed ?? 0) : undefined;
+    samples.push({ seconds: (bucket * intervalMs) / 1000, ...(produced !== undefined ? { produced } : {}), ...(consumed !== undefined ? { consumed } : {}) });
+  };
+  let bucket: number | undefined;
+  for (const p of ordered) {
+    const b = Math.max(0, Math.round((Date.parse(p.at) - t0) / intervalMs));
+    if (bucket !== undefined && b !== bucket) flush(bucket);
+    bucket = b;
+    latest.set(p.workerId, {
+      ...(p.produced !== undefined ? { produced: p.produced } : {}),
+      ...(p.consumed !== undefined ? { consumed: p.consumed } : {}),
+    });
+  }
+  if (bucket !== undefined) flush(bucket);
+  return samples;
 }

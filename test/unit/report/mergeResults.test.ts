@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeResults, missingLines, type WorkerResult } from '../../../src/report/mergeResults.js';
+import { mergedTimeline, mergeResults, missingLines, type WorkerResult } from '../../../src/report/mergeResults.js';
 import type { RunResult } from '../../../src/run/runResult.js';
 import { emptySummary, LatencyHistogram } from '../../../src/stats/latencyHistogram.js';
 import type { ProducerVerification } from '../../../src/stats/sequenceTracker.js';
@@ -132,6 +132,28 @@ describe('merging workers of a distributed run', () => {
     expect(missingLines(merged)).toEqual([
       'worker w-c announced itself but published no result (killed, failed, or still running): its figures are not included',
       '1 expected worker never announced itself on the results topic',
+    ]);
+  });
+});
+
+describe('the merged timeline', () => {
+  it('sums every worker\'s latest counters at each interval from the start', () => {
+    const at = (s: number) => new Date(Date.UTC(2026, 10, 24, 20, 0, 0) + s * 1000).toISOString();
+    const timeline = mergedTimeline(
+      [
+        { workerId: 'a', at: at(5.1), produced: 100, consumed: 50 },
+        { workerId: 'b', at: at(5.4), produced: 200 },
+        { workerId: 'a', at: at(10.2), produced: 300, consumed: 250 },
+        // b's second message is late: its first still counts in the second interval.
+        { workerId: 'b', at: at(15.3), produced: 600 },
+      ],
+      at(0),
+      5000,
+    );
+    expect(timeline).toEqual([
+      { seconds: 5, produced: 300, consumed: 50 },
+      { seconds: 10, produced: 500, consumed: 250 },
+      { seconds: 15, produced: 900, consumed: 250 },
     ]);
   });
 });
