@@ -2,7 +2,7 @@ import { buildRunConfig } from '../config/buildRunConfig.js';
 import type { ClientFlags } from '../config/clientFlags.js';
 import type { RunConfig } from '../config/runConfig.js';
 import { createEngine } from '../engine/createEngine.js';
-import { ExitCode, UsageError } from '../errors.js';
+import { errorMessage, ExitCode, UsageError } from '../errors.js';
 import { ClientRun, type RunObserver } from '../run/clientRun.js';
 import type { RunResult } from '../run/runResult.js';
 import { kafkaConsumerLines, kafkaProducerFinalLine } from '../report/kafkaFormat.js';
@@ -111,8 +111,9 @@ export async function runClient(flags: ClientFlags): Promise<number> {
       await worker?.close();
       throw err;
     });
-    if (worker) await worker.publishResult(result);
     report(result, config, out);
+    // After the report: a run whose result cannot reach the topic still shows what it measured.
+    const published = worker ? await worker.publishResult(result).then(() => true, (err: unknown) => (out.error(`ktc: ${errorMessage(err)}`), false)) : true;
     if (config.output.hdrOut) {
       out.resultFile('--hdr-out', config.output.hdrOut, `${JSON.stringify(result.histograms, null, 2)}\n`, config.output.json);
     }
@@ -121,7 +122,7 @@ export async function runClient(flags: ClientFlags): Promise<number> {
       out.htmlFile(config.output.html, html);
     }
     // The results are on stdout instead, but a script waiting for the file must see that something went wrong.
-    return out.failedWrite && result.exitCode === ExitCode.ok ? ExitCode.failure : result.exitCode;
+    return (out.failedWrite || !published) && result.exitCode === ExitCode.ok ? ExitCode.failure : result.exitCode;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
