@@ -34,7 +34,8 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
  */
 function worker(runId: string, topic: string, extra: string[]): KtcProcess {
   return new KtcProcess(
-    ['--credentials', '-', '-t', topic, '-r', '3', '--num-partitions', '3', '--producer', '--consumer', '--run-id', runId, '--workers-expected', '3', '--timeout', '30s', ...extra],
+    // A group of the run's own: a killed worker's membership must not hold up later tests' joins in admin-1.
+    ['--credentials', '-', '-t', topic, '-c', `${runId}-`, '-r', '3', '--num-partitions', '3', '--producer', '--consumer', '--run-id', runId, '--workers-expected', '3', '--timeout', '30s', ...extra],
     { input: creds, timeoutMs: 150_000 },
   );
 }
