@@ -2,7 +2,7 @@ import { buildRunConfig } from '../config/buildRunConfig.js';
 import type { ClientFlags } from '../config/clientFlags.js';
 import type { RunConfig } from '../config/runConfig.js';
 import { createEngine } from '../engine/createEngine.js';
-import { ExitCode } from '../errors.js';
+import { errorMessage, ExitCode, UsageError } from '../errors.js';
 import { ClientRun, type RunObserver } from '../run/clientRun.js';
 import { systemClock } from '../run/clock.js';
 import type { MessageRecorder } from '../run/messageRecorder.js';
@@ -15,6 +15,10 @@ import { mongoLines } from '../report/mongoLines.js';
 import { Output } from '../report/output.js';
 import { liveLine, ProgressWindow } from '../report/progressLines.js';
 import { renderSummary } from '../report/summary.js';
+import { renderHtmlReport } from '../report/htmlReport.js';
+import { clientReportContext } from '../report/reportContext.js';
+import { DEFAULT_RESULTS_TOPIC } from '../distributed/resultsTopic.js';
+import { DistributedWorker } from '../distributed/worker.js';
 
 function observerFor(config: RunConfig, out: Output): RunObserver {
   const window = new ProgressWindow();
@@ -69,6 +73,26 @@ function openMongo(config: RunConfig, out: Output): Promise<MessageRecorder> {
   return openRunRecorder(config, onDuplicate);
 }
 
+/** --run-id: this process is one worker of a named run (see src/distributed). */
+function distributedWorker(flags: ClientFlags, config: RunConfig, out: Output): DistributedWorker | undefined {
+  if (flags.runId === undefined) {
+    if (flags.workersExpected !== undefined) throw new UsageError('--workers-expected needs --run-id: name the run every worker belongs to');
+    return undefined;
+  }
+  // The barrier's reader joins a group of its own under the user's group prefix (ACLs on prefixed groups).
+  const groupId = (config.consume ?? buildRunConfig({ ...flags, producer: false, consumer: true }).consume!).groupId;
+  return new DistributedWorker(
+    config,
+    {
+      runId: flags.runId,
+      ...(flags.workersExpected !== undefined ? { workersExpected: flags.workersExpected } : {}),
+      resultsTopic: flags.resultsTopic ?? DEFAULT_RESULTS_TOPIC,
+      groupPrefix: `${groupId}-`,
+    },
+    (text) => out.error(`ktc: ${text}`),
+  );
+}
+
 /** Runs the client command; resolves to the exit status. */
 export async function runClient(flags: ClientFlags): Promise<number> {
   const config = buildRunConfig(flags);
@@ -78,7 +102,17 @@ export async function runClient(flags: ClientFlags): Promise<number> {
   }
   const out = new Output(config.output.logFile);
   const recorder = config.mongo ? await openMongo(config, out) : undefined;
-  const run = new ClientRun(config, createEngine(config.connection, config.engine), observerFor(config, out), systemClock, recorder);
+  const worker = distributedWorker(flags, config, out);
+  await worker?.prepare();
+  const observer = observerFor(config, out);
+  if (worker) {
+    const print = observer.progress;
+    observer.progress = (s) => {
+      worker.progress(s);
+      print?.(s);
+    };
+  }
+  const run = new ClientRun(config, createEngine(config.connection, config.engine), observer, systemClock, recorder, worker ? () => worker.gate() : undefined);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
@@ -88,13 +122,22 @@ export async function runClient(flags: ClientFlags): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const result = await run.run();
+    const result = await run.run().catch(async (err: unknown) => {
+      await worker?.close();
+      throw err;
+    });
     report(result, config, out);
+    // After the report: a run whose result cannot reach the topic still shows what it measured.
+    const published = worker ? await worker.publishResult(result).then(() => true, (err: unknown) => (out.error(`ktc: ${errorMessage(err)}`), false)) : true;
     if (config.output.hdrOut) {
       out.resultFile('--hdr-out', config.output.hdrOut, `${JSON.stringify(result.histograms, null, 2)}\n`, config.output.json);
     }
+    if (config.output.html) {
+      const html = renderHtmlReport(result, clientReportContext(config, result, process.argv.slice(2)));
+      out.htmlFile(config.output.html, html);
+    }
     // The results are on stdout instead, but a script waiting for the file must see that something went wrong.
-    return out.failedWrite && result.exitCode === ExitCode.ok ? ExitCode.failure : result.exitCode;
+    return (out.failedWrite || !published) && result.exitCode === ExitCode.ok ? ExitCode.failure : result.exitCode;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -7,6 +7,7 @@ import { runClient } from './clientCommand.js';
 import { clientOptions, EPILOGUE, EXAMPLES } from './clientOptions.js';
 import { LOCAL_FLAG_TABLES, localCommand } from './localCommand.js';
 import { runVerify, verifyOptions } from './verifyCommand.js';
+import { readResultsFlags, RESULTS_FLAGS, resultsOptions, runResults } from './resultsCommand.js';
 import { displayFor, PARSER_CONFIGURATION } from './yargsFlags.js';
 
 function packageVersion(): string {
@@ -19,7 +20,7 @@ function packageVersion(): string {
 /** yargs' own refusals in the words of ktc's: the flag as --help names it. */
 function usageLine(msg: string): string {
   const missing = /^Not enough arguments following: (\S+)$/.exec(msg);
-  if (missing?.[1]) return `${displayFor([CLIENT_FLAGS, ...LOCAL_FLAG_TABLES], missing[1])} needs a value (see ktc --help)`;
+  if (missing?.[1]) return `${displayFor([CLIENT_FLAGS, RESULTS_FLAGS, ...LOCAL_FLAG_TABLES], missing[1])} needs a value (see ktc --help)`;
   return `${msg.replace(/\n\s*/g, ' ')} (see ktc --help)`;
 }
 
@@ -39,6 +40,9 @@ export async function main(argv: string[]): Promise<number> {
     .command('local', 'run a local Apache Kafka 4 cluster (Charmed-Kafka-like) on loopback', localCommand)
     .command('verify', 'compare the producer and consumer collections --mongo-uri runs wrote (exit 3 when a message is missing)', verifyOptions, async (args) => {
       exitCode = await runVerify(args);
+    })
+    .command('results', 'merge and report the results of a distributed run (workers started with --run-id)', resultsOptions, async (args) => {
+      exitCode = await runResults(readResultsFlags(args));
     })
     .example(EXAMPLES)
     .epilogue(EPILOGUE)

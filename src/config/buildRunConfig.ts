@@ -287,9 +287,11 @@ export function buildRunConfig(flags: ClientFlags, env: ConfigEnvironment = defa
       format: flags.format ?? 'table',
       progressIntervalMs: flags.progressInterval ?? 5000,
       ...(flags.hdrOut ? { hdrOut: flags.hdrOut } : {}),
+      ...(flags.html ? { html: flags.html } : {}),
       ...(flags.logFile ? { logFile: flags.logFile } : {}),
     },
-    verify: flags.verify ?? Boolean(produce && consume),
+    // A worker of a distributed run consumes only its group's share: `ktc results` verifies across workers.
+    verify: flags.verify ?? (Boolean(produce && consume) && flags.runId === undefined),
     engine: flags.engine ?? DEFAULT_ENGINE,
     ...(flags.mongoUri !== undefined ? { mongo: mongoConfig(flags.mongoUri, produce?.origin ?? flags.origin) } : {}),
   };

@@ -24,6 +24,7 @@ const DROP_IN = 'client.py flags (same names, same meaning):';
 const CONNECTION = 'Connection:';
 const LOAD = 'Load testing:';
 const OUTPUT = 'Output:';
+const DISTRIBUTED = 'Distributed runs (several ktc processes, one report):';
 
 
 /**
@@ -148,6 +149,18 @@ export const CLIENT_FLAGS = {
   'idle-timeout': { group: LOAD, kind: duration, describe: 'consumer: stop after this long without a message (e.g. 10s)' },
   verify: { group: LOAD, kind: booleanSwitch, describe: 'exit 3 when an acknowledged message was not consumed (default with --producer --consumer)' },
 
+  'run-id': {
+    group: DISTRIBUTED,
+    kind: text('a name for the run, the same for every worker (e.g. the Job name)'),
+    describe: 'make this process one worker of a named run: it announces itself, then publishes progress and its result (histograms included) to --results-topic; `ktc results --run-id ID` merges them',
+  },
+  'workers-expected': {
+    group: DISTRIBUTED,
+    kind: count(1, 100_000),
+    describe: 'with --run-id: start producing only once this many workers of the run have announced themselves (they then measure the same window); gives up after --timeout',
+  },
+  'results-topic': { group: DISTRIBUTED, kind: topicName, describe: 'topic for --run-id workers\' announcements, progress and results, created when missing [default: ktc-results]' },
+
   'log-messages': { group: OUTPUT, kind: booleanSwitch, describe: 'log every message (default when -n <= 100, and for a consumer alone)' },
   json: { group: OUTPUT, kind: booleanSwitch, describe: 'print the result as one JSON object on stdout' },
   format: {
@@ -157,6 +170,11 @@ export const CLIENT_FLAGS = {
   },
   'progress-interval': { group: OUTPUT, kind: duration, describe: 'how often to print a progress line [default: 5s]' },
   'hdr-out': { group: OUTPUT, kind: outputFile, describe: 'write the latency histograms (HdrHistogram, compressed base64, mergeable) to this file' },
+  html: {
+    group: OUTPUT,
+    kind: outputFile,
+    describe: 'write a self-contained HTML report (latency percentile plots, throughput and p99 over time, the tables) to this file',
+  },
   'log-file': { group: OUTPUT, kind: outputFile, describe: 'append logs and the report to this file instead of stdout' },
 } satisfies FlagTable;
 

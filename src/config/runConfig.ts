@@ -73,5 +73,7 @@ export interface OutputConfig {
   format: ReportFormat;
   progressIntervalMs: number;
   hdrOut?: string;
+  /** --html: a self-contained HTML report with latency plots. */
+  html?: string;
   logFile?: string;
 }

@@ -68,6 +68,17 @@ export class Output {
     }
   }
 
+  /** Writes --html; a report that cannot be written is not worth printing to a terminal, so stderr says why. */
+  htmlFile(path: string, content: string): void {
+    try {
+      writeFileSync(path, content);
+    } catch (err) {
+      this.failedWrite = true;
+      this.clearLive();
+      process.stderr.write(`ktc: --html ${path} ${writeFailure(path, err)}: the report above is all there is of this run\n`);
+    }
+  }
+
   get interactive(): boolean {
     return Boolean(process.stderr.isTTY) && !this.logFile;
   }

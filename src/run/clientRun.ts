@@ -12,9 +12,10 @@ import type { RecordKind } from './payload.js';
 import { InProcessProducer, type LiveSendStats, type ProducerOutcome, type ProducerRunner } from './producerRunner.js';
 import { WorkerProducers } from './producerWorkers.js';
 import type { ConsumerResult, ProducerResult, RunResult } from './runResult.js';
-import { FatalSendError, type AckedBatch } from './sendLoop.js';
+import { FatalSendError, SendStats, type AckedBatch } from './sendLoop.js';
 import type { MessageRecorder } from './messageRecorder.js';
 import { mongoIncomplete, type MongoResult } from '../mongo/mongoResult.js';
+import { TIMELINE_INTERVAL_MS, TimelineRecorder, type TimelineSource } from './timeline.js';
 
 export interface ProgressSnapshot {
   elapsedSeconds: number;
@@ -121,6 +122,8 @@ export class ClientRun {
     private readonly clock: Clock = systemClock,
     /** --mongo-uri: every acknowledged and every consumed message, recorded beside Kafka. */
     private readonly recorder?: MessageRecorder,
+    /** Awaited once the consumer (if any) has joined, before producing: a distributed run's start barrier. */
+    private readonly startGate?: () => Promise<void>,
   ) {}
 
   /**
@@ -160,19 +163,26 @@ export class ClientRun {
     });
     if (observer.progress) timers.push(setInterval(() => observer.progress!(snapshot()), config.output.progressIntervalMs));
     if (observer.live) timers.push(setInterval(() => observer.live!(snapshot()), 500));
+    // --html: a timeline for the report, sampled by a timer beside the run, never inside the send loop.
+    const timeline = config.output.html ? new TimelineRecorder() : undefined;
+    if (timeline) timers.push(setInterval(() => timeline.sample(this.timelineSource(t0)), TIMELINE_INTERVAL_MS));
 
     let topicInfo: TopicInfo | undefined;
     let consumerOutcome: Promise<{ stats: ConsumeStats; reason: StopReason }> | undefined;
     try {
       if (config.produce) topicInfo = await this.ensureTopic();
       if (config.consume && !this.interruptedBy) consumerOutcome = (await this.startConsumer()).outcome;
+      if (this.startGate && !this.interruptedBy) await this.startGate();
       if (config.produce && topicInfo && !this.interruptedBy) this.outcomes = await this.produce(topicInfo.partitions);
       this.producerDone = true;
       const consumed = consumerOutcome ? await this.finishConsumer(consumerOutcome) : undefined;
       const mongo = await this.recorder?.finish();
-      return this.result(topicInfo, consumed, sampler, mongo);
+      timeline?.sample(this.timelineSource(t0));
+      const result = this.result(topicInfo, consumed, sampler, mongo);
+      return timeline ? { ...result, timeline: timeline.samples } : result;
     } finally {
       for (const t of timers) clearInterval(t);
+      timeline?.destroy();
       sampler.stop();
       // On a failure the consumer is still in its group: leave it cleanly so the process can exit.
       this.consumeLoop?.stop('stopped');
@@ -180,6 +190,18 @@ export class ClientRun {
       // On a failure, close the MongoDB connection too (a second finish() is the first one's result).
       await this.recorder?.finish().catch(() => undefined);
     }
+  }
+
+  /** What the --html timeline reads: counters, and the live histograms where they live in this thread. */
+  private timelineSource(t0: number): TimelineSource {
+    const live = this.producers?.live;
+    const consumer = this.consumeLoop?.stats;
+    return {
+      seconds: (this.clock.nowMicros() - t0) / 1e6,
+      ...(live ? { produced: live.acked } : {}),
+      ...(live instanceof SendStats ? { producerLatency: live.serviceTime } : {}),
+      ...(consumer ? { consumed: consumer.received, consumedBytes: consumer.bytes, endToEndLatency: consumer.endToEnd } : {}),
+    };
   }
 
   /**

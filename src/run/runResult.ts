@@ -4,6 +4,7 @@ import type { ResourceUsage } from '../stats/resourceSampler.js';
 import type { VerificationResult } from '../stats/sequenceTracker.js';
 import type { MongoResult } from '../mongo/mongoResult.js';
 import type { StopReason } from './consumeLoop.js';
+import type { TimelineSample } from './timeline.js';
 
 /** One object in, every view out: the table, the Kafka-style lines and --json all read this. */
 export interface ProducerResult {
@@ -68,6 +69,8 @@ export interface RunResult {
   client: ResourceUsage;
   /** Latency histograms, HdrHistogram compressed base64 (µs), mergeable with other runs. */
   histograms: Record<string, string>;
+  /** Throughput and p99 over time, sampled every second; only with --html, which draws it. */
+  timeline?: TimelineSample[];
   /** Why the figures may describe ktc rather than the cluster; empty when nothing suggests it. */
   warnings: string[];
   exitCode: number;

@@ -25,6 +25,7 @@ const { main } = await import('../../../src/cli/main.js');
 const { LOCAL_FLAGS } = await import('../../../src/cli/localCommand.js');
 const { CLIENT_FLAGS } = await import('../../../src/config/clientFlags.js');
 const { VERIFY_FLAGS } = await import('../../../src/cli/verifyCommand.js');
+const { RESULTS_FLAGS } = await import('../../../src/cli/resultsCommand.js');
 const { FLAG_KIND_NAMES } = await import('../../../src/config/flagKinds.js');
 const { flagDisplay, readFlags } = await import('../../../src/config/flagTable.js');
 const { declareFlags, PARSER_CONFIGURATION } = await import('../../../src/cli/yargsFlags.js');
@@ -176,6 +177,8 @@ const verifyBase = (without: string): string[] => ['verify', ...(without === 'mo
 
 const clientCases = casesFor('ktc', CLIENT_FLAGS, clientBase);
 const verifyCases = casesFor('ktc verify', VERIFY_FLAGS, verifyBase);
+const resultsBase = (without: string): string[] => ['results', ...(without === 'run-id' ? [] : ['--run-id', 'r1'])];
+const resultsCases = casesFor('ktc results', RESULTS_FLAGS, resultsBase);
 const localCases = Object.entries(LOCAL_FLAGS).flatMap(([command, table]) => casesFor(`ktc local ${command}`, table, localBase(command)));
 
 describe('every flag refuses bad values before anything is sent', () => {
@@ -183,12 +186,13 @@ describe('every flag refuses bad values before anything is sent', () => {
     for (const name of FLAG_KIND_NAMES) expect(REFUSED[name].length, `kind ${name} lists no refused value`).toBeGreaterThan(0);
     expect(new Set(clientCases.map((c) => c.flag))).toEqual(new Set(Object.keys(CLIENT_FLAGS)));
     expect(new Set(verifyCases.map((c) => c.flag))).toEqual(new Set(Object.keys(VERIFY_FLAGS)));
+    expect(new Set(resultsCases.map((c) => c.flag))).toEqual(new Set(Object.keys(RESULTS_FLAGS)));
     for (const [command, table] of Object.entries(LOCAL_FLAGS)) {
       expect(new Set(localCases.filter((c) => c.command === `ktc local ${command}`).map((c) => c.flag))).toEqual(new Set(Object.keys(table)));
     }
   });
 
-  it.each([...clientCases, ...localCases, ...verifyCases])('$command $flag $value', async ({ args, display, value, secret }) => {
+  it.each([...clientCases, ...localCases, ...verifyCases, ...resultsCases])('$command $flag $value', async ({ args, display, value, secret }) => {
     const run = await runCli(args());
     expect(run.code, run.stderr).toBe(2);
     const lines = run.stderr.trimEnd().split('\n');
