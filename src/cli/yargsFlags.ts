@@ -17,7 +17,9 @@ function options(spec: FlagSpec<unknown>): Options {
     ...(spec.alias ? { alias: spec.alias } : {}),
     ...(kind.boolean ? {} : kind.repeatable ? { array: true } : { nargs: 1 }),
     ...(spec.hidden ? { hidden: true } : {}),
-    ...(spec.default !== undefined ? { default: spec.default } : {}),
+    // A switch's default is applied by readFlags: given to yargs, a text default
+    // makes a bare `--json` keep it ("false") instead of reading as true.
+    ...(spec.default !== undefined && !kind.boolean ? { default: spec.default } : {}),
     ...(spec.default !== undefined ? { defaultDescription: spec.defaultDescription ?? spec.default } : {}),
   };
 }

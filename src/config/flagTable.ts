@@ -111,7 +111,8 @@ function readFlag(name: string, spec: FlagSpec<unknown>, raw: unknown): unknown 
 export function readFlags<D extends FlagTable>(table: D, args: Readonly<Record<string, unknown>>): FlagValues<D> {
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(table)) {
-    const raw = args[name];
+    // Switches' defaults are not given to the parser (see yargsFlags); theirs apply here.
+    const raw = args[name] ?? (spec.kind.boolean ? spec.default : undefined);
     if (raw === undefined) continue;
     out[camelCase(name)] = readFlag(name, spec, raw);
   }

@@ -294,6 +294,28 @@ describe('good values arrive as declared, through yargs', () => {
     });
   });
 
+  it('every switch of every command reads as true when given bare, even last on the line, and as its default when absent', () => {
+    const tables: Array<[string, FlagTable]> = [
+      ['ktc', CLIENT_FLAGS],
+      ['ktc verify', VERIFY_FLAGS],
+      ['ktc results', RESULTS_FLAGS],
+      ...Object.entries(LOCAL_FLAGS).map(([command, table]): [string, FlagTable] => [`ktc local ${command}`, table]),
+    ];
+    let switches = 0;
+    for (const [command, table] of tables) {
+      for (const [flag, spec] of Object.entries(table)) {
+        if (!spec.kind.boolean || spec.positional) continue;
+        switches++;
+        const key = flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+        const values = parsed(table, [`--${flag}`]) as Record<string, unknown>;
+        expect(values[key], `${command} --${flag}`).toBe(true);
+        const absent = parsed(table, []) as Record<string, unknown>;
+        expect(absent[key], `${command} without --${flag}`).toBe(spec.default === undefined ? undefined : spec.default === 'true');
+      }
+    }
+    expect(switches).toBeGreaterThan(5);
+  });
+
   it('ktc local kill: the positional node', () => {
     // Positionals exist only inside a command, as in `ktc local kill <node>`.
     let flags: unknown;
