@@ -139,6 +139,12 @@ const DRAW = `
     opts.height = 320;
     new uPlot(opts, rows, el);
   }
+  // Produced and consumed rates (and latencies) often coincide: the first line
+  // is drawn wide and solid and later ones narrower and dashed over it, so a
+  // line hidden under another still shows.
+  function line(i) {
+    return { stroke: palette[i % palette.length], width: i === 0 ? 3 : 2, dash: i === 0 ? undefined : [8, 5] };
+  }
   var s = data.spectrum;
   if (s.series.length > 0 && s.x.length > 1) {
     draw('spectrum', {
@@ -150,7 +156,7 @@ const DRAW = `
         { label: 'latency (ms)', size: 60 }
       ],
       series: [{ label: 'percentile', value: function (u, v) { return pct(v); } }].concat(s.series.map(function (h, i) {
-        return { label: h.label + ' (' + h.count + ')', stroke: palette[i % palette.length], width: 2, value: function (u, v) { return v == null ? '' : v.toFixed(3) + ' ms'; } };
+        return { label: h.label + ' (' + h.count + ')', stroke: line(i).stroke, width: line(i).width, dash: line(i).dash, value: function (u, v) { return v == null ? '' : v.toFixed(3) + ' ms'; } };
       }))
     }, [s.x].concat(s.series.map(function (h) { return h.values; })));
   } else {
@@ -167,7 +173,7 @@ const DRAW = `
       scales: { x: { time: false } },
       axes: [{ label: 'seconds since start' }, { label: yLabel, size: 70 }],
       series: [{ label: 's' }].concat(shown.map(function (n, i) {
-        return { label: n[0], stroke: palette[i % palette.length], width: 2, spanGaps: true, value: function (u, v) { return v == null ? '' : v.toFixed(unit === 'ms' ? 3 : 0) + ' ' + unit; } };
+        return { label: n[0], stroke: line(i).stroke, width: line(i).width, dash: line(i).dash, spanGaps: true, value: function (u, v) { return v == null ? '' : v.toFixed(unit === 'ms' ? 3 : 0) + ' ' + unit; } };
       }))
     }, [t.seconds].concat(shown.map(function (n) { return n[1]; })));
   }

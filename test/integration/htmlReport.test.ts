@@ -110,8 +110,8 @@ describe('--html report', () => {
       expect(requests).toEqual([url]);
       for (const chart of drawn) {
         expect(chart.width, chart.id).toBeGreaterThan(400);
-        // Each chart's first two series (blue, red) are drawn; red is drawn over blue where their values meet
-        // (produced and consumed rates often do), so together they cover hundreds of pixels, each at least some.
+        // Each chart's first two series (blue, red) are drawn; where their values meet (produced and consumed
+        // rates often do), red is dashed over a wider blue, so each still shows and together they cover hundreds of pixels.
         expect(chart.counts[0], `${chart.id}: blue pixels`).toBeGreaterThan(10);
         expect(chart.counts[1], `${chart.id}: red pixels`).toBeGreaterThan(10);
         expect(chart.counts[0]! + chart.counts[1]!, `${chart.id}: blue and red pixels`).toBeGreaterThan(150);
