@@ -12,7 +12,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_MAX_IN_FLIGHT, defaultBatchSize } from '../../src/config/buildRunConfig.js';
+import { defaultBatchSize, defaultMaxInFlight } from '../../src/config/producerDefaults.js';
 import type { BenchCluster } from './benchCluster.js';
 import type { Cell } from './cells.js';
 import type { PeerRuntime } from './peerInstall.js';
@@ -73,7 +73,7 @@ export interface ConsumerPeer {
 
 /** ktc's layout at its defaults for a cell: messages per send, and bytes per partition batch and per request. */
 export function ktcLayout(cell: Cell): { messagesPerSend: number; perPartitionBatch: number; perPartitionBytes: number; requestBytes: number; inFlight: number } {
-  const messagesPerSend = defaultBatchSize(cell.recordSize);
+  const messagesPerSend = defaultBatchSize(cell.recordSize, cell.partitions);
   const perPartitionBatch = Math.ceil(messagesPerSend / Math.min(cell.partitions, messagesPerSend));
   const leaders = Math.min(cell.nodes, cell.partitions);
   return {
@@ -81,7 +81,7 @@ export function ktcLayout(cell: Cell): { messagesPerSend: number; perPartitionBa
     perPartitionBatch,
     perPartitionBytes: perPartitionBatch * cell.recordSize,
     requestBytes: Math.ceil((messagesPerSend * cell.recordSize) / leaders),
-    inFlight: DEFAULT_MAX_IN_FLIGHT,
+    inFlight: defaultMaxInFlight(true),
   };
 }
 

@@ -9,6 +9,7 @@ import { BINARY_HEADER_SIZE, minJsonRecordSize, type PayloadFormat } from '../ru
 import { SASL_MECHANISMS, SECURITY_PROTOCOLS, usesSasl, usesTls, type SaslMechanism, type SecurityProtocol, type TlsSettings } from './connection.js';
 import { parseCredentials, type Credentials } from './credentialsFile.js';
 import { parseDuration } from './durations.js';
+import { defaultMaxInFlight, MAX_IDEMPOTENT_IN_FLIGHT } from './producerDefaults.js';
 import type { ConsumeConfig, ProduceConfig, RunConfig } from './runConfig.js';
 
 /** The client command's flags as parsed, before validation. Absent = not given. */
@@ -81,16 +82,7 @@ export const SMALL_RUN = 100;
 export const AUTO_WORKERS_ABOVE = 10_000;
 /** Java's delivery.timeout.ms default. */
 export const DEFAULT_DELIVERY_TIMEOUT_MS = 120_000;
-/** The broker remembers the last 5 batches per producer and partition: more in flight cannot be deduplicated. */
-export const MAX_IDEMPOTENT_IN_FLIGHT = 5;
-
-/** Sends awaiting acknowledgement per producer without --max-in-flight. */
-export const DEFAULT_MAX_IN_FLIGHT = 1;
-
-/** Messages per send (one produce request per leader) without --batch-size: 256 KiB worth, at most 1000. */
-export function defaultBatchSize(recordSize: number | undefined): number {
-  return Math.max(1, Math.min(1000, Math.floor((256 * 1024) / (recordSize ?? 200))));
-}
+export { MAX_IDEMPOTENT_IN_FLIGHT } from './producerDefaults.js';
 
 /** client.py's origin label: "<hostname> (<ip>)". */
 export function defaultOrigin(): string {
@@ -260,7 +252,7 @@ function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConf
   const workers = positiveInt('--workers', flags.workers) ?? autoWorkers;
   if (workers > 1 && flags.logMessages) throw new UsageError('--log-messages needs a single producer: drop --workers');
   if (idempotent && !acksAll) throw new UsageError('--idempotent needs --acks all (or drop --idempotent: with --acks 0 or 1 the producer is not idempotent)');
-  const maxInFlight = positiveInt('--max-in-flight', flags.maxInFlight) ?? DEFAULT_MAX_IN_FLIGHT;
+  const maxInFlight = positiveInt('--max-in-flight', flags.maxInFlight) ?? defaultMaxInFlight(idempotent);
   if (idempotent && maxInFlight > MAX_IDEMPOTENT_IN_FLIGHT) {
     throw new UsageError(`--max-in-flight ${maxInFlight} is more than an idempotent producer can keep in order (at most ${MAX_IDEMPOTENT_IN_FLIGHT}): lower it, or pass --no-idempotent`);
   }
@@ -273,9 +265,8 @@ function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConf
     payload,
     throughput,
     acks: acks === 'all' ? -1 : (Number(acks) as -1 | 0 | 1),
-    batchSize: positiveInt('--batch-size', flags.batchSize) ?? defaultBatchSize(recordSize),
-    // kafkajs reorders a producer's requests when several are in flight; one keeps order and, measured
-    // on loopback, lost no throughput (each request already carries a run for every partition).
+    ...(flags.batchSize !== undefined ? { batchSize: positiveInt('--batch-size', flags.batchSize)! } : {}),
+    // Measured in bench/results/*-peers.md: with one send in flight the client and the broker take turns idling.
     maxInFlight,
     compression: choice('--compression', flags.compression, CODECS, 'none'),
     idempotent,
