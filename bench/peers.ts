@@ -16,7 +16,7 @@ import { runCell, type CellPlan } from './suite/cellRun.js';
 import { memoryCheck, runLatency } from './suite/latency.js';
 import { ensurePeerRuntime, PLATFORMATIC_VERSION } from './suite/peerInstall.js';
 import type { PeerContext } from './suite/peers.js';
-import { checkTools } from './suite/processRun.js';
+import { checkTools, killRunning } from './suite/processRun.js';
 import { renderReport } from './suite/report.js';
 import type { BenchResults } from './suite/samples.js';
 import { defaultCacheDir, DEFAULT_KAFKA_VERSION } from '../src/local/layout.js';
@@ -72,6 +72,13 @@ async function main(opts: BenchOptions): Promise<void> {
     const cells = opts.cells.filter((c) => c.nodes === nodes);
     if (cells.length === 0) continue;
     const cluster = await startCluster(join(benchDir, `cluster-${nodes}n`), nodes, ADDRESS, BROKER_CORES, log);
+    // Ctrl+C or a kill: end the running client and stop this cluster (only the processes the bench started).
+    const onSignal = (): void => {
+      killRunning();
+      void cluster.stop().finally(() => process.exit(130));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     const ctx: PeerContext = {
       cluster,
       libsDir: cluster.state.libsDir,
@@ -98,6 +105,8 @@ async function main(opts: BenchOptions): Promise<void> {
       const memoryCell = cells.find((c) => c.recordSize === 1024 && c.nodes === 1);
       if (opts.memoryMessages > 0 && memoryCell) results.memory = await memoryCheck(ctx, plan, memoryCell, opts.memoryMessages);
     } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       await cluster.stop();
     }
     save({ ...results, endedAt: new Date().toISOString() }, base);

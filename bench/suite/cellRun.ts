@@ -126,14 +126,14 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
       const messages = producerMessages.get(peer.id);
       if (messages === undefined) continue;
       const topic = await freshTopic();
-      await measureRun(peer, producerTools.get(peer.id)!, () => peer.invocation(ctx, cell, topic, messages, 0), timing.warmupSeconds.producer, round, position, messages, 'producer');
+      await measureRun(peer, producerTools.get(peer.id)!, (n) => peer.invocation(ctx, cell, topic, n, 0), timing.warmupSeconds.producer, round, position, messages, 'producer');
       await deleteTopics(ctx.cluster, [topic]);
     }
     for (const [position, peer] of rotation(CONSUMERS, round).entries()) {
       const messages = consumerMessages.get(peer.id);
       if (messages === undefined) continue;
       const group = `bench-${stamp}-${round}-${peer.id}-`;
-      await measureRun(peer, consumerTools.get(peer.id)!, () => peer.invocation(ctx, cell, consumerTopic, messages, group), timing.warmupSeconds.consumer, round, position, messages, 'consumer');
+      await measureRun(peer, consumerTools.get(peer.id)!, (n) => peer.invocation(ctx, cell, consumerTopic, n, `${group}${n}-`), timing.warmupSeconds.consumer, round, position, messages, 'consumer');
     }
     // Later rounds are sized from what earlier ones measured (the calibration runs were short and cold).
     resize(producerTools, producerMessages, timing, 'producer', Infinity);
@@ -155,7 +155,7 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
   async function measureRun(
     peer: ProducerPeer | ConsumerPeer,
     tool: ToolResult,
-    invocation: () => Invocation,
+    invocation: (messages: number) => Invocation,
     warmup: number,
     round: number,
     position: number,
@@ -163,10 +163,25 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
     side: 'producer' | 'consumer',
   ): Promise<void> {
     try {
-      const inv = invocation();
+      let inv = invocation(messages);
       tool.command = commandLine(inv);
-      const m = await run(ctx, plan, inv);
-      const s = sample(m, peer.windows(m.stdout), warmup, round, position, messages);
+      let m = await run(ctx, plan, inv);
+      let s: RunSample;
+      try {
+        s = sample(m, peer.windows(m.stdout), warmup, round, position, messages);
+      } catch (err) {
+        // Sized from a cold calibration run, it ended within the warm-up: once more, sized from this run's own rate.
+        if (!/too short/.test((err as Error).message)) throw err;
+        const counts = side === 'producer' ? producerMessages : consumerMessages;
+        const resized = Math.min(side === 'consumer' ? written : Infinity, Math.max(messages * 2, messagesFor(peer.totalRate(m.stdout), timing, side)));
+        if (resized <= messages) throw err;
+        counts.set(peer.id, resized);
+        log(`${cell.id} round ${round}: ${peer.id} ${side} too short at ${messages} messages, again with ${resized}`);
+        inv = invocation(resized);
+        tool.command = commandLine(inv);
+        m = await run(ctx, plan, inv);
+        s = sample(m, peer.windows(m.stdout), warmup, round, position, resized);
+      }
       tool.runs.push(s);
       log(`${cell.id} round ${round}: ${peer.id} ${side} ${Math.round(s.rate)} msgs/s (${s.measuredSeconds.toFixed(1)} s measured, load ${s.load1.toFixed(1)})`);
     } catch (err) {

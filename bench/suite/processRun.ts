@@ -19,6 +19,21 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Process groups of the clients running now, so an interrupted bench ends them too. */
+const running = new Set<number>();
+
+/** Kills every client process group still running (the bench was interrupted). */
+export function killRunning(): void {
+  for (const pgid of running) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  running.clear();
+}
+
 /** Checks the two tools every measurement depends on, with the fix in the message. */
 export function checkTools(): void {
   if (spawnSync('taskset', ['-V']).status !== 0) throw new Error('taskset is needed to pin broker and clients to different cores: apt-get install util-linux');
@@ -43,6 +58,7 @@ export function measure(cmd: string, args: string[], options: RunOptions): Promi
       detached: true, // its own process group, so a timeout ends the JVM or Node it started too
       env: options.env ?? process.env,
     });
+    if (child.pid !== undefined) running.add(child.pid);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -56,6 +72,7 @@ export function measure(cmd: string, args: string[], options: RunOptions): Promi
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      if (child.pid !== undefined) running.delete(child.pid);
       if (signal) return reject(new Error(`${cmd} ended by ${signal} (timeout ${options.timeoutMs / 1000} s?): ${tail(stderr || stdout)}`));
       try {
         const time = parseGnuTime(readFileSync(timeFile, 'utf8'));
