@@ -3,7 +3,7 @@
  * (flags: bench/suite/args.ts). Writes bench/results/<date>-peers.md and .json;
  * `npm run bench:readme` then regenerates the README's table from the latest.
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -29,8 +29,9 @@ const CLIENT_CORE = 1;
 const log = (line: string): void => void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
 function machine(): string {
-  const java = execFileSync('java', ['-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-  const javaVersion = /version "([^"]+)"/.exec(java)?.[1] ?? 'java';
+  // java -version writes to stderr.
+  const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  const javaVersion = /version "([^"]+)"/.exec(`${java.stderr}${java.stdout}`)?.[1] ?? 'unknown';
   const load = loadavg().map((x) => x.toFixed(1)).join(' ');
   return `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()}, Node ${process.version}, Java ${javaVersion}; shared with other sessions (load average ${load} at the start); brokers pinned to core ${BROKER_CORES}, clients to core ${CLIENT_CORE}`;
 }

@@ -61,6 +61,21 @@ function latencySection(l: LatencyResult): string[] {
   ];
 }
 
+/** "cell: reason" entries sharing a reason become one line naming every cell. */
+export function groupLeftOut(entries: readonly string[]): string[] {
+  const byReason = new Map<string, string[]>();
+  const other: string[] = [];
+  for (const e of entries) {
+    const m = /^(\d+n-\d+p-\w+): (.*)$/.exec(e);
+    if (!m) {
+      other.push(e);
+      continue;
+    }
+    byReason.set(m[2]!, [...(byReason.get(m[2]!) ?? []), m[1]!]);
+  }
+  return [...[...byReason].map(([reason, cells]) => `${cells.join(', ')}: ${reason}`), ...other];
+}
+
 export function renderReport(r: BenchResults): string {
   return [
     `# ktc against the best peers, tuned: ${r.startedAt}`,
@@ -71,7 +86,7 @@ export function renderReport(r: BenchResults): string {
     `- ran ${r.startedAt} to ${r.endedAt}`,
     `- method: ${r.timing.rounds} rounds per cell, the tools' order rotating one place per round; every run sized (from a calibration run, then from the earlier rounds) to last the warm-up (producers ${r.timing.warmupSeconds.producer} s, consumers ${r.timing.warmupSeconds.consumer} s, left out) plus ${r.timing.measureSeconds} s measured; throughput = the records of the tool's own periodic windows after the warm-up over their length; broker threads pinned to one core and each client to the other (taskset); client CPU and peak RSS from GNU time (whole process, start-up included).`,
     '',
-    ...(r.leftOut.length ? ['Left out of this run:', ...r.leftOut.map((x) => `- ${x}`), ''] : []),
+    ...(r.leftOut.length ? ['Left out of this run:', ...groupLeftOut(r.leftOut).map((x) => `- ${x}`), ''] : []),
     '## Throughput',
     '',
     ...r.cells.flatMap(cellSection),

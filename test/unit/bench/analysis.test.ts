@@ -100,3 +100,14 @@ describe('the README table', () => {
     expect(table.trim().split('\n').at(-1)).toBe('`ratio ktc/best-peer producer=0.80 consumer=1.50`');
   });
 });
+
+describe('the results file', () => {
+  it('names every left-out cell once per reason', async () => {
+    const { groupLeftOut } = await import('../../../bench/suite/report.js');
+    expect(groupLeftOut(['1n-6p-10KiB: time', '3n-48p-100B: time', '1n-48p-1KiB: disk', 'latency at a fixed rate: no data'])).toEqual([
+      '1n-6p-10KiB, 3n-48p-100B: time',
+      '1n-48p-1KiB: disk',
+      'latency at a fixed rate: no data',
+    ]);
+  });
+});
