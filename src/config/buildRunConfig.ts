@@ -8,6 +8,7 @@ import type { ClientFlags } from './clientFlags.js';
 import { usesSasl, usesTls, type SecurityProtocol, type TlsSettings } from './connection.js';
 import { parseCredentials, type Credentials } from './credentialsFile.js';
 import { serversProblem, topicNameProblem } from './flagKinds.js';
+import { defaultMaxInFlight, MAX_IDEMPOTENT_IN_FLIGHT } from './producerDefaults.js';
 import type { ConsumeConfig, MongoConfig, ProduceConfig, RunConfig } from './runConfig.js';
 
 export type { ClientFlags } from './clientFlags.js';
@@ -35,8 +36,7 @@ export const AUTO_WORKERS_ABOVE = 10_000;
 export const DEFAULT_DELIVERY_TIMEOUT_MS = 120_000;
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_ENGINE = 'wire';
-/** The broker remembers the last 5 batches per producer and partition: more in flight cannot be deduplicated. */
-export const MAX_IDEMPOTENT_IN_FLIGHT = 5;
+export { MAX_IDEMPOTENT_IN_FLIGHT } from './producerDefaults.js';
 
 /** client.py's origin label: "<hostname> (<ip>)". */
 export function defaultOrigin(): string {
@@ -174,13 +174,10 @@ function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConf
   if (workers > 1 && flags.logMessages) throw new UsageError('--log-messages needs a single producer: drop --workers');
   checkMongoProducer(flags, workers, payload);
   if (idempotent && !acksAll) throw new UsageError('--idempotent needs --acks all (or drop --idempotent: with --acks 0 or 1 the producer is not idempotent)');
-  // kafkajs reorders a producer's requests when several are in flight; one keeps order and, measured
-  // on loopback, lost no throughput (each request already carries a run for every partition).
-  const maxInFlight = flags.maxInFlight ?? 1;
+  const maxInFlight = flags.maxInFlight ?? defaultMaxInFlight(idempotent);
   if (idempotent && maxInFlight > MAX_IDEMPOTENT_IN_FLIGHT) {
     throw new UsageError(`--max-in-flight ${maxInFlight} is more than an idempotent producer can keep in order (at most ${MAX_IDEMPOTENT_IN_FLIGHT}): lower it, or pass --no-idempotent`);
   }
-  const defaultBatch = Math.max(1, Math.min(1000, Math.floor((256 * 1024) / (recordSize ?? 200))));
   return {
     numMessages,
     ...(durationMs !== undefined ? { durationMs } : {}),
@@ -189,7 +186,8 @@ function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConf
     payload,
     throughput: flags.throughput ?? -1,
     acks: acks === 'all' ? -1 : (Number(acks) as -1 | 0 | 1),
-    batchSize: flags.batchSize ?? defaultBatch,
+    ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
+    // Measured in bench/results/*-peers.md: with one send in flight the client and the broker take turns idling.
     maxInFlight,
     compression: flags.compression ?? 'none',
     idempotent,

@@ -105,12 +105,12 @@ export const CLIENT_FLAGS = {
   'batch-size': {
     group: LOAD,
     kind: count(1, INT32_MAX),
-    describe: 'messages per produce request, one partition each [default: 256 KiB worth, at most 1000]',
+    describe: 'messages per send (one produce request per leader), spread over the partitions [default: 1 MiB worth, at most 256 KiB per partition]',
   },
   'max-in-flight': {
     group: LOAD,
     kind: count(1, INT32_MAX),
-    describe: 'sends awaiting acknowledgement at once, per producer; up to 5 keep order with idempotence [default: 1]',
+    describe: 'sends awaiting acknowledgement at once, per producer; up to 5 keep order with idempotence [default: 5 with idempotence, else 1]',
   },
   compression: { group: LOAD, kind: choice(CODECS), describe: 'none (default), gzip, snappy, lz4 or zstd (Kafka\'s framing for each, readable by every client)' },
   idempotent: {

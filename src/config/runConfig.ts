@@ -40,7 +40,8 @@ export interface ProduceConfig {
   /** Messages per second; -1 = as fast as possible. */
   throughput: number;
   acks: Acks;
-  batchSize: number;
+  /** Messages per send; absent: defaultBatchSize() once the topic's partition count is known. */
+  batchSize?: number;
   maxInFlight: number;
   compression: Compression;
   idempotent: boolean;

@@ -1,4 +1,5 @@
 import type { ConnectionConfig } from '../config/connection.js';
+import { defaultBatchSize } from '../config/producerDefaults.js';
 import type { ProduceConfig } from '../config/runConfig.js';
 import type { EngineName } from '../engine/createEngine.js';
 import type { DeliveryCounters, Engine } from '../engine/engine.js';
@@ -97,7 +98,7 @@ export async function createSendLoop(
       numMessages: share.numMessages,
       ...(produce.durationMs !== undefined ? { durationMs: produce.durationMs } : {}),
       warmupMs: produce.warmupMs,
-      batchSize: produce.batchSize,
+      batchSize: produce.batchSize ?? defaultBatchSize(produce.recordSize, job.partitions),
       maxInFlight: produce.maxInFlight,
       throughput: share.throughput,
     },

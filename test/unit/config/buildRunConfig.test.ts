@@ -63,6 +63,15 @@ describe('client.py flags', () => {
     expect(c.consume!.groupId).toBe('relation-8-1');
     expect(c.connection.brokers).toEqual(['10.0.0.1:9092', '10.0.0.2:9092']);
     expect(c.engine).toBe('wire');
+    // Idempotent by default (acks=all), so 5 sends in flight keep order; the send size waits for the partition count.
+    expect(c.produce!.idempotent).toBe(true);
+    expect(c.produce!.maxInFlight).toBe(5);
+    expect(c.produce!.batchSize).toBeUndefined();
+  });
+
+  it('keeps one send in flight without idempotence, where more could reorder a partition on a retry', () => {
+    const c = buildRunConfig({ ...base, producer: true, acks: '1' }, env());
+    expect(c.produce!.idempotent).toBe(false);
     expect(c.produce!.maxInFlight).toBe(1);
   });
 

@@ -69,6 +69,24 @@ describe('binary payload', () => {
   });
 });
 
+describe('producer ids across interleaved producers', () => {
+  it('gives each record its own producer id when records of two producers alternate, in both formats', () => {
+    for (const format of ['binary', 'json'] as const) {
+      const ids = [newProducerId(), newProducerId()];
+      const encoders = ids.map((producerId) => new PayloadEncoder({ format, origin: 'o', producerId, recordSize: 200 }));
+      const out = newDecodedRecord();
+      const seen: string[] = [];
+      for (const i of [0, 0, 1, 0, 1, 1]) {
+        expect(decodeRecord(encoders[i]!.encodeBatch(7, 1, SENT)[0]!, out)).toBe('ktc');
+        seen.push(out.producerId);
+      }
+      const [a, b] = ids.map((id) => id.toString('hex'));
+      expect(a).not.toBe(b);
+      expect(seen).toEqual([a, a, b, a, b, b]);
+    }
+  });
+});
+
 describe('decoding what others produced', () => {
   it("recognises client.py's messages as JSON that ktc did not produce", () => {
     const theirs = Buffer.from('{"timestamp": 1732473000.1234567, "_id": "9f1c2d3e4b5a69788796a5b4c3d2e1f0", "origin": "x (1.2.3.4)", "content": "Message #1"}');

@@ -1,0 +1,199 @@
+import { loadavg } from 'node:os';
+import { createTopic, deleteTopics } from './benchCluster.js';
+import { messagesFor, type Cell, type Timing } from './cells.js';
+import { measure, type Measured } from './processRun.js';
+import { CONSUMERS, PRODUCERS, type ConsumerPeer, type Invocation, type PeerContext, type ProducerPeer } from './peers.js';
+import type { CellResult, RunSample, ToolResult } from './samples.js';
+import { median } from './stats.js';
+import { steadyRate, tail, type Window } from './toolOutput.js';
+import { measureLimit } from './limit.js';
+
+export interface CellPlan {
+  rounds: number;
+  timing: Timing;
+  clientCore: number;
+  /** Largest consumer topic, bytes of record values: bounds disk use and the time to write it. */
+  consumerTopicCapBytes: number;
+  /** Seconds per limit replay. */
+  limitSeconds: number;
+  /** Bytes of record values in the short runs that size the measured ones (they are also the cell's excluded warm-up). */
+  calibrationBytes: { producer: number; consumer: number };
+  log: (line: string) => void;
+}
+
+const RUN_TIMEOUT_MS = 240_000;
+
+const commandLine = (inv: Invocation): string => [inv.cmd, ...inv.args].map((a) => (/^[\w./:=,@-]+$/.test(a) ? a : `'${a}'`)).join(' ');
+
+/** Peers rotate one place per round: each tool runs first, last and in between, none always after the same one. */
+export function rotation<T>(tools: readonly T[], round: number): T[] {
+  const k = (round - 1) % tools.length;
+  return [...tools.slice(k), ...tools.slice(0, k)];
+}
+
+async function run(ctx: PeerContext, plan: CellPlan, inv: Invocation): Promise<Measured> {
+  const m = await measure(inv.cmd, inv.args, { core: plan.clientCore, scratchDir: ctx.scratchDir, timeoutMs: RUN_TIMEOUT_MS });
+  if (m.code !== 0) throw new Error(`exit ${m.code}: ${tail(m.stderr || m.stdout)}`);
+  return m;
+}
+
+function sample(m: Measured, windows: Window[], warmup: number, round: number, position: number, messages: number): RunSample {
+  const steady = steadyRate(windows, warmup);
+  return {
+    round,
+    position,
+    messages,
+    rate: steady.rate,
+    measuredRecords: steady.records,
+    measuredSeconds: steady.seconds,
+    cpuSeconds: m.cpuSeconds,
+    peakRssMb: m.peakRssMb,
+    wallSeconds: m.wallSeconds,
+    load1: loadavg()[0]!,
+  };
+}
+
+/** Writes `messages` records into `topic` with ktc at its defaults: the consumers' shared data. */
+async function writeWithKtc(ctx: PeerContext, plan: CellPlan, cell: Cell, topic: string, messages: number): Promise<Measured> {
+  const inv = PRODUCERS[0]!.invocation(ctx, cell, topic, messages, 0);
+  return run(ctx, plan, inv);
+}
+
+export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Promise<CellResult> {
+  const { log, timing } = plan;
+  const stamp = Date.now().toString(36);
+  const notes: string[] = [];
+  const result: CellResult = { cell, consumerTopicMessages: 0, producer: [], consumer: [], notes };
+  const producerTools = new Map<string, ToolResult>();
+  const consumerTools = new Map<string, ToolResult>();
+  const producerMessages = new Map<string, number>();
+  const consumerMessages = new Map<string, number>();
+  let topicSeq = 0;
+  const freshTopic = async (): Promise<string> => {
+    const topic = `bench-${cell.id}-${stamp}-${topicSeq++}`;
+    await createTopic(ctx.cluster, topic, cell.partitions);
+    return topic;
+  };
+
+  // Producers' calibration: short runs, excluded, that size each tool's measured runs.
+  const calibrationProduce = Math.ceil(plan.calibrationBytes.producer / cell.recordSize);
+  for (const peer of PRODUCERS) {
+    const topic = await freshTopic();
+    const inv = peer.invocation(ctx, cell, topic, calibrationProduce, 0);
+    producerTools.set(peer.id, { id: peer.id, label: peer.label, settings: peer.settings(cell), command: commandLine(inv), runs: [] });
+    try {
+      const m = await run(ctx, plan, inv);
+      const rate = peer.totalRate(m.stdout);
+      producerMessages.set(peer.id, messagesFor(rate, timing, 'producer'));
+      log(`${cell.id} calibration: ${peer.id} producer ~${Math.round(rate)} msgs/s`);
+    } catch (err) {
+      notes.push(`${peer.id} producer calibration failed: ${(err as Error).message}`);
+    }
+    await deleteTopics(ctx.cluster, [topic]);
+  }
+
+  // The consumers' topic, written once by one producer (ktc): first a part to calibrate on, then the rest.
+  const consumerTopic = await freshTopic();
+  const calibrationConsume = Math.ceil(plan.calibrationBytes.consumer / cell.recordSize);
+  await writeWithKtc(ctx, plan, cell, consumerTopic, calibrationConsume);
+  let written = calibrationConsume;
+  for (const peer of CONSUMERS) {
+    const inv = peer.invocation(ctx, cell, consumerTopic, calibrationConsume, `bench-cal-${stamp}-${peer.id}-`);
+    consumerTools.set(peer.id, { id: peer.id, label: peer.label, settings: peer.settings(cell), command: commandLine(inv), runs: [] });
+    try {
+      const m = await run(ctx, plan, inv);
+      const rate = peer.totalRate(m.stdout);
+      consumerMessages.set(peer.id, messagesFor(rate, timing, 'consumer'));
+      log(`${cell.id} calibration: ${peer.id} consumer ~${Math.round(rate)} msgs/s`);
+    } catch (err) {
+      notes.push(`${peer.id} consumer calibration failed: ${(err as Error).message}`);
+    }
+  }
+  const cap = Math.floor(plan.consumerTopicCapBytes / cell.recordSize);
+  const wanted = Math.max(0, ...consumerMessages.values());
+  const total = Math.min(cap, Math.max(written, wanted));
+  if (wanted > cap) notes.push(`the consumers' topic was capped at ${total} messages (${(plan.consumerTopicCapBytes / 2 ** 30).toFixed(1)} GiB): the fastest consumers read it in less than warm-up + ${timing.measureSeconds} s`);
+  if (total > written) {
+    log(`${cell.id}: writing ${total - written} more messages into the consumers' topic`);
+    await writeWithKtc(ctx, plan, cell, consumerTopic, total - written);
+    written = total;
+  }
+  result.consumerTopicMessages = written;
+  for (const [id, n] of consumerMessages) consumerMessages.set(id, Math.min(n, written));
+
+  for (let round = 1; round <= plan.rounds; round++) {
+    for (const [position, peer] of rotation(PRODUCERS, round).entries()) {
+      const messages = producerMessages.get(peer.id);
+      if (messages === undefined) continue;
+      const topic = await freshTopic();
+      await measureRun(peer, producerTools.get(peer.id)!, (n) => peer.invocation(ctx, cell, topic, n, 0), timing.warmupSeconds.producer, round, position, messages, 'producer');
+      await deleteTopics(ctx.cluster, [topic]);
+    }
+    for (const [position, peer] of rotation(CONSUMERS, round).entries()) {
+      const messages = consumerMessages.get(peer.id);
+      if (messages === undefined) continue;
+      const group = `bench-${stamp}-${round}-${peer.id}-`;
+      await measureRun(peer, consumerTools.get(peer.id)!, (n) => peer.invocation(ctx, cell, consumerTopic, n, `${group}${n}-`), timing.warmupSeconds.consumer, round, position, messages, 'consumer');
+    }
+    // Later rounds are sized from what earlier ones measured (the calibration runs were short and cold).
+    resize(producerTools, producerMessages, timing, 'producer', Infinity);
+    resize(consumerTools, consumerMessages, timing, 'consumer', written);
+  }
+
+  try {
+    const limitTopic = await freshTopic();
+    result.limit = await measureLimit(ctx, plan, cell, limitTopic, consumerTopic);
+    await deleteTopics(ctx.cluster, [limitTopic]);
+  } catch (err) {
+    notes.push(`the limit could not be measured: ${(err as Error).message}`);
+  }
+  await deleteTopics(ctx.cluster, [consumerTopic]);
+  result.producer = [...producerTools.values()];
+  result.consumer = [...consumerTools.values()];
+  return result;
+
+  async function measureRun(
+    peer: ProducerPeer | ConsumerPeer,
+    tool: ToolResult,
+    invocation: (messages: number) => Invocation,
+    warmup: number,
+    round: number,
+    position: number,
+    messages: number,
+    side: 'producer' | 'consumer',
+  ): Promise<void> {
+    try {
+      let inv = invocation(messages);
+      tool.command = commandLine(inv);
+      let m = await run(ctx, plan, inv);
+      let s: RunSample;
+      try {
+        s = sample(m, peer.windows(m.stdout), warmup, round, position, messages);
+      } catch (err) {
+        // Sized from a cold calibration run, it ended within the warm-up: once more, sized from this run's own rate.
+        if (!/too short/.test((err as Error).message)) throw err;
+        const counts = side === 'producer' ? producerMessages : consumerMessages;
+        const resized = Math.min(side === 'consumer' ? written : Infinity, Math.max(messages * 2, messagesFor(peer.totalRate(m.stdout), timing, side)));
+        if (resized <= messages) throw err;
+        counts.set(peer.id, resized);
+        log(`${cell.id} round ${round}: ${peer.id} ${side} too short at ${messages} messages, again with ${resized}`);
+        inv = invocation(resized);
+        tool.command = commandLine(inv);
+        m = await run(ctx, plan, inv);
+        s = sample(m, peer.windows(m.stdout), warmup, round, position, resized);
+      }
+      tool.runs.push(s);
+      log(`${cell.id} round ${round}: ${peer.id} ${side} ${Math.round(s.rate)} msgs/s (${s.measuredSeconds.toFixed(1)} s measured, load ${s.load1.toFixed(1)})`);
+    } catch (err) {
+      notes.push(`round ${round}: ${peer.id} ${side} failed: ${(err as Error).message}`);
+      log(`${cell.id} round ${round}: ${peer.id} ${side} FAILED: ${(err as Error).message}`);
+    }
+  }
+}
+
+function resize(tools: Map<string, ToolResult>, messages: Map<string, number>, timing: Timing, side: 'producer' | 'consumer', cap: number): void {
+  for (const [id, tool] of tools) {
+    if (!tool.runs.length || !messages.has(id)) continue;
+    messages.set(id, Math.min(cap, messagesFor(median(tool.runs.map((r) => r.rate)), timing, side)));
+  }
+}

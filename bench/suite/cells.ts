@@ -1,0 +1,53 @@
+/** The matrix: what each cell is, and how long its runs are. */
+
+export interface Cell {
+  id: string;
+  nodes: 1 | 3;
+  partitions: number;
+  recordSize: number;
+}
+
+export const RECORD_SIZES = [100, 1024, 10 * 1024] as const;
+export const PARTITION_COUNTS = [6, 48] as const;
+
+export function cellId(nodes: number, partitions: number, recordSize: number): string {
+  const size = recordSize >= 1024 ? `${recordSize / 1024}KiB` : `${recordSize}B`;
+  return `${nodes}n-${partitions}p-${size}`;
+}
+
+/** Every cell the issue asks for: 3 record sizes × 6 and 48 partitions, on 1 node and on 3 nodes (RF 3, acks=all). */
+export function fullMatrix(): Cell[] {
+  const cells: Cell[] = [];
+  for (const nodes of [1, 3] as const) {
+    for (const partitions of PARTITION_COUNTS) {
+      for (const recordSize of RECORD_SIZES) cells.push({ id: cellId(nodes, partitions, recordSize), nodes, partitions, recordSize });
+    }
+  }
+  return cells;
+}
+
+/** Parses "1n-6p-100B,3n-6p-1KiB": the cells a run is limited to. */
+export function parseCells(text: string): Cell[] {
+  const all = new Map(fullMatrix().map((c) => [c.id, c]));
+  return text.split(',').map((id) => {
+    const cell = all.get(id.trim());
+    if (!cell) throw new Error(`unknown cell ${id} (cells look like ${[...all.keys()].slice(0, 3).join(', ')}...)`);
+    return cell;
+  });
+}
+
+export interface Timing {
+  /** Leading seconds of every run left out (JIT, connections, group join). */
+  warmupSeconds: { producer: number; consumer: number };
+  /** Seconds measured after the warm-up. */
+  measureSeconds: number;
+}
+
+/**
+ * Messages for one run of a tool: long enough for warm-up + measured
+ * seconds at the rate its calibration run showed, with 20 % margin (the
+ * warm-up runs slower, and the tools print no last partial window).
+ */
+export function messagesFor(rate: number, timing: Timing, side: 'producer' | 'consumer'): number {
+  return Math.ceil(rate * (timing.warmupSeconds[side] + timing.measureSeconds) * 1.2);
+}

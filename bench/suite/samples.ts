@@ -1,0 +1,85 @@
+/** What the benchmark records: one sample per run, grouped per cell, side and tool. Also the JSON results' shape. */
+import type { Cell } from './cells.js';
+import type { LatencyFigures } from './peers.js';
+
+export type Side = 'producer' | 'consumer';
+
+export interface RunSample {
+  round: number;
+  /** Position of the tool in this round's order (0 = first). */
+  position: number;
+  messages: number;
+  /** Steady records/s after the warm-up. */
+  rate: number;
+  measuredRecords: number;
+  measuredSeconds: number;
+  cpuSeconds: number;
+  peakRssMb: number;
+  wallSeconds: number;
+  /** 1-minute load average when the run ended: other sessions share this machine. */
+  load1: number;
+}
+
+export interface ToolResult {
+  id: string;
+  label: string;
+  settings: string;
+  command: string;
+  runs: RunSample[];
+}
+
+export interface LimitResult {
+  produce: { rate: number; settings: string };
+  fetch: { rate: number; settings: string };
+}
+
+export interface CellResult {
+  cell: Cell;
+  /** The consumers' shared topic: messages, written once by ktc at its defaults. */
+  consumerTopicMessages: number;
+  producer: ToolResult[];
+  consumer: ToolResult[];
+  limit?: LimitResult;
+  notes: string[];
+}
+
+export interface LatencyRun {
+  round: number;
+  tool: string;
+  label: string;
+  settings: string;
+  figures: LatencyFigures;
+  messages: number;
+  cpuSeconds: number;
+  peakRssMb: number;
+}
+
+export interface LatencyResult {
+  cell: Cell;
+  rate: number;
+  seconds: number;
+  why: string;
+  runs: LatencyRun[];
+}
+
+export interface MemoryCheck {
+  what: string;
+  messages: number;
+  recordSize: number;
+  peakRssMb: number;
+  cpuSeconds: number;
+  rate: number;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  endedAt: string;
+  machine: string;
+  versions: Record<string, string>;
+  command: string;
+  timing: { rounds: number; warmupSeconds: { producer: number; consumer: number }; measureSeconds: number };
+  cells: CellResult[];
+  latency?: LatencyResult;
+  memory: MemoryCheck[];
+  leftOut: string[];
+}

@@ -1,0 +1,31 @@
+/**
+ * The producer's defaults for how much goes into one send and how many sends
+ * are outstanding. Chosen by measurement against Java's and
+ * @platformatic/kafka's producers tuned (bench/results/*-peers.md).
+ */
+
+/** The broker remembers the last 5 batches per producer and partition: more in flight cannot be deduplicated. */
+export const MAX_IDEMPOTENT_IN_FLIGHT = 5;
+
+/**
+ * Sends awaiting acknowledgement per producer without --max-in-flight: 5 with idempotence (as many as the broker
+ * keeps in order, Java's default), 1 without (more could reorder a partition on a retry).
+ */
+export function defaultMaxInFlight(idempotent: boolean): number {
+  return idempotent ? MAX_IDEMPOTENT_IN_FLIGHT : 1;
+}
+
+/** Bytes per send without --batch-size: Java's max.request.size default. */
+export const DEFAULT_SEND_BYTES = 1024 * 1024;
+/** At most this much of a send goes to one partition: a quarter of the broker's default message.max.bytes. */
+export const DEFAULT_PARTITION_BATCH_BYTES = 256 * 1024;
+
+/**
+ * Messages per send (one produce request per leader) without --batch-size: 1 MiB worth, at most 256 KiB per
+ * partition; records of unknown size count as 200 bytes (client.py's JSON).
+ */
+export function defaultBatchSize(recordSize: number | undefined, partitions: number): number {
+  const bytes = Math.min(DEFAULT_SEND_BYTES, Math.max(1, partitions) * DEFAULT_PARTITION_BATCH_BYTES);
+  return Math.max(1, Math.floor(bytes / (recordSize ?? 200)));
+}
+

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { overallRatios, ratioLine, summarizeSide } from '../../../bench/suite/analysis.js';
+import type { BenchResults, CellResult, RunSample, ToolResult } from '../../../bench/suite/samples.js';
+import { BEGIN, END, readmeTable, replaceBetweenMarkers } from '../../../bench/suite/readmeTable.js';
+
+const run = (round: number, rate: number): RunSample => ({
+  round,
+  position: 0,
+  messages: 2_000_000,
+  rate,
+  measuredRecords: rate * 10,
+  measuredSeconds: 10,
+  cpuSeconds: 4,
+  peakRssMb: 100 + round,
+  wallSeconds: 15,
+  load1: 1,
+});
+
+const tool = (id: string, rates: number[]): ToolResult => ({ id, label: id, settings: `${id} settings`, command: id, runs: rates.map((r, i) => run(i + 1, r)) });
+
+function cell(id: string, producer: ToolResult[], consumer: ToolResult[], limit?: number): CellResult {
+  return {
+    cell: { id, nodes: 1, partitions: 6, recordSize: 1024 },
+    consumerTopicMessages: 1000,
+    producer,
+    consumer,
+    ...(limit ? { limit: { produce: { rate: limit, settings: '' }, fetch: { rate: limit * 2, settings: '' } } } : {}),
+    notes: [],
+  };
+}
+
+const cellA = cell(
+  '1n-6p-1KiB',
+  [tool('ktc', [100, 120, 110]), tool('java', [50, 60, 55]), tool('java-tuned', [90, 100, 100]), tool('ktc-kafkajs', [500, 500, 500])],
+  [tool('ktc', [300, 300, 300]), tool('platformatic', [200, 250, 150])],
+  200,
+);
+const cellB = cell('1n-48p-1KiB', [tool('ktc', [80, 80, 80]), tool('java-tuned', [100, 100, 100])], [tool('ktc', [400]), tool('java', [100])]);
+
+const results: BenchResults = {
+  startedAt: '2026-11-27T00:00:00Z',
+  endedAt: '2026-11-27T01:00:00Z',
+  machine: 'test machine',
+  versions: {},
+  command: 'npm run bench',
+  timing: { rounds: 3, warmupSeconds: { producer: 5, consumer: 2 }, measureSeconds: 10 },
+  cells: [cellA, cellB],
+  memory: [],
+  leftOut: [],
+};
+
+describe('bench analysis', () => {
+  it('picks the fastest peer by median, never ktc\'s own kafkajs engine', () => {
+    const s = summarizeSide(cellA, 'producer');
+    expect(s.bestPeer?.id).toBe('java-tuned');
+    expect(s.ratio).toBeCloseTo(110 / 100, 12);
+    // rounds: 100/90, 120/100, 110/100
+    expect(s.ratioRounds).toMatchObject({ min: 1.1, max: 1.2, median: 100 / 90 });
+  });
+
+  it('gives each tool its spread, ktc\'s per-round ratio to it, its share of the limit and its cost', () => {
+    const java = summarizeSide(cellA, 'producer').tools.find((t) => t.id === 'java')!;
+    expect(java.rate).toMatchObject({ median: 55, min: 50, max: 60, n: 3 });
+    expect(java.ktcRatio?.median).toBe(2);
+    expect(java.shareOfLimit).toBe(55 / 200);
+    expect(java.cpuSecondsPerMillion).toBe(2);
+    expect(java.peakRssMb).toBe(103);
+    expect(java.mbPerSec).toBeCloseTo((55 * 1024) / 2 ** 20, 12);
+  });
+
+  it('the consumer side is measured against the fetch limit', () => {
+    const ktc = summarizeSide(cellA, 'consumer').tools.find((t) => t.id === 'ktc')!;
+    expect(ktc.shareOfLimit).toBe(300 / 400);
+  });
+
+  it('the overall ratio is the minimum over cells, per side', () => {
+    expect(overallRatios(results)).toEqual({ producer: 0.8, consumer: 1.5 });
+    expect(ratioLine(results)).toBe('ratio ktc/best-peer producer=0.80 consumer=1.50');
+  });
+});
+
+describe('the README table', () => {
+  const readme = `# ktc\n\n## Benchmarks\n\nintro\n\n${BEGIN}\nold table\n${END}\n\n## Requirements\nkept\n`;
+
+  it('replaces only what lies between the markers', () => {
+    const out = replaceBetweenMarkers(readme, 'NEW');
+    expect(out).toBe(`# ktc\n\n## Benchmarks\n\nintro\n\n${BEGIN}\nNEW\n${END}\n\n## Requirements\nkept\n`);
+    expect(replaceBetweenMarkers(out, 'NEW')).toBe(out);
+  });
+
+  it('refuses a README without both markers in order', () => {
+    expect(() => replaceBetweenMarkers('no markers', 'x')).toThrow(/lacks the markers/);
+    expect(() => replaceBetweenMarkers(`${END}\n${BEGIN}`, 'x')).toThrow(/in that order/);
+  });
+
+  it('has a row per cell and side with ktc, the best peer, the ratio and its range, and ends with the ratio line', () => {
+    const table = readmeTable(results, 'bench/results/x-peers.md');
+    expect(table).toContain('| 1n-6p-1KiB | producer | 110 | java-tuned: 100 | **1.10** (1.10–1.20) | 55 % |');
+    expect(table).toContain('| 1n-48p-1KiB | consumer | 400 | java: 100 | **4.00** (4.00–4.00) | – |');
+    expect(table.trim().split('\n').at(-1)).toBe('`ratio ktc/best-peer producer=0.80 consumer=1.50`');
+  });
+});
+
+describe('the results file', () => {
+  it('names every left-out cell once per reason', async () => {
+    const { groupLeftOut } = await import('../../../bench/suite/report.js');
+    expect(groupLeftOut(['1n-6p-10KiB: time', '3n-48p-100B: time', '1n-48p-1KiB: disk', 'latency at a fixed rate: no data'])).toEqual([
+      '1n-6p-10KiB, 3n-48p-100B: time',
+      '1n-48p-1KiB: disk',
+      'latency at a fixed rate: no data',
+    ]);
+  });
+});
