@@ -18,7 +18,24 @@ function jsonRecords(count, size, seed = 42) {
   let s = seed >>> 0;
   const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const events = ['click', 'view', 'purchase', 'login', 'logout', 'search', 'cart'];
-  const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima', 'mike', 'november', 'oscar', 'papa'];
+  const words = [
+    'alpha',
+    'bravo',
+    'charlie',
+    'delta',
+    'echo',
+    'foxtrot',
+    'golf',
+    'hotel',
+    'india',
+    'juliet',
+    'kilo',
+    'lima',
+    'mike',
+    'november',
+    'oscar',
+    'papa',
+  ];
   const out = [];
   for (let i = 0; i < count; i++) {
     let hex = '';
@@ -33,7 +50,13 @@ function jsonRecords(count, size, seed = 42) {
 
 /** Roughly a batch's records section: a few varint bytes before each value. */
 function section(values) {
-  return Buffer.concat(values.flatMap((v, i) => [Buffer.from([0x80 | ((v.length + 8) & 0x7f), (v.length + 8) >> 7, 0, 0, (i << 1) & 0x7f, 1, 0x80 | ((v.length << 1) & 0x7f), (v.length << 1) >> 7]), v, Buffer.from([0])]));
+  return Buffer.concat(
+    values.flatMap((v, i) => [
+      Buffer.from([0x80 | ((v.length + 8) & 0x7f), (v.length + 8) >> 7, 0, 0, (i << 1) & 0x7f, 1, 0x80 | ((v.length << 1) & 0x7f), (v.length << 1) >> 7]),
+      v,
+      Buffer.from([0]),
+    ]),
+  );
 }
 
 function cpuMs(fn, ms = 200) {
@@ -92,7 +115,9 @@ for (const size of [100, 1024]) {
       d.push(cpuMs(() => decompress(packed, data.length)));
     }
     const mb = data.length / 1e6;
-    console.log(`| ${size} B | ${name} | ${(mb / (median(e) / 1000)).toFixed(0)} | ${(mb / (median(d) / 1000)).toFixed(0)} | ${(data.length / packed.length).toFixed(2)} |`);
+    console.log(
+      `| ${size} B | ${name} | ${(mb / (median(e) / 1000)).toFixed(0)} | ${(mb / (median(d) / 1000)).toFixed(0)} | ${(data.length / packed.length).toFixed(2)} |`,
+    );
   }
   // async only: no sync API, so it could not serve a synchronous batch writer
   const mongo = require('@mongodb-js/zstd');
@@ -104,5 +129,7 @@ for (const size of [100, 1024]) {
   for (let i = 0; i < 20; i++) await mongo.decompress(packed);
   const t3 = process.cpuUsage(t2);
   const mb = (data.length * 20) / 1e6;
-  console.log(`| ${size} B | zstd: @mongodb-js/zstd 1.2.2 (napi-rs, async only; 20 calls) | ${(mb / ((t1.user + t1.system) / 1e6)).toFixed(0)} | ${(mb / ((t3.user + t3.system) / 1e6)).toFixed(0)} | ${(data.length / packed.length).toFixed(2)} |`);
+  console.log(
+    `| ${size} B | zstd: @mongodb-js/zstd 1.2.2 (napi-rs, async only; 20 calls) | ${(mb / ((t1.user + t1.system) / 1e6)).toFixed(0)} | ${(mb / ((t3.user + t3.system) / 1e6)).toFixed(0)} | ${(data.length / packed.length).toFixed(2)} |`,
+  );
 }

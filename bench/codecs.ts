@@ -37,7 +37,24 @@ export function jsonRecords(count: number, size: number, seed = 42): Buffer[] {
   let s = seed >>> 0;
   const rnd = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const events = ['click', 'view', 'purchase', 'login', 'logout', 'search', 'cart'];
-  const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima', 'mike', 'november', 'oscar', 'papa'];
+  const words = [
+    'alpha',
+    'bravo',
+    'charlie',
+    'delta',
+    'echo',
+    'foxtrot',
+    'golf',
+    'hotel',
+    'india',
+    'juliet',
+    'kilo',
+    'lima',
+    'mike',
+    'november',
+    'oscar',
+    'papa',
+  ];
   const out: Buffer[] = [];
   for (let i = 0; i < count; i++) {
     let hex = '';

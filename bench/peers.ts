@@ -32,7 +32,9 @@ function machine(): string {
   // java -version writes to stderr.
   const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
   const javaVersion = /version "([^"]+)"/.exec(`${java.stderr}${java.stdout}`)?.[1] ?? 'unknown';
-  const load = loadavg().map((x) => x.toFixed(1)).join(' ');
+  const load = loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
   return `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()}, Node ${process.version}, Java ${javaVersion}; shared with other sessions (load average ${load} at the start); brokers pinned to core ${BROKER_CORES}, clients to core ${CLIENT_CORE}`;
 }
 
@@ -51,7 +53,11 @@ async function main(opts: BenchOptions): Promise<void> {
     startedAt: started.toISOString(),
     endedAt: '',
     machine: machine(),
-    versions: { 'Apache Kafka': process.env.KTC_BENCH_KAFKA_VERSION ?? DEFAULT_KAFKA_VERSION, '@platformatic/kafka': `${PLATFORMATIC_VERSION} (Node ${runtime.nodeVersion})`, kafkajs: '2.2.4' },
+    versions: {
+      'Apache Kafka': process.env.KTC_BENCH_KAFKA_VERSION ?? DEFAULT_KAFKA_VERSION,
+      '@platformatic/kafka': `${PLATFORMATIC_VERSION} (Node ${runtime.nodeVersion})`,
+      kafkajs: '2.2.4',
+    },
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     timing: { rounds: opts.rounds, warmupSeconds: opts.warmupSeconds, measureSeconds: opts.measureSeconds },
     cells: [],

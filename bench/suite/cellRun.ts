@@ -112,7 +112,10 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
   const cap = Math.floor(plan.consumerTopicCapBytes / cell.recordSize);
   const wanted = Math.max(0, ...consumerMessages.values());
   const total = Math.min(cap, Math.max(written, wanted));
-  if (wanted > cap) notes.push(`the consumers' topic was capped at ${total} messages (${(plan.consumerTopicCapBytes / 2 ** 30).toFixed(1)} GiB): the fastest consumers read it in less than warm-up + ${timing.measureSeconds} s`);
+  if (wanted > cap)
+    notes.push(
+      `the consumers' topic was capped at ${total} messages (${(plan.consumerTopicCapBytes / 2 ** 30).toFixed(1)} GiB): the fastest consumers read it in less than warm-up + ${timing.measureSeconds} s`,
+    );
   if (total > written) {
     log(`${cell.id}: writing ${total - written} more messages into the consumers' topic`);
     await writeWithKtc(ctx, plan, cell, consumerTopic, total - written);
@@ -126,14 +129,32 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
       const messages = producerMessages.get(peer.id);
       if (messages === undefined) continue;
       const topic = await freshTopic();
-      await measureRun(peer, producerTools.get(peer.id)!, (n) => peer.invocation(ctx, cell, topic, n, 0), timing.warmupSeconds.producer, round, position, messages, 'producer');
+      await measureRun(
+        peer,
+        producerTools.get(peer.id)!,
+        (n) => peer.invocation(ctx, cell, topic, n, 0),
+        timing.warmupSeconds.producer,
+        round,
+        position,
+        messages,
+        'producer',
+      );
       await deleteTopics(ctx.cluster, [topic]);
     }
     for (const [position, peer] of rotation(CONSUMERS, round).entries()) {
       const messages = consumerMessages.get(peer.id);
       if (messages === undefined) continue;
       const group = `bench-${stamp}-${round}-${peer.id}-`;
-      await measureRun(peer, consumerTools.get(peer.id)!, (n) => peer.invocation(ctx, cell, consumerTopic, n, `${group}${n}-`), timing.warmupSeconds.consumer, round, position, messages, 'consumer');
+      await measureRun(
+        peer,
+        consumerTools.get(peer.id)!,
+        (n) => peer.invocation(ctx, cell, consumerTopic, n, `${group}${n}-`),
+        timing.warmupSeconds.consumer,
+        round,
+        position,
+        messages,
+        'consumer',
+      );
     }
     // Later rounds are sized from what earlier ones measured (the calibration runs were short and cold).
     resize(producerTools, producerMessages, timing, 'producer', Infinity);
@@ -183,7 +204,9 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
         s = sample(m, peer.windows(m.stdout), warmup, round, position, resized);
       }
       tool.runs.push(s);
-      log(`${cell.id} round ${round}: ${peer.id} ${side} ${Math.round(s.rate)} msgs/s (${s.measuredSeconds.toFixed(1)} s measured, load ${s.load1.toFixed(1)})`);
+      log(
+        `${cell.id} round ${round}: ${peer.id} ${side} ${Math.round(s.rate)} msgs/s (${s.measuredSeconds.toFixed(1)} s measured, load ${s.load1.toFixed(1)})`,
+      );
     } catch (err) {
       notes.push(`round ${round}: ${peer.id} ${side} failed: ${(err as Error).message}`);
       log(`${cell.id} round ${round}: ${peer.id} ${side} FAILED: ${(err as Error).message}`);

@@ -36,7 +36,16 @@ export async function runLatency(ctx: PeerContext, plan: CellPlan, source: CellR
         const m = await measure(inv.cmd, inv.args, { core: plan.clientCore, scratchDir: ctx.scratchDir, timeoutMs: (seconds + 120) * 1000 });
         if (m.code !== 0) throw new Error(`exit ${m.code}: ${tail(m.stderr || m.stdout)}`);
         const figures = peer.latency(m.stdout);
-        result.runs.push({ round, tool: peer.id, label: peer.label, settings: peer.settings(cell), figures, messages, cpuSeconds: m.cpuSeconds, peakRssMb: m.peakRssMb });
+        result.runs.push({
+          round,
+          tool: peer.id,
+          label: peer.label,
+          settings: peer.settings(cell),
+          figures,
+          messages,
+          cpuSeconds: m.cpuSeconds,
+          peakRssMb: m.peakRssMb,
+        });
         plan.log(`latency round ${round}: ${peer.id} p50 ${figures.p50} p99 ${figures.p99} p99.9 ${figures.p999} ms`);
       } catch (err) {
         plan.log(`latency round ${round}: ${peer.id} FAILED: ${(err as Error).message}`);
@@ -57,15 +66,48 @@ export async function memoryCheck(ctx: PeerContext, plan: CellPlan, cell: Cell, 
     const inv = ktc.invocation(ctx, cell, topic, messages, 0);
     const p = await measure(inv.cmd, inv.args, { core: plan.clientCore, scratchDir: ctx.scratchDir, timeoutMs: 900_000 });
     if (p.code !== 0) throw new Error(`ktc producer: ${tail(p.stderr)}`);
-    out.push({ what: 'ktc --producer (defaults)', messages, recordSize: cell.recordSize, peakRssMb: p.peakRssMb, cpuSeconds: p.cpuSeconds, rate: producerSummary(p.stdout).recordsPerSec });
-    plan.log(`memory: ktc producer ${messages} x ${cell.recordSize} B: peak RSS ${p.peakRssMb.toFixed(0)} MB`);
-    const c = await measure(process.execPath, [ctx.ktcBin, '--credentials', ctx.cluster.credentialsFile, '-t', topic, '--consumer', '-n', String(messages), '-c', `bench-memory-`, '--format', 'kafka', '--progress-interval', '1s'], {
-      core: plan.clientCore,
-      scratchDir: ctx.scratchDir,
-      timeoutMs: 900_000,
+    out.push({
+      what: 'ktc --producer (defaults)',
+      messages,
+      recordSize: cell.recordSize,
+      peakRssMb: p.peakRssMb,
+      cpuSeconds: p.cpuSeconds,
+      rate: producerSummary(p.stdout).recordsPerSec,
     });
+    plan.log(`memory: ktc producer ${messages} x ${cell.recordSize} B: peak RSS ${p.peakRssMb.toFixed(0)} MB`);
+    const c = await measure(
+      process.execPath,
+      [
+        ctx.ktcBin,
+        '--credentials',
+        ctx.cluster.credentialsFile,
+        '-t',
+        topic,
+        '--consumer',
+        '-n',
+        String(messages),
+        '-c',
+        `bench-memory-`,
+        '--format',
+        'kafka',
+        '--progress-interval',
+        '1s',
+      ],
+      {
+        core: plan.clientCore,
+        scratchDir: ctx.scratchDir,
+        timeoutMs: 900_000,
+      },
+    );
     if (c.code !== 0) throw new Error(`ktc consumer: ${tail(c.stderr)}`);
-    out.push({ what: 'ktc --consumer (defaults)', messages, recordSize: cell.recordSize, peakRssMb: c.peakRssMb, cpuSeconds: c.cpuSeconds, rate: steadyRate(ktcConsumerWindows(c.stdout, 1), 0).rate });
+    out.push({
+      what: 'ktc --consumer (defaults)',
+      messages,
+      recordSize: cell.recordSize,
+      peakRssMb: c.peakRssMb,
+      cpuSeconds: c.cpuSeconds,
+      rate: steadyRate(ktcConsumerWindows(c.stdout, 1), 0).rate,
+    });
     plan.log(`memory: ktc consumer: peak RSS ${c.peakRssMb.toFixed(0)} MB`);
   } finally {
     await deleteTopics(ctx.cluster, [topic]);

@@ -39,7 +39,13 @@ export async function measureLimit(ctx: PeerContext, plan: CellPlan, cell: Cell,
   };
   const records = limitBatchRecords(cell);
   return {
-    produce: { rate: await rate('produce'), settings: `pre-encoded, ${records} records per partition batch, every partition of a leader per request, acks=all, ${IN_FLIGHT.produce} in flight per broker, not idempotent` },
-    fetch: { rate: await rate('fetch'), settings: `same Fetch replayed from offset 0, ${KTC_FETCH.partitionMaxBytes / 2 ** 20} MiB per partition, ${KTC_FETCH.maxBytes / 2 ** 20} MiB per request, ${IN_FLIGHT.fetch} in flight per broker, records counted from batch headers` },
+    produce: {
+      rate: await rate('produce'),
+      settings: `pre-encoded, ${records} records per partition batch, every partition of a leader per request, acks=all, ${IN_FLIGHT.produce} in flight per broker, not idempotent`,
+    },
+    fetch: {
+      rate: await rate('fetch'),
+      settings: `same Fetch replayed from offset 0, ${KTC_FETCH.partitionMaxBytes / 2 ** 20} MiB per partition, ${KTC_FETCH.maxBytes / 2 ** 20} MiB per request, ${IN_FLIGHT.fetch} in flight per broker, records counted from batch headers`,
+    },
   };
 }

@@ -17,13 +17,31 @@ import type { BenchCluster } from './benchCluster.js';
 import type { Cell } from './cells.js';
 import type { PeerRuntime } from './peerInstall.js';
 import type { PlatformaticConsumeSettings, PlatformaticProduceSettings } from './platformaticPerf.js';
-import { consumerSummaryRate, javaConsumerWindows, jsonWindows, ktcConsumerWindows, producerSummary, producerWindows, steadyRate, type Window } from './toolOutput.js';
+import {
+  consumerSummaryRate,
+  javaConsumerWindows,
+  jsonWindows,
+  ktcConsumerWindows,
+  producerSummary,
+  producerWindows,
+  steadyRate,
+  type Window,
+} from './toolOutput.js';
 
 /** ktc's own fetch sizes (src/engine/wire/wireConsumer.ts). */
 export const KTC_FETCH = { partitionMaxBytes: 2 * 1024 * 1024, maxBytes: 16 * 1024 * 1024 } as const;
 
 /** What kafka-producer-perf-test.sh and kafka-consumer-perf-test.sh give the JVM (heap) and kafka-run-class.sh adds. */
-const JVM_OPTS = ['-Xmx512M', '-server', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35', '-XX:+ExplicitGCInvokesConcurrent', '-XX:MaxInlineLevel=15', '-Djava.awt.headless=true'];
+const JVM_OPTS = [
+  '-Xmx512M',
+  '-server',
+  '-XX:+UseG1GC',
+  '-XX:MaxGCPauseMillis=20',
+  '-XX:InitiatingHeapOccupancyPercent=35',
+  '-XX:+ExplicitGCInvokesConcurrent',
+  '-XX:MaxInlineLevel=15',
+  '-Djava.awt.headless=true',
+];
 
 export interface PeerContext {
   cluster: BenchCluster;
@@ -72,7 +90,13 @@ export interface ConsumerPeer {
 }
 
 /** ktc's layout at its defaults for a cell: messages per send, and bytes per partition batch and per request. */
-export function ktcLayout(cell: Cell): { messagesPerSend: number; perPartitionBatch: number; perPartitionBytes: number; requestBytes: number; inFlight: number } {
+export function ktcLayout(cell: Cell): {
+  messagesPerSend: number;
+  perPartitionBatch: number;
+  perPartitionBytes: number;
+  requestBytes: number;
+  inFlight: number;
+} {
   const messagesPerSend = defaultBatchSize(cell.recordSize, cell.partitions);
   const perPartitionBatch = Math.ceil(messagesPerSend / Math.min(cell.partitions, messagesPerSend));
   const leaders = Math.min(cell.nodes, cell.partitions);
@@ -96,7 +120,10 @@ export function javaTunedProducer(cell: Cell): Record<string, string> {
   };
 }
 
-const kv = (props: Record<string, string>): string => Object.entries(props).map(([k, v]) => `${k}=${v}`).join(' ');
+const kv = (props: Record<string, string>): string =>
+  Object.entries(props)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
 const ms = (us: number): number => us / 1000;
 
 const ktcCommon = (ctx: PeerContext, topic: string): string[] => [ctx.ktcBin, '--credentials', ctx.cluster.credentialsFile, '-t', topic];
@@ -142,7 +169,10 @@ function javaProducer(tuned: boolean): ProducerPeer {
   return {
     id: tuned ? 'java-tuned' : 'java',
     label: tuned ? 'Java ProducerPerformance, tuned' : 'Java ProducerPerformance, defaults',
-    settings: (cell) => (tuned ? `acks=all ${kv(javaTunedProducer(cell))} (idempotent, 5 in flight)` : 'acks=all; defaults: batch.size=16384 linger.ms=5 max.in.flight=5 idempotent'),
+    settings: (cell) =>
+      tuned
+        ? `acks=all ${kv(javaTunedProducer(cell))} (idempotent, 5 in flight)`
+        : 'acks=all; defaults: batch.size=16384 linger.ms=5 max.in.flight=5 idempotent',
     invocation: (ctx, cell, topic, messages, rate) => ({
       cmd: 'java',
       args: [
@@ -231,7 +261,19 @@ function ktcConsumer(engine: 'wire' | 'kafkajs'): ConsumerPeer {
         : `defaults: kafkajs fetching ${KTC_FETCH.partitionMaxBytes / 2 ** 20} MiB per partition, ${KTC_FETCH.maxBytes / 2 ** 20} MiB per request`,
     invocation: (ctx, _cell, topic, messages, group) => ({
       cmd: process.execPath,
-      args: [...ktcCommon(ctx, topic), '--consumer', '-n', String(messages), '-c', group, ...(engine === 'kafkajs' ? ['--engine', 'kafkajs'] : []), '--format', 'kafka', '--progress-interval', '1s'],
+      args: [
+        ...ktcCommon(ctx, topic),
+        '--consumer',
+        '-n',
+        String(messages),
+        '-c',
+        group,
+        ...(engine === 'kafkajs' ? ['--engine', 'kafkajs'] : []),
+        '--format',
+        'kafka',
+        '--progress-interval',
+        '1s',
+      ],
     }),
     windows: (stdout) => ktcConsumerWindows(stdout, 1),
     totalRate: consumerSummaryRate,

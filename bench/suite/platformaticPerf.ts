@@ -74,7 +74,14 @@ function windows(ms: number, count: () => number): () => void {
 }
 
 async function produce(kafka: PlatformaticModule, s: PlatformaticProduceSettings): Promise<void> {
-  const producer = new kafka.Producer({ clientId: 'bench-platformatic', bootstrapBrokers: s.bootstrap, sasl: s.sasl, idempotent: true, acks: -1, maxInflights: 5 });
+  const producer = new kafka.Producer({
+    clientId: 'bench-platformatic',
+    bootstrapBrokers: s.bootstrap,
+    sasl: s.sasl,
+    idempotent: true,
+    acks: -1,
+    maxInflights: 5,
+  });
   const value = Buffer.alloc(s.recordSize, 120);
   const latency = new LatencyHistogram();
   let acked = 0;
@@ -95,16 +102,19 @@ async function produce(kafka: PlatformaticModule, s: PlatformaticProduceSettings
     partition = (partition + 1) % s.partitions;
     inFlight++;
     const sentAt = nowUs();
-    producer.send({ messages }).then(
-      () => {
-        latency.recordMany(nowUs() - sentAt, count);
-        acked += count;
-      },
-      (err: unknown) => (failure ??= err),
-    ).finally(() => {
-      inFlight--;
-      wake?.();
-    });
+    producer
+      .send({ messages })
+      .then(
+        () => {
+          latency.recordMany(nowUs() - sentAt, count);
+          acked += count;
+        },
+        (err: unknown) => (failure ??= err),
+      )
+      .finally(() => {
+        inFlight--;
+        wake?.();
+      });
   };
   const waitWake = (maxMs: number): Promise<void> =>
     new Promise((resolve) => {
@@ -139,7 +149,9 @@ async function produce(kafka: PlatformaticModule, s: PlatformaticProduceSettings
   await producer.close();
   if (failure !== undefined) throw failure;
   const summary = latency.summary();
-  print({ result: { records: acked, seconds, latencyUs: { p50: summary.percentiles.p50, p99: summary.percentiles.p99, 'p99.9': summary.percentiles['p99.9'] } } });
+  print({
+    result: { records: acked, seconds, latencyUs: { p50: summary.percentiles.p50, p99: summary.percentiles.p99, 'p99.9': summary.percentiles['p99.9'] } },
+  });
 }
 
 async function consume(kafka: PlatformaticModule, s: PlatformaticConsumeSettings): Promise<void> {

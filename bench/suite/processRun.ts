@@ -37,7 +37,8 @@ export function killRunning(): void {
 /** Checks the two tools every measurement depends on, with the fix in the message. */
 export function checkTools(): void {
   if (spawnSync('taskset', ['-V']).status !== 0) throw new Error('taskset is needed to pin broker and clients to different cores: apt-get install util-linux');
-  if (spawnSync('/usr/bin/time', ['-f', '%M', 'true']).status !== 0) throw new Error('GNU time (/usr/bin/time) is needed to measure client CPU and peak RSS: apt-get install time');
+  if (spawnSync('/usr/bin/time', ['-f', '%M', 'true']).status !== 0)
+    throw new Error('GNU time (/usr/bin/time) is needed to measure client CPU and peak RSS: apt-get install time');
 }
 
 /** Pins every thread of a running process (a broker) to the given cores. */

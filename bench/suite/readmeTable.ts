@@ -24,7 +24,7 @@ export function readmeTable(r: BenchResults, file: string): string {
   return [
     `From \`${file}\` (${r.machine}; ${r.timing.rounds} rounds per cell, medians; ratio = ktc's median over the best peer's, with the per-round range):`,
     '',
-    '| cell | side | ktc msgs/s | best peer msgs/s | ktc / best peer | ktc, share of the broker\'s limit | CPU s per M msgs, ktc / peer | peak RSS MB, ktc / peer |',
+    "| cell | side | ktc msgs/s | best peer msgs/s | ktc / best peer | ktc, share of the broker's limit | CPU s per M msgs, ktc / peer | peak RSS MB, ktc / peer |",
     '|---|---|---|---|---|---|---|---|',
     ...rows,
     '',

@@ -10,16 +10,20 @@ function sideTable(cell: CellResult, side: Side): string[] {
   const s = summarizeSide(cell, side);
   const rows = s.tools.map((t: ToolSummary) => {
     const runs = t.rate.n;
-    return `| ${t.label} | ${int(t.rate.median)} | ${(t.mbPerSec).toFixed(1)} | ${int(t.rate.min)}–${int(t.rate.max)} (${runs}) | ${t.ktcRatio ? formatSpread(t.ktcRatio) : ''} | ${pct(t.shareOfLimit)} | ${t.cpuSecondsPerMillion.toFixed(2)} | ${t.peakRssMb.toFixed(0)} | ${t.settings} |`;
+    return `| ${t.label} | ${int(t.rate.median)} | ${t.mbPerSec.toFixed(1)} | ${int(t.rate.min)}–${int(t.rate.max)} (${runs}) | ${t.ktcRatio ? formatSpread(t.ktcRatio) : ''} | ${pct(t.shareOfLimit)} | ${t.cpuSecondsPerMillion.toFixed(2)} | ${t.peakRssMb.toFixed(0)} | ${t.settings} |`;
   });
   const limit = side === 'producer' ? cell.limit?.produce : cell.limit?.fetch;
   return [
     `| ${side} | msgs/s (median) | MB/s | min–max (runs) | ktc/this, per round: median (min–max) | of limit | CPU s / M msgs | peak RSS MB | settings |`,
     '|---|---|---|---|---|---|---|---|---|',
     ...rows,
-    ...(limit ? [`| *limit: broker ceiling* | ${int(limit.rate)} | ${((limit.rate * cell.cell.recordSize) / 2 ** 20).toFixed(1)} | | | 100 % | | | ${limit.settings} |`] : []),
+    ...(limit
+      ? [`| *limit: broker ceiling* | ${int(limit.rate)} | ${((limit.rate * cell.cell.recordSize) / 2 ** 20).toFixed(1)} | | | 100 % | | | ${limit.settings} |`]
+      : []),
     '',
-    s.ratio !== undefined ? `ktc / best peer (${s.bestPeer!.label}): **${s.ratio.toFixed(2)}** by medians${s.ratioRounds ? `; per round ${formatSpread(s.ratioRounds)}` : ''}` : `ktc / best peer: n/a`,
+    s.ratio !== undefined
+      ? `ktc / best peer (${s.bestPeer!.label}): **${s.ratio.toFixed(2)}** by medians${s.ratioRounds ? `; per round ${formatSpread(s.ratioRounds)}` : ''}`
+      : `ktc / best peer: n/a`,
     '',
   ];
 }
@@ -56,7 +60,7 @@ function latencySection(l: LatencyResult): string[] {
     '|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
-    'Medians over the runs. send → ack: from the client API call that hands the message over to its acknowledgement (ProducerPerformance: send() to the callback, in whole milliseconds; ktc: the send of its batch to the partition\'s answer; @platformatic/kafka: send() to its promise). No run leaves out a warm-up here (the Java tool cannot), so every tool carries its own start in these figures.',
+    "Medians over the runs. send → ack: from the client API call that hands the message over to its acknowledgement (ProducerPerformance: send() to the callback, in whole milliseconds; ktc: the send of its batch to the partition's answer; @platformatic/kafka: send() to its promise). No run leaves out a warm-up here (the Java tool cannot), so every tool carries its own start in these figures.",
     '',
   ];
 }
@@ -82,7 +86,9 @@ export function renderReport(r: BenchResults): string {
     '',
     `- command: \`${r.command}\``,
     `- machine: ${r.machine}`,
-    `- versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `- versions: ${Object.entries(r.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
     `- ran ${r.startedAt} to ${r.endedAt}`,
     `- method: ${r.timing.rounds} rounds per cell, the tools' order rotating one place per round; every run sized (from a calibration run, then from the earlier rounds) to last the warm-up (producers ${r.timing.warmupSeconds.producer} s, consumers ${r.timing.warmupSeconds.consumer} s, left out) plus ${r.timing.measureSeconds} s measured; throughput = the records of the tool's own periodic windows after the warm-up over their length; broker threads pinned to one core and each client to the other (taskset); client CPU and peak RSS from GNU time (whole process, start-up included).`,
     '',
@@ -92,7 +98,16 @@ export function renderReport(r: BenchResults): string {
     ...r.cells.flatMap(cellSection),
     ...(r.latency ? latencySection(r.latency) : []),
     ...(r.memory.length
-      ? ['## Memory', '', '| run | messages | record | peak RSS MB | CPU s | msgs/s |', '|---|---|---|---|---|---|', ...r.memory.map((m) => `| ${m.what} | ${int(m.messages)} | ${m.recordSize} B | ${m.peakRssMb.toFixed(0)} | ${m.cpuSeconds.toFixed(1)} | ${int(m.rate)} |`), '']
+      ? [
+          '## Memory',
+          '',
+          '| run | messages | record | peak RSS MB | CPU s | msgs/s |',
+          '|---|---|---|---|---|---|',
+          ...r.memory.map(
+            (m) => `| ${m.what} | ${int(m.messages)} | ${m.recordSize} B | ${m.peakRssMb.toFixed(0)} | ${m.cpuSeconds.toFixed(1)} | ${int(m.rate)} |`,
+          ),
+          '',
+        ]
       : []),
     ratioLine(r),
     '',

@@ -58,7 +58,17 @@ export function producerSummary(stdout: string): JavaProducerSummary {
   for (const line of stdout.split('\n').reverse()) {
     const m = PRODUCER_FINAL.exec(line.trim());
     if (!m) continue;
-    const [records, rate, mb, avg, max, p50, p95, p99, p999] = m.slice(1).map(Number) as [number, number, number, number, number, number, number, number, number];
+    const [records, rate, mb, avg, max, p50, p95, p99, p999] = m.slice(1).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     return { records, recordsPerSec: rate, mbPerSec: mb, avgMs: avg, maxMs: max, p50Ms: p50, p95Ms: p95, p99Ms: p99, p999Ms: p999 };
   }
   throw new Error(`no final "records sent ... 99.9th." line in the producer's output: ${tail(stdout)}`);

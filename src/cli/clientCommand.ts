@@ -27,7 +27,10 @@ function observerFor(config: RunConfig, out: Output): RunObserver {
   return {
     topicReady: (info) => {
       if (!quiet && !kafka) {
-        out.log('ktc', `Topic ${info.topic} ${info.created ? 'created' : 'exists'}: ${info.partitions} partition(s), replication factor ${info.replicationFactor}`);
+        out.log(
+          'ktc',
+          `Topic ${info.topic} ${info.created ? 'created' : 'exists'}: ${info.partitions} partition(s), replication factor ${info.replicationFactor}`,
+        );
       }
     },
     consumerReady: (groupId) => {
@@ -128,7 +131,12 @@ export async function runClient(flags: ClientFlags): Promise<number> {
     });
     report(result, config, out);
     // After the report: a run whose result cannot reach the topic still shows what it measured.
-    const published = worker ? await worker.publishResult(result).then(() => true, (err: unknown) => (out.error(`ktc: ${errorMessage(err)}`), false)) : true;
+    const published = worker
+      ? await worker.publishResult(result).then(
+          () => true,
+          (err: unknown) => (out.error(`ktc: ${errorMessage(err)}`), false),
+        )
+      : true;
     if (config.output.hdrOut) {
       out.resultFile('--hdr-out', config.output.hdrOut, `${JSON.stringify(result.histograms, null, 2)}\n`, config.output.json);
     }

@@ -22,7 +22,6 @@ import { declareFlags } from './yargsFlags.js';
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
-
 /** `up` creates the directory and writes in it; the other commands read what it holds. */
 const dirSpec = (writable: boolean) =>
   ({
@@ -40,7 +39,11 @@ export const LOCAL_FLAGS = {
     'kafka-version': { kind: kafkaVersion, default: DEFAULT_KAFKA_VERSION, describe: 'Apache Kafka 4.x version from Maven Central' },
     address: { kind: loopbackAddress, default: DEFAULT_FIRST_ADDRESS, describe: 'loopback address of node 1; node n uses the n-th address after it' },
     topic: { kind: topicName, default: DEFAULT_TOPIC, describe: 'the topic the relation users get ACLs on' },
-    mongo: { kind: booleanSwitch, default: 'false', describe: 'also run a MongoDB-wire server (FerretDB with SQLite, built with Go on first use) for --mongo-uri' },
+    mongo: {
+      kind: booleanSwitch,
+      default: 'false',
+      describe: 'also run a MongoDB-wire server (FerretDB with SQLite, built with Go on first use) for --mongo-uri',
+    },
     'mongo-port': { kind: count(1, 65535), default: String(DEFAULT_MONGO_PORT), describe: 'port of the MongoDB-wire server, on the first address' },
     // For tests and experiments (e.g. connections.max.reauth.ms=10000), not a user-facing setting.
     'broker-config': { kind: keyValue, hidden: true, describe: 'extra server.properties setting key=value (repeatable)' },
@@ -84,7 +87,9 @@ function printStatus(dir: string): void {
       (s) => `  node ${s.node}       ${s.address}  ${s.running ? `running  pid ${s.pid}` : 'stopped'}  log ${state.dir}/node-${s.node}/logs/server.log`,
     ),
     ...(state.mongo
-      ? [`  mongodb      ${mongoUri(state)}  ${mongoRunning(state) ? `running  pid ${state.mongo.pid}` : 'stopped'}  FerretDB (SQLite)  log ${mongoPaths.log(state.dir)}`]
+      ? [
+          `  mongodb      ${mongoUri(state)}  ${mongoRunning(state) ? `running  pid ${state.mongo.pid}` : 'stopped'}  FerretDB (SQLite)  log ${mongoPaths.log(state.dir)}`,
+        ]
       : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -92,7 +97,9 @@ function printStatus(dir: string): void {
 
 export function localCommand(yargs: Argv): Argv {
   return yargs
-    .usage('$0 local <command>\n\nA Charmed-Kafka-like Apache Kafka 4 cluster on loopback, from Maven Central jars:\nSCRAM-SHA-512 on :9092 (SASL_PLAINTEXT) and :9093 (SASL_SSL), mTLS on :9094, ACLs enforced.')
+    .usage(
+      '$0 local <command>\n\nA Charmed-Kafka-like Apache Kafka 4 cluster on loopback, from Maven Central jars:\nSCRAM-SHA-512 on :9092 (SASL_PLAINTEXT) and :9093 (SASL_SSL), mTLS on :9094, ACLs enforced.',
+    )
     .command(
       'up',
       'start the cluster (downloads Kafka jars on first use); succeeds if already running',
@@ -105,7 +112,9 @@ export function localCommand(yargs: Argv): Argv {
         const flags = readFlags(LOCAL_FLAGS.up, argv);
         const lastOctet = Number(flags.address.split('.')[3]) + flags.nodes - 1;
         if (lastOctet > LAST_NODE_OCTET) {
-          throw new UsageError(`--address ${flags.address} leaves no room for ${flags.nodes} nodes: node n uses the n-th address after it, up to 127.x.y.${LAST_NODE_OCTET}`);
+          throw new UsageError(
+            `--address ${flags.address} leaves no room for ${flags.nodes} nodes: node n uses the n-th address after it, up to 127.x.y.${LAST_NODE_OCTET}`,
+          );
         }
         const result = await up({
           dir: flags.dir,

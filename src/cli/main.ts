@@ -38,9 +38,14 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = await runClient(readClientFlags(args));
     })
     .command('local', 'run a local Apache Kafka 4 cluster (Charmed-Kafka-like) on loopback', localCommand)
-    .command('verify', 'compare the producer and consumer collections --mongo-uri runs wrote (exit 3 when a message is missing)', verifyOptions, async (args) => {
-      exitCode = await runVerify(args);
-    })
+    .command(
+      'verify',
+      'compare the producer and consumer collections --mongo-uri runs wrote (exit 3 when a message is missing)',
+      verifyOptions,
+      async (args) => {
+        exitCode = await runVerify(args);
+      },
+    )
     .command('results', 'merge and report the results of a distributed run (workers started with --run-id)', resultsOptions, async (args) => {
       exitCode = await runResults(readResultsFlags(args));
     })

@@ -18,7 +18,7 @@ const c = CLIENT_FLAGS;
 
 /** `ktc results`: the connection flags of the client command, and which run to read. */
 export const RESULTS_FLAGS = {
-  'run-id': { group: RUN, kind: text('the run id the workers were given'), describe: 'the run to report (the workers\' --run-id)' },
+  'run-id': { group: RUN, kind: text('the run id the workers were given'), describe: "the run to report (the workers' --run-id)" },
   expect: { group: RUN, kind: count(1, 100_000), describe: 'workers the run should have; fewer results is a failure (exit 1), each missing one named' },
   wait: { group: RUN, kind: duration, describe: 'wait up to this long for the expected results to arrive (e.g. 2m) [default: read what is there]' },
   'results-topic': { group: RUN, kind: topicName, describe: `the topic the workers published to [default: ${DEFAULT_RESULTS_TOPIC}]` },
@@ -71,7 +71,9 @@ export async function runResults(flags: ResultsFlags): Promise<number> {
   const out = new Output();
   const workers = [...state.results].map(([workerId, result]) => ({ workerId, result }));
   if (workers.length === 0) {
-    out.error(`ktc: no result of run "${runId}" on ${topicName}${state.hello.length ? ` (${state.hello.length} worker(s) announced themselves)` : ''}: check --run-id, or --wait for running workers`);
+    out.error(
+      `ktc: no result of run "${runId}" on ${topicName}${state.hello.length ? ` (${state.hello.length} worker(s) announced themselves)` : ''}: check --run-id, or --wait for running workers`,
+    );
     return 1;
   }
   const merged = mergeResults(workers, state.hello, expect);
@@ -80,7 +82,10 @@ export async function runResults(flags: ResultsFlags): Promise<number> {
   if (progress.length) {
     merged.result = { ...merged.result, timeline: mergedTimeline(progress, merged.result.startedAt, progressIntervalOf(progress)) };
   }
-  if (flags.json) process.stdout.write(`${JSON.stringify({ runId, workers: merged.workers, missing: merged.missing, neverSeen: merged.neverSeen, result: merged.result }, null, 2)}\n`);
+  if (flags.json)
+    process.stdout.write(
+      `${JSON.stringify({ runId, workers: merged.workers, missing: merged.missing, neverSeen: merged.neverSeen, result: merged.result }, null, 2)}\n`,
+    );
   else out.line([headline(runId, merged), renderSummary(merged.result, true), ...missingLines(merged)].join('\n'));
   if (flags.json) for (const line of missingLines(merged)) out.error(`ktc: ${line}`);
   if (flags.html) {
@@ -98,7 +103,8 @@ export async function runResults(flags: ResultsFlags): Promise<number> {
     const html = renderHtmlReport(r, {
       commandLine: redactedCommandLine(process.argv.slice(2), RESULTS_FLAGS, secrets),
       environment,
-      p99OverTimeNote: 'Percentiles of several workers cannot be added up per interval: p99 over time is drawn for single runs; the merged histograms above are exact.',
+      p99OverTimeNote:
+        'Percentiles of several workers cannot be added up per interval: p99 over time is drawn for single runs; the merged histograms above are exact.',
     });
     out.htmlFile(flags.html, html);
   }

@@ -53,7 +53,13 @@ function readPem(flag: string, path: string, env: ConfigEnvironment): string {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
-      code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : code === 'EISDIR' ? 'is a directory, not a file' : errorMessage(err);
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EACCES'
+          ? 'is not readable (permission denied)'
+          : code === 'EISDIR'
+            ? 'is a directory, not a file'
+            : errorMessage(err);
     throw new UsageError(`${flag} ${path} ${why}`);
   }
 }
@@ -153,9 +159,12 @@ function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConf
   if (recordSize !== undefined) {
     const needed = minJsonRecordSize(origin, Number.isFinite(numMessages) ? numMessages : 1e12);
     if (payload === 'json' && recordSize < needed) {
-      if (flags.payload !== undefined) throw new UsageError(`--record-size ${recordSize} is too small for the JSON payload (needs ${needed} bytes with this --origin): use --payload binary`);
+      if (flags.payload !== undefined)
+        throw new UsageError(`--record-size ${recordSize} is too small for the JSON payload (needs ${needed} bytes with this --origin): use --payload binary`);
       payload = 'binary';
-      env.notice(`${recordSize}-byte records are too small for client.py's JSON (${needed} bytes): sending ktc's compact binary records, which ktc's consumer reads and client.py's would not`);
+      env.notice(
+        `${recordSize}-byte records are too small for client.py's JSON (${needed} bytes): sending ktc's compact binary records, which ktc's consumer reads and client.py's would not`,
+      );
     }
     if (payload === 'binary' && recordSize < BINARY_HEADER_SIZE) {
       throw new UsageError(`--record-size ${recordSize} is too small: ktc's binary records need at least ${BINARY_HEADER_SIZE} bytes (its message header)`);
@@ -176,7 +185,9 @@ function producerConfig(flags: ClientFlags, env: ConfigEnvironment): ProduceConf
   if (idempotent && !acksAll) throw new UsageError('--idempotent needs --acks all (or drop --idempotent: with --acks 0 or 1 the producer is not idempotent)');
   const maxInFlight = flags.maxInFlight ?? defaultMaxInFlight(idempotent);
   if (idempotent && maxInFlight > MAX_IDEMPOTENT_IN_FLIGHT) {
-    throw new UsageError(`--max-in-flight ${maxInFlight} is more than an idempotent producer can keep in order (at most ${MAX_IDEMPOTENT_IN_FLIGHT}): lower it, or pass --no-idempotent`);
+    throw new UsageError(
+      `--max-in-flight ${maxInFlight} is more than an idempotent producer can keep in order (at most ${MAX_IDEMPOTENT_IN_FLIGHT}): lower it, or pass --no-idempotent`,
+    );
   }
   return {
     numMessages,
@@ -264,7 +275,7 @@ export function buildRunConfig(flags: ClientFlags, env: ConfigEnvironment = defa
       assignors: flags.partitionAssignmentStrategy ?? [...DEFAULT_ASSIGNORS],
     };
   }
-  const expected = produce ? produce.numMessages : consume?.maxMessages ?? 0;
+  const expected = produce ? produce.numMessages : (consume?.maxMessages ?? 0);
   const json = flags.json ?? false;
   return {
     connection: {
@@ -280,7 +291,9 @@ export function buildRunConfig(flags: ClientFlags, env: ConfigEnvironment = defa
     ...(consume ? { consume } : {}),
     output: {
       // Small runs show every message like client.py; big ones show progress instead.
-      logMessages: flags.logMessages ?? ((produce?.workers ?? 1) === 1 && !json && (expected === 0 ? !produce && consume?.durationMs === undefined : expected <= SMALL_RUN)),
+      logMessages:
+        flags.logMessages ??
+        ((produce?.workers ?? 1) === 1 && !json && (expected === 0 ? !produce && consume?.durationMs === undefined : expected <= SMALL_RUN)),
       json,
       format: flags.format ?? 'table',
       progressIntervalMs: flags.progressInterval ?? 5000,

@@ -26,7 +26,6 @@ const LOAD = 'Load testing:';
 const OUTPUT = 'Output:';
 const DISTRIBUTED = 'Distributed runs (several ktc processes, one report):';
 
-
 /**
  * Every flag of the client command (`ktc [flags] --producer|--consumer`):
  * its parser options, help and validation. `ClientFlags` is derived from it.
@@ -48,15 +47,20 @@ export const CLIENT_FLAGS = {
     describe: 'Kafka consumer-group-prefix provided by Kafka Charm; group id = prefix + "1" [default: "<username>-"]',
   },
   servers: { alias: 's', group: DROP_IN, kind: serverList, describe: 'comma delimited list of Kafka bootstrap-server strings (host:port)' },
-  'security-protocol': { alias: 'x', group: DROP_IN, kind: choice(SECURITY_PROTOCOLS), describe: 'SASL_PLAINTEXT (default), SASL_SSL, SSL (mTLS) or PLAINTEXT' },
+  'security-protocol': {
+    alias: 'x',
+    group: DROP_IN,
+    kind: choice(SECURITY_PROTOCOLS),
+    describe: 'SASL_PLAINTEXT (default), SASL_SSL, SSL (mTLS) or PLAINTEXT',
+  },
   'num-messages': {
     alias: 'n',
     group: DROP_IN,
     kind: count(1),
     describe: 'number of messages to send from a producer [default: 15]; for a consumer alone, stop after this many',
   },
-  'replication-factor': { alias: 'r', group: DROP_IN, kind: count(1, INT16_MAX), describe: 'replication.factor for created topics [default: the broker\'s]' },
-  'num-partitions': { group: DROP_IN, kind: count(1, INT32_MAX), describe: 'partitions for created topics [default: the broker\'s]' },
+  'replication-factor': { alias: 'r', group: DROP_IN, kind: count(1, INT16_MAX), describe: "replication.factor for created topics [default: the broker's]" },
+  'num-partitions': { group: DROP_IN, kind: count(1, INT32_MAX), describe: "partitions for created topics [default: the broker's]" },
   producer: { group: DROP_IN, kind: booleanSwitch, describe: 'produce messages (creating the topic if needed)' },
   consumer: { group: DROP_IN, kind: booleanSwitch, describe: 'consume messages; alone it runs until Ctrl+C unless -n, --duration or --idle-timeout' },
   'cafile-path': { group: DROP_IN, kind: inputFile('a PEM file'), describe: 'CA bundle (PEM) that signed the broker certificates, for SASL_SSL and SSL' },
@@ -87,13 +91,13 @@ export const CLIENT_FLAGS = {
     group: CONNECTION,
     kind: list(`a list of ${ASSIGNORS.join(', ')} (e.g. roundrobin,range)`, parseAssignors),
     describe:
-      'consumer: group assignors offered, preferred first, like Java\'s partition.assignment.strategy: range, roundrobin (e.g. roundrobin,range); lets ktc share a group with Java, librdkafka and kafka-python consumers [default: range,roundrobin]',
+      "consumer: group assignors offered, preferred first, like Java's partition.assignment.strategy: range, roundrobin (e.g. roundrobin,range); lets ktc share a group with Java, librdkafka and kafka-python consumers [default: range,roundrobin]",
   },
 
   'record-size': {
     group: LOAD,
     kind: count(1, INT32_MAX),
-    describe: 'bytes per message value; JSON padded to size, or ktc\'s binary record when too small for JSON',
+    describe: "bytes per message value; JSON padded to size, or ktc's binary record when too small for JSON",
   },
   payload: { group: LOAD, kind: choice(['json', 'binary'] as const), describe: 'json (client.py-compatible, default) or binary (compact)' },
   throughput: {
@@ -112,7 +116,11 @@ export const CLIENT_FLAGS = {
     kind: count(1, INT32_MAX),
     describe: 'sends awaiting acknowledgement at once, per producer; up to 5 keep order with idempotence [default: 5 with idempotence, else 1]',
   },
-  compression: { group: LOAD, kind: choice(CODECS), describe: 'none (default), gzip, snappy, lz4 or zstd (Kafka\'s framing for each, readable by every client)' },
+  compression: {
+    group: LOAD,
+    kind: choice(CODECS),
+    describe: "none (default), gzip, snappy, lz4 or zstd (Kafka's framing for each, readable by every client)",
+  },
   idempotent: {
     group: LOAD,
     kind: booleanSwitch,
@@ -121,18 +129,21 @@ export const CLIENT_FLAGS = {
   'delivery-timeout': {
     group: LOAD,
     kind: duration,
-    describe: 'retry a batch (leader moves, broker restarts) until this long after it was sent, then count it as failed [default: 120s, Java\'s delivery.timeout.ms]',
+    describe:
+      "retry a batch (leader moves, broker restarts) until this long after it was sent, then count it as failed [default: 120s, Java's delivery.timeout.ms]",
   },
   workers: {
     group: LOAD,
     // Each worker is a thread with its own connections; more than a machine has cores only adds contention.
     kind: count(1, 1024),
-    describe: 'producers in worker threads, each with its share of -n and --throughput [default: 1; with --engine kafkajs, one per core (max 4) above 10,000 messages]',
+    describe:
+      'producers in worker threads, each with its share of -n and --throughput [default: 1; with --engine kafkajs, one per core (max 4) above 10,000 messages]',
   },
   engine: {
     group: LOAD,
     kind: choice(ENGINES),
-    describe: "who moves the data: wire (ktc's own Kafka protocol for produce requests and fetches) or kafkajs; admin and group membership always use kafkajs [default: wire]",
+    describe:
+      "who moves the data: wire (ktc's own Kafka protocol for produce requests and fetches) or kafkajs; admin and group membership always use kafkajs [default: wire]",
   },
   duration: { group: LOAD, kind: duration, describe: 'run for this long (e.g. 30s, 2m); with --producer and no -n, as many messages as fit' },
   warmup: { group: LOAD, kind: duration, describe: 'leave the first part of the run out of the latency histograms (e.g. 5s)' },
@@ -152,14 +163,20 @@ export const CLIENT_FLAGS = {
   'run-id': {
     group: DISTRIBUTED,
     kind: text('a name for the run, the same for every worker (e.g. the Job name)'),
-    describe: 'make this process one worker of a named run: it announces itself, then publishes progress and its result (histograms included) to --results-topic; `ktc results --run-id ID` merges them',
+    describe:
+      'make this process one worker of a named run: it announces itself, then publishes progress and its result (histograms included) to --results-topic; `ktc results --run-id ID` merges them',
   },
   'workers-expected': {
     group: DISTRIBUTED,
     kind: count(1, 100_000),
-    describe: 'with --run-id: start producing only once this many workers of the run have announced themselves (they then measure the same window); gives up after --timeout',
+    describe:
+      'with --run-id: start producing only once this many workers of the run have announced themselves (they then measure the same window); gives up after --timeout',
   },
-  'results-topic': { group: DISTRIBUTED, kind: topicName, describe: 'topic for --run-id workers\' announcements, progress and results, created when missing [default: ktc-results]' },
+  'results-topic': {
+    group: DISTRIBUTED,
+    kind: topicName,
+    describe: "topic for --run-id workers' announcements, progress and results, created when missing [default: ktc-results]",
+  },
 
   'log-messages': { group: OUTPUT, kind: booleanSwitch, describe: 'log every message (default when -n <= 100, and for a consumer alone)' },
   json: { group: OUTPUT, kind: booleanSwitch, describe: 'print the result as one JSON object on stdout' },

@@ -28,4 +28,3 @@ export function defaultBatchSize(recordSize: number | undefined, partitions: num
   const bytes = Math.min(DEFAULT_SEND_BYTES, Math.max(1, partitions) * DEFAULT_PARTITION_BATCH_BYTES);
   return Math.max(1, Math.floor(bytes / (recordSize ?? 200)));
 }
-

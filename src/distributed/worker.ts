@@ -66,7 +66,9 @@ export class DistributedWorker {
     try {
       await this.topic.publish({ v: 1, kind: 'result', runId: this.settings.runId, workerId: this.workerId, at: new Date().toISOString(), result });
     } catch (err) {
-      throw new KtcError(`the result of worker ${this.workerId} could not be published to ${this.settings.resultsTopic}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new KtcError(
+        `the result of worker ${this.workerId} could not be published to ${this.settings.resultsTopic}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     } finally {
       await this.topic.close();
     }

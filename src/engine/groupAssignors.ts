@@ -279,12 +279,18 @@ export function kafkajsAssigners(names: readonly AssignorName[] = DEFAULT_ASSIGN
  * an Error whose message is one line for a user.
  */
 export function parseAssignors(text: string): AssignorName[] {
-  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (names.length === 0) throw new Error(`lists no assignor: use ${ASSIGNORS.join(', ')} (e.g. range,roundrobin)`);
   const out: AssignorName[] = [];
   for (const raw of names) {
     // Java takes class names: org.apache.kafka.clients.consumer.RangeAssignor.
-    const simple = raw.slice(raw.lastIndexOf('.') + 1).toLowerCase().replace(/assignor$/, '');
+    const simple = raw
+      .slice(raw.lastIndexOf('.') + 1)
+      .toLowerCase()
+      .replace(/assignor$/, '');
     const name = ASSIGNORS.find((a) => a === simple);
     if (!name) {
       const why =

@@ -90,7 +90,9 @@ export function describeKafkaError(err: unknown, ctx: ErrorContext): { message: 
   }
   if (has(f, /TOPIC_AUTHORIZATION_FAILED/)) {
     const verb = ctx.action === 'consume' ? 'read' : ctx.action === 'create topic' ? 'create or describe' : 'write to';
-    return fatal(`not authorized to ${verb} ${topic}${who(ctx)}: the user needs ${ctx.action === 'consume' ? 'consumer' : 'producer'} ACLs on it (data-integrator extra-user-roles)`);
+    return fatal(
+      `not authorized to ${verb} ${topic}${who(ctx)}: the user needs ${ctx.action === 'consume' ? 'consumer' : 'producer'} ACLs on it (data-integrator extra-user-roles)`,
+    );
   }
   if (has(f, /GROUP_AUTHORIZATION_FAILED|GroupCoordinatorNotFound/)) {
     return fatal(
@@ -107,9 +109,16 @@ export function describeKafkaError(err: unknown, ctx: ErrorContext): { message: 
     return fatal(`not authorized for this cluster operation${who(ctx)}: ask the cluster admin for the ACL`);
   }
   if (has(f, /ERR_TLS_CERT_ALTNAME_INVALID|Hostname\/IP does not match/)) {
-    return fatal(`the broker certificate at ${servers} does not name that host: connect by a name it lists, or pass --no-verify-hostname (client.py never checked)`);
+    return fatal(
+      `the broker certificate at ${servers} does not name that host: connect by a name it lists, or pass --no-verify-hostname (client.py never checked)`,
+    );
   }
-  if (has(f, /SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT|CERT_SIGNATURE_FAILURE|certificate verify failed|self[- ]signed certificate/i)) {
+  if (
+    has(
+      f,
+      /SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT|CERT_SIGNATURE_FAILURE|certificate verify failed|self[- ]signed certificate/i,
+    )
+  ) {
     return fatal(`the broker certificate at ${servers} is not signed by a trusted CA: pass the cluster's CA with --cafile-path`);
   }
   if (has(f, /CERT_HAS_EXPIRED|certificate has expired/)) {
@@ -125,7 +134,9 @@ export function describeKafkaError(err: unknown, ctx: ErrorContext): { message: 
     return fatal(`the broker at ${servers} does not speak TLS on this port: use -x SASL_PLAINTEXT or the TLS port (9093 on Charmed Kafka)`);
   }
   if (has(f, /MESSAGE_TOO_LARGE|RECORD_LIST_TOO_LARGE/)) {
-    return fatal(`the broker refused a record${ctx.recordSize ? ` of ${ctx.recordSize} bytes` : ''} as too large (message.max.bytes): use a smaller --record-size or --batch-size`);
+    return fatal(
+      `the broker refused a record${ctx.recordSize ? ` of ${ctx.recordSize} bytes` : ''} as too large (message.max.bytes): use a smaller --record-size or --batch-size`,
+    );
   }
   if (has(f, /INVALID_REPLICATION_FACTOR/)) {
     return fatal(`cannot create ${topic}: the replication factor is larger than the number of brokers; lower -r/--replication-factor`);
@@ -142,8 +153,16 @@ export function describeKafkaError(err: unknown, ctx: ErrorContext): { message: 
   if (has(f, /ENOTFOUND|EAI_AGAIN/)) {
     return fatal(`cannot resolve the broker host in ${servers}: check -s/--servers`);
   }
-  if (has(f, /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|Connection (error|timeout)|KafkaJSConnection|KafkaJSNoBrokerAvailable|BrokerNotFound|Closed connection/i)) {
-    return { message: `cannot reach Kafka at ${servers}: check -s/--servers and the port for -x/--security-protocol, and that the cluster is up`, fatal: !f.retriable };
+  if (
+    has(
+      f,
+      /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|Connection (error|timeout)|KafkaJSConnection|KafkaJSNoBrokerAvailable|BrokerNotFound|Closed connection/i,
+    )
+  ) {
+    return {
+      message: `cannot reach Kafka at ${servers}: check -s/--servers and the port for -x/--security-protocol, and that the cluster is up`,
+      fatal: !f.retriable,
+    };
   }
   if (has(f, /RequestTimeout|KafkaJSTimeout|timed out/i)) {
     return { message: `Kafka at ${servers} did not answer in time: the cluster may be down or overloaded (--timeout sets the limit)`, fatal: false };

@@ -90,7 +90,10 @@ class KafkajsAdmin implements AdminEngine {
 class KafkajsProducer implements ProducerEngine {
   private readonly compression: kafkajs.CompressionTypes;
 
-  constructor(private readonly producer: Producer, private readonly options: ProducerOptions) {
+  constructor(
+    private readonly producer: Producer,
+    private readonly options: ProducerOptions,
+  ) {
     this.compression = KAFKAJS_CODEC[options.compression];
   }
 
@@ -151,7 +154,10 @@ function withRecordHeaders(messages: KafkaMessage[]): ConsumedMessage[] {
 }
 
 class KafkajsConsumer implements ConsumerEngine {
-  constructor(private readonly consumer: Consumer, private readonly options: ConsumerOptions) {}
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly options: ConsumerOptions,
+  ) {}
 
   async start(onBatch: (batch: ConsumedBatch) => Promise<number>, onError: (err: unknown) => void): Promise<void> {
     let failJoin: (err: unknown) => void = () => undefined;

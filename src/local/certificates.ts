@@ -31,7 +31,10 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   const result = await runCommand('openssl', args, { cwd });
   if (result.code !== 0) {
     const noise = /^[.+*\s]*$/; // key generation progress dots
-    const output = result.output.split('\n').filter((l) => !noise.test(l)).join('\n');
+    const output = result.output
+      .split('\n')
+      .filter((l) => !noise.test(l))
+      .join('\n');
     throw new KtcError(`openssl ${args[0]} failed while making the local cluster's certificates: ${lastLines(output, 2)}`);
   }
 }
@@ -46,7 +49,24 @@ async function signedCertificate(
   await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', files.key, '-out', files.csr, '-subj', subject], cwd);
   await writeFile(files.ext, extensions);
   await openssl(
-    ['x509', '-req', '-in', files.csr, '-CA', tls.caFile, '-CAkey', tls.caKey, '-CAcreateserial', '-out', files.cert, '-days', '3650', '-sha256', '-extfile', files.ext],
+    [
+      'x509',
+      '-req',
+      '-in',
+      files.csr,
+      '-CA',
+      tls.caFile,
+      '-CAkey',
+      tls.caKey,
+      '-CAcreateserial',
+      '-out',
+      files.cert,
+      '-days',
+      '3650',
+      '-sha256',
+      '-extfile',
+      files.ext,
+    ],
     cwd,
   );
 }
@@ -62,8 +82,26 @@ export async function ensureCertificates(certDir: string, addresses: string[], c
   requireTool('openssl', ['version'], 'install OpenSSL (apt-get install openssl); ktc local makes its TLS certificates with it');
   await mkdir(certDir, { recursive: true });
   await openssl(
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', tls.caKey, '-out', tls.caFile, '-days', '3650', '-sha256',
-      '-subj', '/CN=ktc-local-ca', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      tls.caKey,
+      '-out',
+      tls.caFile,
+      '-days',
+      '3650',
+      '-sha256',
+      '-subj',
+      '/CN=ktc-local-ca',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
     certDir,
   );
   const sans = ['DNS:localhost', ...addresses.map((a) => `IP:${a}`)].join(',');

@@ -79,15 +79,19 @@ async function writeNodeConfigs(state: ClusterState, tls: TlsFiles, passwords: P
 }
 
 async function formatStorage(state: ClusterState, passwords: Passwords): Promise<void> {
-  const scram = SASL_ROLES.flatMap((role) => [
-    '--add-scram',
-    `SCRAM-SHA-512=[name=${USER_NAMES[role]},password=${passwords[role]}]`,
-  ]);
+  const scram = SASL_ROLES.flatMap((role) => ['--add-scram', `SCRAM-SHA-512=[name=${USER_NAMES[role]},password=${passwords[role]}]`]);
   await Promise.all(
     nodeIds(state).map(async (node) => {
       const result = await runCommand('java', [
-        '-cp', `${state.libsDir}/*`, 'kafka.tools.StorageTool', 'format',
-        '-t', state.clusterId, '-c', paths.nodeProperties(state.dir, node), ...scram,
+        '-cp',
+        `${state.libsDir}/*`,
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        state.clusterId,
+        '-c',
+        paths.nodeProperties(state.dir, node),
+        ...scram,
       ]);
       if (result.code !== 0) {
         throw new KtcError(`formatting the storage of node ${node} failed: ${lastLines(result.output, 2)}`);
@@ -124,9 +128,7 @@ async function startNodes(state: ClusterState, which: number[], deadline: number
   await writeState(state);
   await Promise.all(
     which.map((node) =>
-      waitForPort(nodeAddress(state.firstAddress, node), PORTS.saslPlaintext, state.processes[String(node)]!.pid, deadline, () =>
-        nodeLogHint(state.dir, node),
-      ),
+      waitForPort(nodeAddress(state.firstAddress, node), PORTS.saslPlaintext, state.processes[String(node)]!.pid, deadline, () => nodeLogHint(state.dir, node)),
     ),
   );
 }
@@ -188,7 +190,9 @@ export async function up(options: UpOptions): Promise<UpResult> {
     await formatStorage(state, passwords);
     await writeState(state);
   }
-  const stopped = nodeStatuses(state).filter((s) => !s.running).map((s) => s.node);
+  const stopped = nodeStatuses(state)
+    .filter((s) => !s.running)
+    .map((s) => s.node);
   const deadline = readyBy();
   await startNodes(state, stopped, deadline, opts.progress);
   const admin = adminConnection(state, passwords);

@@ -7,7 +7,6 @@ import type { AclBinding } from './users.js';
 
 const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
 
-
 /**
  * Waits until the cluster metadata lists `expected` brokers: a multi-node
  * cluster only serves replicated topics once every node has registered.

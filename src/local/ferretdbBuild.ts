@@ -57,7 +57,9 @@ export async function resolveFerretDb(cacheDir: string, progress: Progress, sour
   if (existsSync(binary) && existsSync(marker) && readFileSync(marker, 'utf8').startsWith(hash)) return binary;
 
   requireGo();
-  progress(`Building FerretDB ${FERRETDB_VERSION} (MongoDB wire protocol, SQLite backend) with Go into ${home} (first run only: Go downloads its modules once, then compiles for a few minutes)...`);
+  progress(
+    `Building FerretDB ${FERRETDB_VERSION} (MongoDB wire protocol, SQLite backend) with Go into ${home} (first run only: Go downloads its modules once, then compiles for a few minutes)...`,
+  );
   await mkdir(home, { recursive: true });
   await rm(marker, { force: true });
   const partial = `${binary}.partial`;

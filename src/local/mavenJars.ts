@@ -81,9 +81,7 @@ export async function resolveKafkaJars(version: string, cacheDir: string, progre
   const started = Date.now();
   const result = await runCommand('mvn', ['-B', '-ntp', '-q', 'package'], { cwd: home });
   if (result.code !== 0) {
-    throw new KtcError(
-      `Maven could not fetch Apache Kafka ${version} (is the version published and Maven Central reachable?): ${lastLines(result.output, 3)}`,
-    );
+    throw new KtcError(`Maven could not fetch Apache Kafka ${version} (is the version published and Maven Central reachable?): ${lastLines(result.output, 3)}`);
   }
   const jars = (await readdir(libs)).filter((f) => f.endsWith('.jar'));
   if (!jars.some((j) => j.startsWith(`kafka_2.13-${version}`))) {

@@ -6,7 +6,6 @@ import { KtcError } from '../errors.js';
 import { lastLines } from './commands.js';
 import { paths } from './layout.js';
 
-
 export function jvmOptions(dir: string, node: number): string[] {
   return [
     '-Xms256m',
@@ -30,11 +29,10 @@ export function spawnNode(dir: string, node: number, libsDir: string): number {
   mkdirSync(paths.nodeLogs(dir, node), { recursive: true });
   const out = openSync(paths.nodeStdout(dir, node), 'a');
   try {
-    const child = spawn(
-      'java',
-      [...jvmOptions(dir, node), '-cp', `${libsDir}/*`, 'kafka.Kafka', paths.nodeProperties(dir, node)],
-      { detached: true, stdio: ['ignore', out, out] },
-    );
+    const child = spawn('java', [...jvmOptions(dir, node), '-cp', `${libsDir}/*`, 'kafka.Kafka', paths.nodeProperties(dir, node)], {
+      detached: true,
+      stdio: ['ignore', out, out],
+    });
     child.unref();
     if (child.pid === undefined) throw new KtcError(`could not start java for node ${node}`);
     return child.pid;
@@ -89,7 +87,14 @@ function canConnect(host: string, port: number): Promise<boolean> {
  * A Kafka 4 broker opens its client listeners only once it is registered,
  * unfenced and has loaded its ACLs, so an open client port means ready.
  */
-export async function waitForPort(host: string, port: number, pid: number, deadline: number, describe: () => string, name = `the node on ${host}`): Promise<void> {
+export async function waitForPort(
+  host: string,
+  port: number,
+  pid: number,
+  deadline: number,
+  describe: () => string,
+  name = `the node on ${host}`,
+): Promise<void> {
   while (Date.now() < deadline) {
     if (await canConnect(host, port)) return;
     if (!isAlive(pid)) throw new KtcError(`${name} exited while starting: ${describe()}`);

@@ -64,15 +64,13 @@ export function producerAcls(user: string, topic: string): AclBinding[] {
 
 export function consumerAcls(user: string, topic: string): AclBinding[] {
   return [
-    ...(['READ', 'DESCRIBE'] as const).map(
-      (operation): AclBinding => ({
-        resourceType: 'TOPIC',
-        resourceName: topic,
-        patternType: 'LITERAL',
-        principal: `User:${user}`,
-        operation,
-      }),
-    ),
+    ...(['READ', 'DESCRIBE'] as const).map((operation): AclBinding => ({
+      resourceType: 'TOPIC',
+      resourceName: topic,
+      patternType: 'LITERAL',
+      principal: `User:${user}`,
+      operation,
+    })),
     {
       resourceType: 'GROUP',
       resourceName: consumerGroupPrefix(user),

@@ -91,10 +91,7 @@ export class DocumentWriter<T> {
     if (this.final) return this.final;
     if (this.pending > 0 || this.inFlight > 0) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => (this.idle = resolve)),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
-      ]);
+      await Promise.race([new Promise<void>((resolve) => (this.idle = resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
       clearTimeout(timer);
     }
     this.notWritten(`not written within ${graceMs / 1000} s after the run ended (--timeout)`, this.pending + this.inFlightDocs);

@@ -41,5 +41,5 @@ export function consumerDocument(value: Buffer | null, consumedAtMs: number, sta
 
 /** The `_id` as client.py prints it in "Duplicated key with id: ..." (a string for its uuid4 hex ids). */
 export function idText(id: unknown): string {
-  return typeof id === 'string' ? id : JSON.stringify(id) ?? String(id);
+  return typeof id === 'string' ? id : (JSON.stringify(id) ?? String(id));
 }

@@ -16,7 +16,8 @@ export function databaseNameProblem(name: string): string | undefined {
  */
 export async function connectMongo(uri: string, topic: string, timeoutMs: number, appName: string): Promise<MongoClient> {
   const problem = databaseNameProblem(topic);
-  if (problem) throw new UsageError(`--mongo-uri writes to a database named after the topic, and "${topic}" cannot be one (${problem}): use another -t/--topic`);
+  if (problem)
+    throw new UsageError(`--mongo-uri writes to a database named after the topic, and "${topic}" cannot be one (${problem}): use another -t/--topic`);
   let client: MongoClient;
   try {
     client = new MongoClient(uri, { serverSelectionTimeoutMS: timeoutMs, connectTimeoutMS: timeoutMs, appName });
@@ -30,7 +31,15 @@ export async function connectMongo(uri: string, topic: string, timeoutMs: number
     await Promise.race([
       client.connect().then(() => client.db(topic).command({ ping: 1 })),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new KtcError(`no answer from MongoDB at ${redactMongoUri(uri)} within ${timeoutMs / 1000} s: check --mongo-uri and that the server is up (--timeout sets the limit)`)), timeoutMs);
+        timer = setTimeout(
+          () =>
+            reject(
+              new KtcError(
+                `no answer from MongoDB at ${redactMongoUri(uri)} within ${timeoutMs / 1000} s: check --mongo-uri and that the server is up (--timeout sets the limit)`,
+              ),
+            ),
+          timeoutMs,
+        );
       }),
     ]);
     return client;

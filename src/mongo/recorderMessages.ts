@@ -58,10 +58,7 @@ export interface RecorderSetup {
   limits?: { maxPending?: number; batchSize?: number; maxInFlight?: number };
 }
 
-export type ToRecorder =
-  | ({ type: 'produced' } & PackedValues)
-  | ({ type: 'consumed'; atMs: number } & PackedValues)
-  | { type: 'finish' };
+export type ToRecorder = ({ type: 'produced' } & PackedValues) | ({ type: 'consumed'; atMs: number } & PackedValues) | { type: 'finish' };
 
 export type FromRecorder =
   | { type: 'ready' }

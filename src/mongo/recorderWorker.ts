@@ -33,13 +33,19 @@ function writers(client: MongoClient): { producer?: DocumentWriter<Buffer | null
     duplicates.push(idText(id));
   };
   return {
-    ...(setup.producer ? { producer: new DocumentWriter(driverCollection(db.collection('producer')), (value: Buffer | null) => producerDocument(value), options) } : {}),
+    ...(setup.producer
+      ? { producer: new DocumentWriter(driverCollection(db.collection('producer')), (value: Buffer | null) => producerDocument(value), options) }
+      : {}),
     ...(stamp
       ? {
-          consumer: new DocumentWriter(driverCollection(db.collection('consumer')), (value: Buffer | null, atMs: number) => consumerDocument(value, atMs, stamp), {
-            ...options,
-            ...(setup.reportDuplicates ? { onDuplicate } : {}),
-          }),
+          consumer: new DocumentWriter(
+            driverCollection(db.collection('consumer')),
+            (value: Buffer | null, atMs: number) => consumerDocument(value, atMs, stamp),
+            {
+              ...options,
+              ...(setup.reportDuplicates ? { onDuplicate } : {}),
+            },
+          ),
         }
       : {}),
   };

@@ -49,7 +49,10 @@ export function escapeHtml(text: string): string {
 
 /** JSON that is safe inside a <script> element: no "</script>", no "<!--". */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** A script's text that cannot end its element early. */
@@ -201,7 +204,9 @@ export function renderHtmlReport(result: RunResult, context: ReportContext, lib:
   const latency = latencyRows(result);
   const title = `ktc report: ${result.topic}, ${result.startedAt}`;
   const noP99 = Boolean(result.timeline?.length) && !result.timeline!.some((s) => s.producerP99Micros !== undefined) && result.producer !== undefined;
-  const p99Note = context.p99OverTimeNote ?? (noP99 ? 'Producer p99 over time is not drawn: producers in worker threads hand their histograms over only at the end.' : undefined);
+  const p99Note =
+    context.p99OverTimeNote ??
+    (noP99 ? 'Producer p99 over time is not drawn: producers in worker threads hand their histograms over only at the end.' : undefined);
   const workersNote = p99Note ? `<p class="note">${escapeHtml(p99Note)}</p>` : '';
   return `<!DOCTYPE html>
 <html lang="en">
@@ -224,7 +229,9 @@ ${table(['', ''], context.environment, 2)}
 <h2>Summary</h2>
 ${throughput.length ? table(['', 'messages', 'MB', 'seconds', 'msgs/s', 'MB/s'], throughput) : ''}
 ${latency.length ? table(['latency (ms)', 'count', ...PERCENTILES.map((p) => `p${p}`), 'max', 'mean'], latency) : ''}
-<ul class="lines">${summaryLines(result).map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>
+<ul class="lines">${summaryLines(result)
+    .map((l) => `<li>${escapeHtml(l)}</li>`)
+    .join('')}</ul>
 <h2>Latency by percentile</h2>
 <p class="note">Percentile axis as HdrHistogram's plotter draws it: x = 1/(1 − percentile), log scale.</p>
 <div class="chart" id="spectrum"></div>

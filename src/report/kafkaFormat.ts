@@ -15,7 +15,7 @@ export function kafkaProducerFinalLine(r: RunResult): string | undefined {
   if (!p) return undefined;
   const s = p.serviceTime;
   const pct = (k: string) => Math.floor((s.percentiles[k] ?? 0) / 1000);
-  return `${p.acked} records sent, ${f6(p.messagesPerSecond)} records/sec (${(p.mbPerSecond).toFixed(2)} MB/sec), ${(s.mean / 1000).toFixed(2)} ms avg latency, ${(s.max / 1000).toFixed(2)} ms max latency, ${pct('p50')} ms 50th, ${pct('p95')} ms 95th, ${pct('p99')} ms 99th, ${pct('p99.9')} ms 99.9th.`;
+  return `${p.acked} records sent, ${f6(p.messagesPerSecond)} records/sec (${p.mbPerSecond.toFixed(2)} MB/sec), ${(s.mean / 1000).toFixed(2)} ms avg latency, ${(s.max / 1000).toFixed(2)} ms max latency, ${pct('p50')} ms 50th, ${pct('p95')} ms 95th, ${pct('p99')} ms 99th, ${pct('p99.9')} ms 99.9th.`;
 }
 
 function javaTime(d: Date): string {

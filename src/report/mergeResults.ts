@@ -155,7 +155,8 @@ export function mergeResults(results: readonly WorkerResult[], announced: readon
   const ends = rs.map((r) => Date.parse(r.startedAt) + r.seconds * 1000);
   const topicInfo = rs.find((r) => r.topicInfo)?.topicInfo;
   let exitCode: number = ExitCode.ok;
-  if (rs.some((r) => r.exitCode !== ExitCode.ok && r.exitCode !== ExitCode.verificationFailed) || missing.length > 0 || neverSeen > 0) exitCode = ExitCode.failure;
+  if (rs.some((r) => r.exitCode !== ExitCode.ok && r.exitCode !== ExitCode.verificationFailed) || missing.length > 0 || neverSeen > 0)
+    exitCode = ExitCode.failure;
   else if (verification && verification.lost > 0) exitCode = ExitCode.verificationFailed;
   return {
     workers,

@@ -13,7 +13,10 @@ function collectionPart(name: string, w: CollectionWrites): string {
 export function mongoLines(m: MongoResult): string[] {
   const parts = [m.producer ? collectionPart('producer', m.producer) : '', m.consumer ? collectionPart('consumer', m.consumer) : ''].filter(Boolean);
   const lines = [`MongoDB ${m.uri} database ${m.database}: ${parts.join('; ')}.`];
-  for (const [name, w] of [['producer', m.producer], ['consumer', m.consumer]] as const) {
+  for (const [name, w] of [
+    ['producer', m.producer],
+    ['consumer', m.consumer],
+  ] as const) {
     for (const e of w?.errors ?? []) lines.push(`  ${name} collection (${count(e.count)}x): ${e.message}`);
   }
   return lines;

@@ -30,7 +30,14 @@ export function clientReportContext(config: RunConfig, result: RunResult, argv: 
   const p = config.produce;
   if (p) {
     const average = result.producer && result.producer.acked > 0 ? result.producer.bytes / result.producer.acked : undefined;
-    rows.push(['record size', p.recordSize !== undefined ? `${count(p.recordSize)} B` : average !== undefined ? `${average.toFixed(1)} B on average (client.py's JSON)` : 'client.py\'s JSON']);
+    rows.push([
+      'record size',
+      p.recordSize !== undefined
+        ? `${count(p.recordSize)} B`
+        : average !== undefined
+          ? `${average.toFixed(1)} B on average (client.py's JSON)`
+          : "client.py's JSON",
+    ]);
     rows.push(
       ['target throughput', p.throughput > 0 ? `${count(p.throughput)} msgs/s (open loop)` : 'as fast as possible'],
       ['acks', p.acks === -1 ? 'all' : String(p.acks)],

@@ -46,7 +46,8 @@ function deliveryLine(p: ProducerResult): string | undefined {
   if (stalled) parts.push(`longest wait for an acknowledgement ${fixed(p.longestStallMs / 1000, 1)} s`);
   if (p.lateSendsWaitingOnCluster > 0) parts.push(`${count(p.lateSendsWaitingOnCluster)} messages left late while the cluster held ktc back`);
   if (d.throttledMs > 0) parts.push(`brokers throttled ktc for ${fixed(d.throttledMs / 1000, 1)} s (quota)`);
-  if (d.producerIdResets > 0) parts.push(`${d.producerIdResets} new producer id${d.producerIdResets === 1 ? '' : 's'} after the broker lost the idempotent state`);
+  if (d.producerIdResets > 0)
+    parts.push(`${d.producerIdResets} new producer id${d.producerIdResets === 1 ? '' : 's'} after the broker lost the idempotent state`);
   return `Delivery: ${parts.join('; ')}.`;
 }
 
@@ -97,7 +98,9 @@ export function summaryLines(r: RunResult): string[] {
   }
   if (r.mongo) lines.push(...mongoLines(r.mongo));
   const c = r.client;
-  lines.push(`ktc itself: ${fixed(c.cpuSeconds, 2)} CPU s (${fixed(c.cpuCores * 100, 0)}% of a core), peak RSS ${fixed(c.peakRssMb, 0)} MB, event loop delay p99 ${fixed(c.eventLoopDelayP99Ms, 1)} ms.`);
+  lines.push(
+    `ktc itself: ${fixed(c.cpuSeconds, 2)} CPU s (${fixed(c.cpuCores * 100, 0)}% of a core), peak RSS ${fixed(c.peakRssMb, 0)} MB, event loop delay p99 ${fixed(c.eventLoopDelayP99Ms, 1)} ms.`,
+  );
   for (const w of r.warnings) lines.push(`Note: ${w}`);
   return lines;
 }

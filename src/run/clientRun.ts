@@ -62,18 +62,21 @@ export function awaitGroupJoin<T>(joined: Promise<T>, wait: JoinWait): Promise<T
   const started = Date.now();
   return new Promise<T>((resolve, reject) => {
     let noticed = false;
-    const timer = setInterval(() => {
-      const requestedAt = wait.joinRequestedAt();
-      if (requestedAt === undefined) {
-        if (Date.now() - started >= wait.timeoutMs) {
-          clearInterval(timer);
-          reject(wait.noAnswer());
+    const timer = setInterval(
+      () => {
+        const requestedAt = wait.joinRequestedAt();
+        if (requestedAt === undefined) {
+          if (Date.now() - started >= wait.timeoutMs) {
+            clearInterval(timer);
+            reject(wait.noAnswer());
+          }
+        } else if (!noticed && Date.now() - requestedAt >= wait.noticeAfterMs) {
+          noticed = true;
+          wait.onSlowJoin();
         }
-      } else if (!noticed && Date.now() - requestedAt >= wait.noticeAfterMs) {
-        noticed = true;
-        wait.onSlowJoin();
-      }
-    }, Math.min(100, wait.timeoutMs, wait.noticeAfterMs));
+      },
+      Math.min(100, wait.timeoutMs, wait.noticeAfterMs),
+    );
     joined.then(
       (value) => {
         clearInterval(timer);
@@ -415,7 +418,8 @@ export class ClientRun {
         `${verification.outOfOrder} messages arrived out of order within a partition: without idempotence, retries with several sends in flight (--max-in-flight ${this.config.produce.maxInFlight}) can reorder them; keep idempotence on or use --max-in-flight 1 when order matters`,
       );
     }
-    if (client.eventLoopDelayP99Ms > 50) warnings.push(`ktc's event loop was up to ${client.eventLoopDelayP99Ms.toFixed(0)} ms late (p99): latencies include ktc's own delay`);
+    if (client.eventLoopDelayP99Ms > 50)
+      warnings.push(`ktc's event loop was up to ${client.eventLoopDelayP99Ms.toFixed(0)} ms late (p99): latencies include ktc's own delay`);
     let exitCode: number = ExitCode.ok;
     if (producer && producer.failed > 0) exitCode = ExitCode.failure;
     // The collections are the record other units compare against: a gap in them is a failed run.

@@ -132,7 +132,13 @@ export function outcomeOf(loop: SendLoop, producerId: string, delivery: Delivery
 export class InProcessProducer implements ProducerRunner {
   private loop: SendLoop | undefined;
   private stopped = false;
-  private readonly idle: LiveSendStats = { sent: 0, acked: 0, failed: 0, inFlight: 0, window: { acked: 0, bytes: 0, latencySumMicros: 0, latencyMaxMicros: 0 } };
+  private readonly idle: LiveSendStats = {
+    sent: 0,
+    acked: 0,
+    failed: 0,
+    inFlight: 0,
+    window: { acked: 0, bytes: 0, latencySumMicros: 0, latencyMaxMicros: 0 },
+  };
 
   constructor(
     private readonly engine: Engine,

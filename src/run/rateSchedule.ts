@@ -7,7 +7,10 @@
 export class RateSchedule {
   private readonly intervalMicros: number;
 
-  constructor(readonly messagesPerSecond: number, readonly startMicros: number) {
+  constructor(
+    readonly messagesPerSecond: number,
+    readonly startMicros: number,
+  ) {
     if (!(messagesPerSecond > 0)) throw new RangeError('a rate schedule needs a positive rate');
     this.intervalMicros = 1_000_000 / messagesPerSecond;
   }

@@ -81,9 +81,7 @@ export class SequenceTracker {
         duplicates: p.duplicates,
         outOfOrder: p.outOfOrder,
         gaps: p.maxSeq + 1 - p.seen.count,
-        ...(mine
-          ? { acknowledged: mine.count, lost: mine.countMissingFrom(p.seen), firstLost: mine.firstMissingFrom(p.seen, 5) }
-          : {}),
+        ...(mine ? { acknowledged: mine.count, lost: mine.countMissingFrom(p.seen), firstLost: mine.firstMissingFrom(p.seen, 5) } : {}),
       });
     }
     const sum = (f: (p: ProducerVerification) => number) => producers.reduce((a, p) => a + f(p), 0);

@@ -21,14 +21,17 @@ export const CHROMIUM_ARGS = [
  */
 export function ensureChromium(): { path: string } | { missing: string } {
   if (existsSync(CHROMIUM)) return { path: CHROMIUM };
-  if (!existsSync('/usr/bin/apt-get')) return { missing: `${CHROMIUM} is missing and this is not a Debian machine (install chromium, or set KTC_TEST_CHROMIUM)` };
+  if (!existsSync('/usr/bin/apt-get'))
+    return { missing: `${CHROMIUM} is missing and this is not a Debian machine (install chromium, or set KTC_TEST_CHROMIUM)` };
   if (process.getuid?.() !== 0) return { missing: `${CHROMIUM} is missing and installing it needs root: apt-get install -y chromium` };
   const install = spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'], {
     encoding: 'utf8',
     timeout: 600_000,
   });
   if (install.status !== 0 || !existsSync(CHROMIUM)) {
-    return { missing: `${CHROMIUM} is missing and apt-get install chromium failed (status ${install.status}): ${install.stderr.trim().split('\n').pop() ?? ''}` };
+    return {
+      missing: `${CHROMIUM} is missing and apt-get install chromium failed (status ${install.status}): ${install.stderr.trim().split('\n').pop() ?? ''}`,
+    };
   }
   execFileSync(CHROMIUM, ['--version']);
   return { path: CHROMIUM };

@@ -172,7 +172,7 @@ export function fetchRecordSpans(frame: Buffer, version: number): RecordsSpan[] 
  * holds no whole batch with records.
  */
 export function chooseFlip(frame: Buffer, span: RecordsSpan): Omit<FlippedByte, 'fetchVersion' | 'before' | 'after'> | undefined {
-  for (let pos = span.start; pos + BATCH_HEADER_BYTES <= span.end; ) {
+  for (let pos = span.start; pos + BATCH_HEADER_BYTES <= span.end;) {
     const batchEnd = pos + 12 + frame.readInt32BE(pos + 8);
     if (batchEnd > span.end) return undefined; // cut short by the fetch size limit
     const recordsStart = pos + BATCH_HEADER_BYTES;

@@ -264,7 +264,12 @@ export async function describeGroup(connection: ConnectionConfig, groupId: strin
 }
 
 /** Polls describeGroup until predicate holds; rejects with the last view after timeoutMs. */
-export async function waitForGroup(connection: ConnectionConfig, groupId: string, predicate: (g: GroupView) => boolean, timeoutMs = 60_000): Promise<GroupView> {
+export async function waitForGroup(
+  connection: ConnectionConfig,
+  groupId: string,
+  predicate: (g: GroupView) => boolean,
+  timeoutMs = 60_000,
+): Promise<GroupView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const view = await describeGroup(connection, groupId);
@@ -379,9 +384,12 @@ export class JavaTools {
     const print = options.print ?? {};
     const args = [
       ...this.javaArgs('org.apache.kafka.tools.consumer.ConsoleConsumer'),
-      '--bootstrap-server', this.bootstrap,
-      '--consumer.config', join(this.workDir, 'client.properties'),
-      '--topic', options.topic,
+      '--bootstrap-server',
+      this.bootstrap,
+      '--consumer.config',
+      join(this.workDir, 'client.properties'),
+      '--topic',
+      options.topic,
       ...(options.group ? ['--group', options.group] : []),
       ...(options.fromBeginning ? ['--from-beginning'] : []),
       ...(options.maxMessages !== undefined ? ['--max-messages', String(options.maxMessages)] : []),
@@ -395,9 +403,12 @@ export class JavaTools {
         'print.offset': print.offset,
         'print.timestamp': print.timestamp,
       }).flatMap(([k, v]) => ['--property', `${k}=${v === true}`]),
-      '--property', `key.separator=${FIELD}`,
-      '--property', `headers.separator=${HEADER}`,
-      '--property', `null.literal=${NULL_PRINTED}`,
+      '--property',
+      `key.separator=${FIELD}`,
+      '--property',
+      `headers.separator=${HEADER}`,
+      '--property',
+      `null.literal=${NULL_PRINTED}`,
     ];
     return this.track(new ConsoleConsumer(this, options, clientId, 'java', args));
   }
@@ -415,9 +426,12 @@ export class JavaTools {
     }
     const args = [
       ...this.javaArgs('org.apache.kafka.tools.ConsoleProducer'),
-      '--bootstrap-server', this.bootstrap,
-      '--producer.config', join(this.workDir, 'client.properties'),
-      '--topic', options.topic,
+      '--bootstrap-server',
+      this.bootstrap,
+      '--producer.config',
+      join(this.workDir, 'client.properties'),
+      '--topic',
+      options.topic,
       ...(options.compression ? ['--compression-codec', options.compression] : []),
       ...(options.sync ? ['--sync'] : []),
       ...Object.entries(options.producerProperties ?? {}).flatMap(([k, v]) => ['--producer-property', `${k}=${v}`]),
@@ -446,7 +460,10 @@ export class JavaTools {
   async logBatches(partitions: Array<{ nodeDataDir: string; topic: string; partition: number }>): Promise<Map<string, LogBatch[]>> {
     const segments = partitions.map(({ nodeDataDir, topic, partition }) => {
       const dir = join(nodeDataDir, `${topic}-${partition}`);
-      return readdirSync(dir).filter((f) => f.endsWith('.log')).sort().map((f) => join(dir, f));
+      return readdirSync(dir)
+        .filter((f) => f.endsWith('.log'))
+        .sort()
+        .map((f) => join(dir, f));
     });
     const args = [...this.javaArgs('kafka.tools.DumpLogSegments'), '--files', segments.flat().join(',')];
     const tool = this.track(new JavaTool('DumpLogSegments', 'java', args, 120_000));
@@ -499,7 +516,13 @@ export function producerLine(record: ProducerRecord, withHeaders: boolean): stri
  * Creates a topic with kafkajs' admin (the cluster does not create topics on first use), with topic configs
  * such as { 'compression.type': 'zstd' }.
  */
-export async function createTopic(connection: ConnectionConfig, topic: string, partitions: number, replicationFactor = 3, configs: Record<string, string> = {}): Promise<void> {
+export async function createTopic(
+  connection: ConnectionConfig,
+  topic: string,
+  partitions: number,
+  replicationFactor = 3,
+  configs: Record<string, string> = {},
+): Promise<void> {
   const admin = createKafka(connection).admin();
   await admin.connect();
   try {

@@ -46,14 +46,49 @@ interface Case {
 /** Every row of the README's bad-input table: one line on stderr, the documented status, no stack trace, no secret. */
 const cases: Case[] = [
   { name: 'unknown flag', args: () => [...admin(), '--producer', '--bogus'], exit: 2, message: /Unknown argument: bogus/ },
-  { name: '-n not a positive integer', args: () => [...admin(), '--producer', '-n', '-5'], exit: 2, message: /-n\/--num-messages -5 is not a positive integer/ },
+  {
+    name: '-n not a positive integer',
+    args: () => [...admin(), '--producer', '-n', '-5'],
+    exit: 2,
+    message: /-n\/--num-messages -5 is not a positive integer/,
+  },
   { name: 'no servers', args: () => ['-u', 'admin', '-p', 'x', '--producer'], exit: 2, message: /no bootstrap servers/ },
-  { name: 'malformed server string', args: () => ['-u', 'a', '-p', 'x', '-s', '127.0.2.1', '--producer'], exit: 2, message: /-s\/--servers 127\.0\.2\.1 is not host:port/ },
-  { name: 'unreachable servers', args: () => ['-u', 'a', '-p', 'x', '-s', '127.0.2.1:1', '--producer', '--timeout', '10s'], exit: 1, message: /cannot reach Kafka at 127\.0\.2\.1:1|no answer from Kafka/ },
-  { name: 'wrong password', args: () => ['-u', 'admin', '-p', 'wrong-password', '-s', plain, '--producer'], exit: 1, message: /authentication failed as user "admin"/ },
-  { name: 'unknown SASL mechanism', args: () => [...admin(), '--producer', '--sasl-mechanism', 'GSSAPI'], exit: 2, message: /--sasl-mechanism GSSAPI is not one of/ },
-  { name: 'missing CA file', args: () => [...admin(), '--producer', '-x', 'SASL_SSL', '--cafile-path', '/nonexistent/ca.pem'], exit: 2, message: /--cafile-path \/nonexistent\/ca.pem does not exist/ },
-  { name: 'unreadable CA file (a directory)', args: () => [...admin(), '--producer', '-x', 'SASL_SSL', '--cafile-path', dir], exit: 2, message: /is a directory/ },
+  {
+    name: 'malformed server string',
+    args: () => ['-u', 'a', '-p', 'x', '-s', '127.0.2.1', '--producer'],
+    exit: 2,
+    message: /-s\/--servers 127\.0\.2\.1 is not host:port/,
+  },
+  {
+    name: 'unreachable servers',
+    args: () => ['-u', 'a', '-p', 'x', '-s', '127.0.2.1:1', '--producer', '--timeout', '10s'],
+    exit: 1,
+    message: /cannot reach Kafka at 127\.0\.2\.1:1|no answer from Kafka/,
+  },
+  {
+    name: 'wrong password',
+    args: () => ['-u', 'admin', '-p', 'wrong-password', '-s', plain, '--producer'],
+    exit: 1,
+    message: /authentication failed as user "admin"/,
+  },
+  {
+    name: 'unknown SASL mechanism',
+    args: () => [...admin(), '--producer', '--sasl-mechanism', 'GSSAPI'],
+    exit: 2,
+    message: /--sasl-mechanism GSSAPI is not one of/,
+  },
+  {
+    name: 'missing CA file',
+    args: () => [...admin(), '--producer', '-x', 'SASL_SSL', '--cafile-path', '/nonexistent/ca.pem'],
+    exit: 2,
+    message: /--cafile-path \/nonexistent\/ca.pem does not exist/,
+  },
+  {
+    name: 'unreadable CA file (a directory)',
+    args: () => [...admin(), '--producer', '-x', 'SASL_SSL', '--cafile-path', dir],
+    exit: 2,
+    message: /is a directory/,
+  },
   {
     name: 'a CA that did not sign the broker',
     args: () => ['-u', 'admin', '-p', cluster.passwords.admin, '-s', ssl, '-x', 'SASL_SSL', '--cafile-path', cluster.files.clientCert, '--producer', '-n', '1'],
@@ -62,30 +97,85 @@ const cases: Case[] = [
   },
   {
     name: 'a key that does not match its certificate',
-    args: () => [...admin(), '--producer', '-x', 'SSL', '--cafile-path', cluster.files.caFile, '--certfile-path', cluster.files.serverCert, '--keyfile-path', cluster.files.clientKey],
+    args: () => [
+      ...admin(),
+      '--producer',
+      '-x',
+      'SSL',
+      '--cafile-path',
+      cluster.files.caFile,
+      '--certfile-path',
+      cluster.files.serverCert,
+      '--keyfile-path',
+      cluster.files.clientKey,
+    ],
     exit: 2,
     message: /does not belong to the certificate/,
   },
   {
     name: 'hostname mismatch',
     // inet_aton's spelling of the first node's address (127.0.2.1 is 127.0.513): same broker, a name its certificate does not list.
-    args: () => ['-u', 'admin', '-p', cluster.passwords.admin, '-s', `${inetAtonSpelling(cluster.state.firstAddress)}:9093`, '-x', 'SASL_SSL', '--cafile-path', cluster.files.caFile, '--producer', '-n', '1'],
+    args: () => [
+      '-u',
+      'admin',
+      '-p',
+      cluster.passwords.admin,
+      '-s',
+      `${inetAtonSpelling(cluster.state.firstAddress)}:9093`,
+      '-x',
+      'SASL_SSL',
+      '--cafile-path',
+      cluster.files.caFile,
+      '--producer',
+      '-n',
+      '1',
+    ],
     exit: 1,
     message: /does not name that host.*--no-verify-hostname/,
   },
-  { name: 'invalid topic name', args: () => [...admin(), '--producer', '-n', '1', '-t', 'no spaces allowed'], exit: 2, message: /-t\/--topic "no spaces allowed" is not a valid topic name/ },
-  { name: 'replication factor above the broker count', args: () => [...admin(), '--producer', '-n', '1', '-t', uniqueName('rf5'), '-r', '5'], exit: 1, message: /replication factor is larger than the number of brokers/ },
-  { name: 'zero partitions', args: () => [...admin(), '--producer', '--num-partitions', '0'], exit: 2, message: /--num-partitions 0 is not a positive integer/ },
+  {
+    name: 'invalid topic name',
+    args: () => [...admin(), '--producer', '-n', '1', '-t', 'no spaces allowed'],
+    exit: 2,
+    message: /-t\/--topic "no spaces allowed" is not a valid topic name/,
+  },
+  {
+    name: 'replication factor above the broker count',
+    args: () => [...admin(), '--producer', '-n', '1', '-t', uniqueName('rf5'), '-r', '5'],
+    exit: 1,
+    message: /replication factor is larger than the number of brokers/,
+  },
+  {
+    name: 'zero partitions',
+    args: () => [...admin(), '--producer', '--num-partitions', '0'],
+    exit: 2,
+    message: /--num-partitions 0 is not a positive integer/,
+  },
   {
     name: 'authorization denied (group)',
     args: () => ['-u', 'relation-3', '-p', cluster.passwords.client, '-s', plain, '-t', relationTopic, '--consumer', '-n', '1', '-c', 'not-my-prefix-'],
     exit: 1,
     message: /not authorized to use consumer group "not-my-prefix-1" as user "relation-3"/,
   },
-  { name: 'a record larger than the broker accepts', args: () => [...admin(), '--producer', '-n', '1', '-t', uniqueName('big'), '-r', '3', '--record-size', '2000000'], exit: 1, message: /refused a record of 2000000 bytes as too large/ },
+  {
+    name: 'a record larger than the broker accepts',
+    args: () => [...admin(), '--producer', '-n', '1', '-t', uniqueName('big'), '-r', '3', '--record-size', '2000000'],
+    exit: 1,
+    message: /refused a record of 2000000 bytes as too large/,
+  },
   { name: 'malformed --credentials YAML', args: () => ['--credentials', join(dir, 'malformed.yaml'), '--producer'], exit: 2, message: /is not valid YAML/ },
-  { name: '--credentials YAML missing fields', args: () => ['--credentials', join(dir, 'no-endpoints.yaml'), '--producer'], exit: 2, message: /has no "endpoints"/ },
-  { name: 'malformed --mongo-uri', args: () => [...admin(), '--producer', '--mongo-uri', 'http://x'], exit: 2, message: /--mongo-uri http:\/\/x is not a MongoDB connection string: Invalid scheme/ },
+  {
+    name: '--credentials YAML missing fields',
+    args: () => ['--credentials', join(dir, 'no-endpoints.yaml'), '--producer'],
+    exit: 2,
+    message: /has no "endpoints"/,
+  },
+  {
+    name: 'malformed --mongo-uri',
+    args: () => [...admin(), '--producer', '--mongo-uri', 'http://x'],
+    exit: 2,
+    message: /--mongo-uri http:\/\/x is not a MongoDB connection string: Invalid scheme/,
+  },
   {
     name: 'unreachable MongoDB',
     // The URI carries a cluster password: the check below proves it is never printed.
@@ -147,7 +237,11 @@ describe('refused before anything is sent (a listener at -s fails the test if an
       args: ['--hdr-out', '/nonexistent/dir/x.json'],
       line: 'ktc: --hdr-out /nonexistent/dir/x.json cannot be written: directory /nonexistent/dir does not exist',
     },
-    { name: 'a --log-file ktc cannot create', args: ['--log-file', '/proc/nope/x'], line: 'ktc: --log-file /proc/nope/x cannot be written: directory /proc/nope does not exist' },
+    {
+      name: 'a --log-file ktc cannot create',
+      args: ['--log-file', '/proc/nope/x'],
+      line: 'ktc: --log-file /proc/nope/x cannot be written: directory /proc/nope does not exist',
+    },
     { name: 'a count above 2^53', args: ['-n', '1e20'], line: 'ktc: -n/--num-messages 1e20 is not a positive integer (at most 9007199254740991)' },
     {
       name: 'a negative duration (a value, not flags)',
@@ -182,7 +276,22 @@ describe('a finished run never ends with nothing', () => {
     mkdirSync(out);
     const topic = uniqueName('lost-dir');
     // 3 s of producing at 10 messages/s: time to take the directory away after the topic is created.
-    const ktc = new KtcProcess([...admin(), '--producer', '-n', '30', '--throughput', '10', '-t', topic, '-r', '3', '--log-file', join(out, 'run.log'), '--hdr-out', join(out, 'h.json')]);
+    const ktc = new KtcProcess([
+      ...admin(),
+      '--producer',
+      '-n',
+      '30',
+      '--throughput',
+      '10',
+      '-t',
+      topic,
+      '-r',
+      '3',
+      '--log-file',
+      join(out, 'run.log'),
+      '--hdr-out',
+      join(out, 'h.json'),
+    ]);
     const deadline = Date.now() + 30_000;
     const logged = () => (existsSync(join(out, 'run.log')) ? readFileSync(join(out, 'run.log'), 'utf8') : '');
     while (!logged().includes(`Topic ${topic} created`)) {

@@ -38,7 +38,15 @@ const topicCompression = (codec: CompressionCodec): string => (codec === 'none' 
 function javaRecords(codec: CompressionCodec): { withHeaders: ProducerRecord[]; withoutHeaders: ProducerRecord[] } {
   return {
     withHeaders: [
-      { key: 'k1', value: `plain value ${codec}`, headers: [['h1', 'v1'], ['h1', 'v1 again'], ['h2', null]] },
+      {
+        key: 'k1',
+        value: `plain value ${codec}`,
+        headers: [
+          ['h1', 'v1'],
+          ['h1', 'v1 again'],
+          ['h2', null],
+        ],
+      },
       { key: null, value: `{"codec": "${codec}"}`, headers: [['trace-id', 'abc-123']] },
       { key: 'clé ü', value: null, headers: [['h', '']] },
       { key: '', value: '', headers: [['empty-key-and-value', codec]] },
@@ -155,7 +163,9 @@ describe.concurrent.each(CODECS)('compression %s', (codec) => {
       );
       expect(own.map((l) => (JSON.parse(l.slice(l.indexOf(CONTENT) + CONTENT.length)) as { _id: string })._id)).toEqual(ownIds(w));
       expect(summaryLine(run.stdout)).toMatch(
-        new RegExp(`^Consumed ${TOTAL} messages from ${w.topic} as group \\S+ \\(${3 * KTC_MESSAGES} from ktc, 1 other JSON, 4 not JSON \\(foreign\\), 2 null values\\)\\.$`),
+        new RegExp(
+          `^Consumed ${TOTAL} messages from ${w.topic} as group \\S+ \\(${3 * KTC_MESSAGES} from ktc, 1 other JSON, 4 not JSON \\(foreign\\), 2 null values\\)\\.$`,
+        ),
       );
     },
   );
@@ -168,9 +178,12 @@ describe.concurrent.each(CODECS)('compression %s', (codec) => {
     const records = consumer.records();
     const javaWritten = javaRecords(codec);
     expect(records.slice(0, JAVA_RECORDS)).toEqual(
-      [...javaWritten.withHeaders, ...javaWritten.withoutHeaders].map(
-        (r, offset): ConsoleRecord => ({ offset, headers: r.headers ?? [], key: r.key ?? null, value: r.value }),
-      ),
+      [...javaWritten.withHeaders, ...javaWritten.withoutHeaders].map((r, offset): ConsoleRecord => ({
+        offset,
+        headers: r.headers ?? [],
+        key: r.key ?? null,
+        value: r.value,
+      })),
     );
     const own = records.slice(JAVA_RECORDS);
     expect(own.map((r) => [r.offset, r.key, r.headers])).toEqual(own.map((_, i) => [JAVA_RECORDS + i, null, []]));

@@ -35,7 +35,27 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 function worker(runId: string, topic: string, extra: string[]): KtcProcess {
   return new KtcProcess(
     // A group of the run's own: a killed worker's membership must not hold up later tests' joins in admin-1.
-    ['--credentials', '-', '-t', topic, '-c', `${runId}-`, '-r', '3', '--num-partitions', '3', '--producer', '--consumer', '--run-id', runId, '--workers-expected', '3', '--timeout', '30s', ...extra],
+    [
+      '--credentials',
+      '-',
+      '-t',
+      topic,
+      '-c',
+      `${runId}-`,
+      '-r',
+      '3',
+      '--num-partitions',
+      '3',
+      '--producer',
+      '--consumer',
+      '--run-id',
+      runId,
+      '--workers-expected',
+      '3',
+      '--timeout',
+      '30s',
+      ...extra,
+    ],
     { input: creds, timeoutMs: 150_000 },
   );
 }
@@ -90,7 +110,10 @@ describe('distributed runs through the results topic', () => {
     const finished = await Promise.all(finishing.map((w) => w.done));
     for (const run of finished) expect(run.code, run.stderr).toBe(0);
 
-    const report = await runKtc(['results', '--credentials', '-', '--run-id', runId, '--expect', '3', '--wait', '3s', '--json'], { input: creds, timeoutMs: 90_000 });
+    const report = await runKtc(['results', '--credentials', '-', '--run-id', runId, '--expect', '3', '--wait', '3s', '--json'], {
+      input: creds,
+      timeoutMs: 90_000,
+    });
     expect(report.code).toBe(1);
     const merged = JSON.parse(report.stdout) as MergedJson;
     const victimId = `${hostname()}-${victim.child.pid}`;

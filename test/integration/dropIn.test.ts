@@ -59,7 +59,22 @@ describe("the tutorial's command lines, with ktc in place of python3 -m charms.k
 
   it("the producer role's ACLs (WRITE on the topic, no cluster rights) are enough for the idempotent producer, ktc's default", async () => {
     const topic = await relationTopic('producer-role');
-    const produced = await runKtc(['-u', 'relation-1', '-p', cluster.passwords.producer, '-t', topic, '-s', plain, '-n', '20', '-r', '3', '--producer', '--json']);
+    const produced = await runKtc([
+      '-u',
+      'relation-1',
+      '-p',
+      cluster.passwords.producer,
+      '-t',
+      topic,
+      '-s',
+      plain,
+      '-n',
+      '20',
+      '-r',
+      '3',
+      '--producer',
+      '--json',
+    ]);
     expect(produced.stderr).toBe('');
     expect(produced.code).toBe(0);
     const result = JSON.parse(produced.stdout) as { producer: { acked: number; idempotent: boolean } };
@@ -96,7 +111,15 @@ describe("the tutorial's command lines, with ktc in place of python3 -m charms.k
     const run = await runKtc(['--credentials', '-', '-t', topic, '--producer', '--consumer', '-n', '20', '-r', '3'], { input: creds.stdout });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(loggedMessages(run.stdout, 'received').map((m) => m._id).sort()).toEqual(loggedMessages(run.stdout, 'published').map((m) => m._id).sort());
+    expect(
+      loggedMessages(run.stdout, 'received')
+        .map((m) => m._id)
+        .sort(),
+    ).toEqual(
+      loggedMessages(run.stdout, 'published')
+        .map((m) => m._id)
+        .sort(),
+    );
     expect(run.stdout).toMatch(/Verification: 20 acknowledged, 20 of them consumed: 0 lost, 0 duplicates/);
   });
 
@@ -109,7 +132,7 @@ describe("the tutorial's command lines, with ktc in place of python3 -m charms.k
   });
 });
 
-describe('none of client.py\'s bugs', () => {
+describe("none of client.py's bugs", () => {
   it('accepts a topic that already exists and reports its real partition count; -r may be missing', async () => {
     const topic = await relationTopic('exists');
     const first = await runKtc([...client(), '-t', topic, '-s', plain, '-n', '2', '--num-partitions', '3', '--producer']);

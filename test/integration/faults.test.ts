@@ -26,7 +26,25 @@ describe('faults on the 3-node cluster (RF 3, min.insync.replicas 2, acks=all)',
   it('kill -9 of a node mid-run: the run goes on and nothing is failed, lost, duplicated or reordered', async () => {
     const topic = uniqueName('fault-kill');
     const run = new KtcProcess(
-      ['--credentials', '-', '-t', topic, '-r', '3', '--num-partitions', '3', '--producer', '--consumer', '-n', '40000', '--throughput', '4000', '--json', '--timeout', '60s'],
+      [
+        '--credentials',
+        '-',
+        '-t',
+        topic,
+        '-r',
+        '3',
+        '--num-partitions',
+        '3',
+        '--producer',
+        '--consumer',
+        '-n',
+        '40000',
+        '--throughput',
+        '4000',
+        '--json',
+        '--timeout',
+        '60s',
+      ],
       { input: creds, timeoutMs: 120_000 },
     );
     await sleep(3000);
@@ -38,7 +56,25 @@ describe('faults on the 3-node cluster (RF 3, min.insync.replicas 2, acks=all)',
   it('rolling restart of all three nodes during a paced run (--max-in-flight 5): nothing lost, duplicated or reordered, ktc not blamed', async () => {
     const topic = uniqueName('fault-rolling');
     const run = new KtcProcess(
-      ['--credentials', '-', '-t', topic, '-r', '3', '--num-partitions', '3', '--producer', '--consumer', '--throughput', '3000', '--duration', '60s', '--max-in-flight', '5', '--json'],
+      [
+        '--credentials',
+        '-',
+        '-t',
+        topic,
+        '-r',
+        '3',
+        '--num-partitions',
+        '3',
+        '--producer',
+        '--consumer',
+        '--throughput',
+        '3000',
+        '--duration',
+        '60s',
+        '--max-in-flight',
+        '5',
+        '--json',
+      ],
       { input: creds, timeoutMs: 230_000 },
     );
     await sleep(5000);
@@ -54,7 +90,25 @@ describe('faults on the 3-node cluster (RF 3, min.insync.replicas 2, acks=all)',
 
   it('every node down for longer than --delivery-timeout: the unacknowledged messages fail with one clear line, exit 1', async () => {
     const run = new KtcProcess(
-      ['--credentials', '-', '-t', uniqueName('fault-alldown'), '-r', '3', '--producer', '--throughput', '2000', '--duration', '60s', '--delivery-timeout', '8s', '--timeout', '5s', '--progress-interval', '1s'],
+      [
+        '--credentials',
+        '-',
+        '-t',
+        uniqueName('fault-alldown'),
+        '-r',
+        '3',
+        '--producer',
+        '--throughput',
+        '2000',
+        '--duration',
+        '60s',
+        '--delivery-timeout',
+        '8s',
+        '--timeout',
+        '5s',
+        '--progress-interval',
+        '1s',
+      ],
       { input: creds, timeoutMs: 60_000 },
     );
     await run.waitForOutput((out) => /produced [1-9][\d,]* \(/.test(out), 60_000);
@@ -63,7 +117,9 @@ describe('faults on the 3-node cluster (RF 3, min.insync.replicas 2, acks=all)',
     const done = await run.done;
     expect(done.code).toBe(1);
     expect(done.stderr.trim().split('\n')).toHaveLength(1);
-    expect(done.stderr).toMatch(/^ktc: messages not acknowledged within the delivery timeout \(8 s, --delivery-timeout\): cannot reach Kafka at 127\.0\.2\.1:9092/);
+    expect(done.stderr).toMatch(
+      /^ktc: messages not acknowledged within the delivery timeout \(8 s, --delivery-timeout\): cannot reach Kafka at 127\.0\.2\.1:9092/,
+    );
     // Fails once the first batch's 8 s are up (plus a request timeout at most), not after the 60 s run.
     expect(Date.now() - killedAt).toBeLessThan(20_000);
   });
@@ -80,9 +136,12 @@ describe('faults on the 3-node cluster (RF 3, min.insync.replicas 2, acks=all)',
 
   it('SIGINT during a run drains in-flight messages, prints the summary and exits 130', async () => {
     const topic = uniqueName('fault-sigint');
-    const run = new KtcProcess(['--credentials', '-', '-t', topic, '-r', '3', '--producer', '-n', '100000', '--throughput', '2000', '--progress-interval', '1s'], {
-      input: creds,
-    });
+    const run = new KtcProcess(
+      ['--credentials', '-', '-t', topic, '-r', '3', '--producer', '-n', '100000', '--throughput', '2000', '--progress-interval', '1s'],
+      {
+        input: creds,
+      },
+    );
     // Signal only once messages are flowing (after a full restart the cluster may take a while to serve).
     await run.waitForOutput((out) => /produced [1-9][\d,]* \(/.test(out), 90_000);
     run.child.kill('SIGINT');
@@ -99,9 +158,12 @@ describe('faults on the 3-node cluster (RF 3, min.insync.replicas 2, acks=all)',
 
   it('SIGTERM during a produce+consume run prints the summary with verification and exits 143', async () => {
     const topic = uniqueName('fault-sigterm');
-    const run = new KtcProcess(['--credentials', '-', '-t', topic, '-r', '3', '--producer', '--consumer', '-n', '100000', '--throughput', '2000', '--progress-interval', '1s'], {
-      input: creds,
-    });
+    const run = new KtcProcess(
+      ['--credentials', '-', '-t', topic, '-r', '3', '--producer', '--consumer', '-n', '100000', '--throughput', '2000', '--progress-interval', '1s'],
+      {
+        input: creds,
+      },
+    );
     await run.waitForOutput((out) => /produced [1-9][\d,]* \(.*consumed [1-9][\d,]* \(/.test(out), 90_000);
     run.child.kill('SIGTERM');
     const done = await run.done;

@@ -39,7 +39,10 @@ describe('--html report', () => {
     const topic = uniqueName('html');
     // The password on the command line, as users type it: the report must not show it.
     const args = ['--credentials', '-', '-p', password, '-t', topic, '-r', '3', '--num-partitions', '3', '--producer', '--consumer'];
-    const run = await runKtc([...args, '-n', '16000', '--throughput', '4000', '--record-size', '200', '--html', file, '--json'], { input: creds, timeoutMs: 120_000 });
+    const run = await runKtc([...args, '-n', '16000', '--throughput', '4000', '--record-size', '200', '--html', file, '--json'], {
+      input: creds,
+      timeoutMs: 120_000,
+    });
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as RunResult;
     expect(result.timeline!.length).toBeGreaterThanOrEqual(3);

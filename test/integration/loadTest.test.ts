@@ -18,7 +18,21 @@ beforeAll(() => {
 
 describe('load testing against the local cluster', () => {
   it('--json: a produce+consume run reports counts, verification and positive latencies', async () => {
-    const run = await ktc(['-t', uniqueName('json'), '-r', '3', '--num-partitions', '3', '--producer', '--consumer', '-n', '5000', '--record-size', '200', '--json']);
+    const run = await ktc([
+      '-t',
+      uniqueName('json'),
+      '-r',
+      '3',
+      '--num-partitions',
+      '3',
+      '--producer',
+      '--consumer',
+      '-n',
+      '5000',
+      '--record-size',
+      '200',
+      '--json',
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const r = JSON.parse(run.stdout) as RunResult;
     expect(r.producer!.acked).toBe(5000);
@@ -38,19 +52,54 @@ describe('load testing against the local cluster', () => {
   });
 
   it('--workers 2 splits -n between two producers and merges their results', async () => {
-    const run = await ktc(['-t', uniqueName('workers'), '-r', '3', '--num-partitions', '4', '--producer', '--consumer', '-n', '20001', '--record-size', '100', '--workers', '2', '--json']);
+    const run = await ktc([
+      '-t',
+      uniqueName('workers'),
+      '-r',
+      '3',
+      '--num-partitions',
+      '4',
+      '--producer',
+      '--consumer',
+      '-n',
+      '20001',
+      '--record-size',
+      '100',
+      '--workers',
+      '2',
+      '--json',
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const r = JSON.parse(run.stdout) as RunResult;
     expect(r.producer!.producerIds).toHaveLength(2);
     expect(r.producer!.acked).toBe(20001);
     expect(r.producer!.serviceTime.count).toBe(20001);
-    expect(r.verification!.producers.filter((p) => p.acknowledged !== undefined).map((p) => p.acknowledged).sort()).toEqual([10000, 10001]);
+    expect(
+      r
+        .verification!.producers.filter((p) => p.acknowledged !== undefined)
+        .map((p) => p.acknowledged)
+        .sort(),
+    ).toEqual([10000, 10001]);
     expect(r.verification!.lost).toBe(0);
   });
 
   it('--engine kafkajs produces the same verifiable messages as the default wire engine', async () => {
     for (const engine of ['kafkajs', 'wire']) {
-      const run = await ktc(['-t', uniqueName(engine), '-r', '3', '--num-partitions', '3', '--producer', '--consumer', '-n', '3000', '--engine', engine, '--json']);
+      const run = await ktc([
+        '-t',
+        uniqueName(engine),
+        '-r',
+        '3',
+        '--num-partitions',
+        '3',
+        '--producer',
+        '--consumer',
+        '-n',
+        '3000',
+        '--engine',
+        engine,
+        '--json',
+      ]);
       expect(run.code, run.stderr).toBe(0);
       const r = JSON.parse(run.stdout) as RunResult;
       expect(r.producer!.acked).toBe(3000);
@@ -60,7 +109,23 @@ describe('load testing against the local cluster', () => {
 
   it('--compression with each codec: the wire producer writes and the wire consumer reads every message', async () => {
     for (const codec of ['gzip', 'snappy', 'lz4', 'zstd']) {
-      const run = await ktc(['-t', uniqueName(codec), '-r', '3', '--num-partitions', '2', '--producer', '--consumer', '-n', '5000', '--record-size', '300', '--compression', codec, '--json']);
+      const run = await ktc([
+        '-t',
+        uniqueName(codec),
+        '-r',
+        '3',
+        '--num-partitions',
+        '2',
+        '--producer',
+        '--consumer',
+        '-n',
+        '5000',
+        '--record-size',
+        '300',
+        '--compression',
+        codec,
+        '--json',
+      ]);
       expect(run.code, `${codec}: ${run.stderr}`).toBe(0);
       const r = JSON.parse(run.stdout) as RunResult;
       expect(r.consumer!.ktcMessages, codec).toBe(5000);
@@ -70,7 +135,23 @@ describe('load testing against the local cluster', () => {
 
   it('--acks 1 and --acks 0 deliver every message on a healthy cluster', async () => {
     for (const acks of ['1', '0']) {
-      const run = await ktc(['-t', uniqueName(`acks${acks}`), '-r', '3', '--num-partitions', '3', '--producer', '--consumer', '-n', '20000', '--record-size', '100', '--acks', acks, '--json']);
+      const run = await ktc([
+        '-t',
+        uniqueName(`acks${acks}`),
+        '-r',
+        '3',
+        '--num-partitions',
+        '3',
+        '--producer',
+        '--consumer',
+        '-n',
+        '20000',
+        '--record-size',
+        '100',
+        '--acks',
+        acks,
+        '--json',
+      ]);
       expect(run.code, run.stderr).toBe(0);
       const r = JSON.parse(run.stdout) as RunResult;
       expect(r.consumer!.ktcMessages).toBe(20000);
@@ -97,7 +178,9 @@ describe('load testing against the local cluster', () => {
     );
     const consumed = await ktc(['-t', topic, '--consumer', '-n', '2000', '--format', 'kafka']);
     const lines = consumed.stdout.trim().split('\n');
-    expect(lines.at(-2)).toBe('start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec');
+    expect(lines.at(-2)).toBe(
+      'start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec',
+    );
     expect(lines.at(-1)!.split(', ')[4]).toBe('2000');
   });
 

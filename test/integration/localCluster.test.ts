@@ -179,4 +179,3 @@ describe('ktc local: a real, locked-down Kafka 4 cluster', () => {
     }
   });
 });
-

@@ -51,7 +51,22 @@ afterAll(async () => {
 describe('--mongo-uri on a real MongoDB-wire server (FerretDB, started by ktc local up --mongo)', () => {
   it("the tutorial's producer and consumer fill producer and consumer with the same _ids and client.py's fields; ktc verify exits 0", async () => {
     const topic = await relationTopic('mongo-tutorial');
-    const produced = await runKtc([...client(), '-t', topic, '-n', '10', '-r', '3', '--num-partitions', '1', '--producer', '--mongo-uri', uri, '--origin', 'unit-a (10.0.0.1)']);
+    const produced = await runKtc([
+      ...client(),
+      '-t',
+      topic,
+      '-n',
+      '10',
+      '-r',
+      '3',
+      '--num-partitions',
+      '1',
+      '--producer',
+      '--mongo-uri',
+      uri,
+      '--origin',
+      'unit-a (10.0.0.1)',
+    ]);
     expect(produced.stderr).toBe('');
     expect(produced.code).toBe(0);
     expect(produced.stdout).toContain(`MongoDB ${uri} database ${topic}: producer 10 written.`);
@@ -152,7 +167,8 @@ describe('--mongo-uri bad input: one line before anything is produced', () => {
       name: 'unreachable MongoDB (password hidden)',
       mongoUri: () => `mongodb://ktc:${cluster.passwords.admin}@${cluster.state.firstAddress}:1/`,
       exit: 1,
-      line: () => `ktc: cannot reach MongoDB at mongodb://ktc:***@${cluster.state.firstAddress}:1/: connect ECONNREFUSED ${cluster.state.firstAddress}:1; check --mongo-uri and that the server is up`,
+      line: () =>
+        `ktc: cannot reach MongoDB at mongodb://ktc:***@${cluster.state.firstAddress}:1/: connect ECONNREFUSED ${cluster.state.firstAddress}:1; check --mongo-uri and that the server is up`,
     },
     {
       name: 'malformed URI',
@@ -165,7 +181,8 @@ describe('--mongo-uri bad input: one line before anything is produced', () => {
       name: 'authentication failure',
       mongoUri: () => `${uri.replace('mongodb://', `mongodb://relation-3:${cluster.passwords.client}@`)}`,
       exit: 1,
-      line: () => `ktc: authentication failed as user "relation-3" at MongoDB ${uri.replace('mongodb://', 'mongodb://relation-3:***@')}: check the user and password in --mongo-uri (and authSource)`,
+      line: () =>
+        `ktc: authentication failed as user "relation-3" at MongoDB ${uri.replace('mongodb://', 'mongodb://relation-3:***@')}: check the user and password in --mongo-uri (and authSource)`,
     },
   ])('$name', async ({ mongoUri: badUri, exit, line }) => {
     const topic = await relationTopic('mongo-bad');

@@ -48,9 +48,12 @@ describe('OFFSET_OUT_OF_RANGE follows --auto-offset-reset', () => {
 
   it('latest: continues from the end of the log, reading nothing that was there', async () => {
     const { topic, group } = await topicWithDeletedHead();
-    const run = await runKtc(['--credentials', '-', '-t', topic, '-c', group, '--consumer', '--auto-offset-reset', 'latest', '--idle-timeout', '4s', '--json'], {
-      input: creds,
-    });
+    const run = await runKtc(
+      ['--credentials', '-', '-t', topic, '-c', group, '--consumer', '--auto-offset-reset', 'latest', '--idle-timeout', '4s', '--json'],
+      {
+        input: creds,
+      },
+    );
     expect(run.code).toBe(0);
     expect((JSON.parse(run.stdout) as RunResult).consumer!.received).toBe(0);
     expect(run.stderr).toContain(`ktc: offset 10 of ${topic}[0] is out of range (the log holds 60 to 100): continuing from the latest offset, 100`);

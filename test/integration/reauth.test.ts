@@ -60,7 +60,7 @@ function clientPorts(): Set<number> {
 const metadataRequest = () => new Writer(8).int32(0).int8(0).result(); // no topics, no auto-creation (v4+)
 
 describe('SASL re-authentication against a broker with connections.max.reauth.ms=10000', () => {
-  it('the broker closes a connection that does not re-authenticate; ktc\'s wire connection re-authenticates and stays open', async () => {
+  it("the broker closes a connection that does not re-authenticate; ktc's wire connection re-authenticates and stays open", async () => {
     const config = adminConnection(state, readPasswords(CLUSTER.dir));
     // random 10 puts the re-authentication at 185 % of the session: too late, as if the client never did it.
     const late = await BrokerConnection.open(CLUSTER.firstAddress, PORTS.saslPlaintext, config, { random: () => 10 });
@@ -89,7 +89,21 @@ describe('SASL re-authentication against a broker with connections.max.reauth.ms
 
   it('a 40 s produce+consume run loses nothing and keeps its connections (wire producer, wire fetcher, kafkajs group member)', async () => {
     const creds = renderCredentials(state, readPasswords(CLUSTER.dir), 'admin');
-    const args = ['-t', uniqueName('reauth'), '-r', '1', '--num-partitions', '3', '--producer', '--consumer', '--throughput', '2000', '--duration', '40s', '--json'];
+    const args = [
+      '-t',
+      uniqueName('reauth'),
+      '-r',
+      '1',
+      '--num-partitions',
+      '3',
+      '--producer',
+      '--consumer',
+      '--throughput',
+      '2000',
+      '--duration',
+      '40s',
+      '--json',
+    ];
     const running = runKtc(['--credentials', '-', ...args], { input: creds, timeoutMs: 150_000 });
     // Without re-authentication the broker closes every connection 10 s into its session and ktc opens new ones.
     // Compare the connections 13 s in (each opened in the first seconds has outlived one session) with those 33 s in.

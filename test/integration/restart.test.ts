@@ -19,7 +19,15 @@ let creds: string;
 
 beforeAll(async () => {
   await down(dir, false);
-  const { state } = await up({ dir, nodes: 1, firstAddress: address, kafkaVersion: DEFAULT_KAFKA_VERSION, topic: DEFAULT_TOPIC, cacheDir: defaultCacheDir(), progress: () => undefined });
+  const { state } = await up({
+    dir,
+    nodes: 1,
+    firstAddress: address,
+    kafkaVersion: DEFAULT_KAFKA_VERSION,
+    topic: DEFAULT_TOPIC,
+    cacheDir: defaultCacheDir(),
+    progress: () => undefined,
+  });
   creds = renderCredentials(state, readPasswords(dir), 'admin');
 }, 120_000);
 
@@ -30,7 +38,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('one broker, kill -9 and restart during a run', () => {
   it('produces and consumes through the restart: exit 0, nothing failed, lost, duplicated or reordered; the report shows the stall', async () => {
     const run = new KtcProcess(
-      ['--credentials', '-', '-t', uniqueName('restart'), '--num-partitions', '3', '--producer', '--consumer', '--throughput', '2000', '--duration', '40s', '--json'],
+      [
+        '--credentials',
+        '-',
+        '-t',
+        uniqueName('restart'),
+        '--num-partitions',
+        '3',
+        '--producer',
+        '--consumer',
+        '--throughput',
+        '2000',
+        '--duration',
+        '40s',
+        '--json',
+      ],
       { input: creds, timeoutMs: 150_000 },
     );
     await sleep(10_000);

@@ -83,7 +83,10 @@ async function consumeAll(ids: string[], k: KtcProcess, c: ConsoleConsumer): Pro
 }
 
 function partitionsOf(view: GroupView, clientId: string): number[] {
-  return view.members.filter((m) => m.clientId === clientId).flatMap((m) => m.partitions.flatMap((tp) => tp.partitions)).sort((a, b) => a - b);
+  return view.members
+    .filter((m) => m.clientId === clientId)
+    .flatMap((m) => m.partitions.flatMap((tp) => tp.partitions))
+    .sort((a, b) => a - b);
 }
 
 /** Every message consumed by exactly one of the two, each from the partitions the group assigned it. */
@@ -174,7 +177,14 @@ describe('Java tools helper', () => {
       topic,
       compression: 'gzip',
       records: [
-        { key: 'k1', value: 'v1', headers: [['h1', 'a'], ['h2', 'b']] },
+        {
+          key: 'k1',
+          value: 'v1',
+          headers: [
+            ['h1', 'a'],
+            ['h2', 'b'],
+          ],
+        },
         { key: null, value: 'no key', headers: [['h', 'x']] },
         { key: 'k3', value: null, headers: [['h', null]] },
       ],
@@ -183,7 +193,16 @@ describe('Java tools helper', () => {
     const consumer = java.consoleConsumer({ topic, fromBeginning: true, maxMessages: 4, print: { key: true, headers: true, partition: true, offset: true } });
     expect((await consumer.wait()).code).toBe(0);
     expect(consumer.records()).toEqual([
-      { partition: 0, offset: 0, headers: [['h1', 'a'], ['h2', 'b']], key: 'k1', value: 'v1' },
+      {
+        partition: 0,
+        offset: 0,
+        headers: [
+          ['h1', 'a'],
+          ['h2', 'b'],
+        ],
+        key: 'k1',
+        value: 'v1',
+      },
       { partition: 0, offset: 1, headers: [['h', 'x']], key: null, value: 'no key' },
       { partition: 0, offset: 2, headers: [['h', null]], key: 'k3', value: null },
       { partition: 0, offset: 3, headers: [], key: 'k4', value: 'plain' },

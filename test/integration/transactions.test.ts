@@ -115,7 +115,9 @@ describe('transactions written by the Java producer', () => {
   it('read_committed (wire engine): exactly the committed and non-transactional records; aborted records and markers reported', async () => {
     const { run, records } = await ktcRun('wire', 'read_committed');
     expect(byPartition(records)).toEqual(COMMITTED);
-    expect(run.stdout).toContain(`  Not messages: ${ABORTED_RECORDS} records of aborted transactions skipped (read_committed); ${MARKERS} transaction markers.`);
+    expect(run.stdout).toContain(
+      `  Not messages: ${ABORTED_RECORDS} records of aborted transactions skipped (read_committed); ${MARKERS} transaction markers.`,
+    );
   });
 
   it('read_uncommitted (wire engine, the default): every data record, aborted ones too; only markers skipped', async () => {

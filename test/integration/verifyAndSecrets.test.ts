@@ -50,7 +50,9 @@ describe('secrets', () => {
   });
 
   it('keeps the password out of --json results', async () => {
-    const run = await runKtc(['--credentials', '-', '-t', uniqueName('json-secret'), '-r', '3', '--producer', '--consumer', '-n', '5', '--json'], { input: creds });
+    const run = await runKtc(['--credentials', '-', '-t', uniqueName('json-secret'), '-r', '3', '--producer', '--consumer', '-n', '5', '--json'], {
+      input: creds,
+    });
     expect(run.code).toBe(0);
     expect(run.stdout).not.toContain(cluster.passwords.admin);
   });

@@ -50,7 +50,8 @@ function ktcArgs(topic: string, ...rest: string[]): string[] {
 async function until(what: string, condition: () => boolean, run: KtcProcess, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (run.child.exitCode !== null) throw new Error(`ktc exited (${run.child.exitCode}) before ${what}; stderr:\n${run.stderr}\nstdout:\n${run.stdout.slice(-2000)}`);
+    if (run.child.exitCode !== null)
+      throw new Error(`ktc exited (${run.child.exitCode}) before ${what}; stderr:\n${run.stderr}\nstdout:\n${run.stdout.slice(-2000)}`);
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; stderr:\n${run.stderr}`);
     await sleep(50);
   }
@@ -116,7 +117,9 @@ describe('through a fault proxy on every broker connection (RF 3, acks=all)', ()
   it('the PROXIED listener enforces the same SCRAM users and ACLs: the consumer-role user may not write through it', async () => {
     const topic = uniqueName('wf-acl');
     const accepted = proxy.counters().connectionsAccepted;
-    const denied = await runKtc(['-u', 'relation-2', '-p', cluster.passwords.consumer, '-s', proxied, '-t', topic, '-n', '1', '--producer'], { timeoutMs: 60_000 });
+    const denied = await runKtc(['-u', 'relation-2', '-p', cluster.passwords.consumer, '-s', proxied, '-t', topic, '-n', '1', '--producer'], {
+      timeoutMs: 60_000,
+    });
     expect(denied.code, denied.stderr).toBe(1);
     expect(expectOneErrorLine(denied)).toMatch(new RegExp(`^ktc: not authorized to .*topic "${topic}" as user "relation-2"`));
     expect(proxy.counters().connectionsAccepted).toBeGreaterThan(accepted);
@@ -125,7 +128,24 @@ describe('through a fault proxy on every broker connection (RF 3, acks=all)', ()
   it('a stall longer than --timeout but shorter than --delivery-timeout: ktc retries and completes, 0 lost', async () => {
     const topic = uniqueName('wf-stall');
     const run = new KtcProcess(
-      ktcArgs(topic, '-r', '3', '--num-partitions', '3', '--producer', '--consumer', '-n', '6000', '--throughput', '1000', '--timeout', '5s', '--delivery-timeout', '30s', '--json'),
+      ktcArgs(
+        topic,
+        '-r',
+        '3',
+        '--num-partitions',
+        '3',
+        '--producer',
+        '--consumer',
+        '-n',
+        '6000',
+        '--throughput',
+        '1000',
+        '--timeout',
+        '5s',
+        '--delivery-timeout',
+        '30s',
+        '--json',
+      ),
       { input: creds, timeoutMs: 60_000 },
     );
     const producedBefore = responses(PRODUCE);
@@ -169,7 +189,23 @@ describe('through a fault proxy on every broker connection (RF 3, acks=all)', ()
   it('every connection cut mid-run (twice): retried, exit 0, 0 lost and 0 duplicates with --idempotent', async () => {
     const topic = uniqueName('wf-cut');
     const run = new KtcProcess(
-      ktcArgs(topic, '-r', '3', '--num-partitions', '3', '--producer', '--consumer', '-n', '8000', '--throughput', '2000', '--idempotent', '--timeout', '10s', '--json'),
+      ktcArgs(
+        topic,
+        '-r',
+        '3',
+        '--num-partitions',
+        '3',
+        '--producer',
+        '--consumer',
+        '-n',
+        '8000',
+        '--throughput',
+        '2000',
+        '--idempotent',
+        '--timeout',
+        '10s',
+        '--json',
+      ),
       { input: creds, timeoutMs: 60_000 },
     );
     const [produced, fetched] = [responses(PRODUCE), responses(FETCH)];
@@ -203,7 +239,10 @@ describe('through a fault proxy on every broker connection (RF 3, acks=all)', ()
       timeoutMs: 60_000,
     });
     const flipOrExit = await Promise.race([flipped, run.done.then(() => undefined)]);
-    expect(flipOrExit, `no Fetch response with records was flipped (unparsed Fetch versions: ${proxy.unparsedFetchVersions.join(',') || 'none'})`).toBeDefined();
+    expect(
+      flipOrExit,
+      `no Fetch response with records was flipped (unparsed Fetch versions: ${proxy.unparsedFetchVersions.join(',') || 'none'})`,
+    ).toBeDefined();
     const flip = flipOrExit as FlippedByte;
     const { partition, batchBaseOffset, batchLastOffset } = flip;
     const done = await run.done;

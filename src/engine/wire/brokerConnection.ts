@@ -1,15 +1,7 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { ConnectionConfig } from '../../config/connection.js';
-import {
-  API,
-  API_VERSIONS_VERSION,
-  clientThrottles,
-  highestCommon,
-  parseApiVersions,
-  UnsupportedVersionError,
-  type VersionRange,
-} from './apiVersions.js';
+import { API, API_VERSIONS_VERSION, clientThrottles, highestCommon, parseApiVersions, UnsupportedVersionError, type VersionRange } from './apiVersions.js';
 import { Reader, Writer } from './codec.js';
 import { FrameDecoder } from './frameDecoder.js';
 import { connectionError, protocolError } from './protocolErrors.js';
@@ -96,10 +88,13 @@ export class BrokerConnection {
   static async open(host: string, port: number, config: ConnectionConfig, options: BrokerConnectionOptions = {}): Promise<BrokerConnection> {
     const address = `${host}:${port}`;
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        s.destroy();
-        reject(connectionError(`${address}: connection timeout`, 'ETIMEDOUT'));
-      }, Math.min(config.timeoutMs, 10_000));
+      const timer = setTimeout(
+        () => {
+          s.destroy();
+          reject(connectionError(`${address}: connection timeout`, 'ETIMEDOUT'));
+        },
+        Math.min(config.timeoutMs, 10_000),
+      );
       const done = (err?: Error) => {
         clearTimeout(timer);
         if (err) reject(err);
@@ -259,8 +254,7 @@ export class BrokerConnection {
   }
 
   /** Sends a request that no queue or gate may hold (ApiVersions and SASL); always expects a response. */
-  private readonly direct = (apiKey: number, version: number, body: Buffer): Promise<Reader> =>
-    this.write(apiKey, version, body, true) as Promise<Reader>;
+  private readonly direct = (apiKey: number, version: number, body: Buffer): Promise<Reader> => this.write(apiKey, version, body, true) as Promise<Reader>;
 
   private drained(): Promise<undefined> {
     return new Promise((resolve, reject) => {

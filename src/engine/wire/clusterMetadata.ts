@@ -97,12 +97,19 @@ export class ClusterMetadata implements ClusterView {
   drop(nodeId: number): void {
     const c = this.connections.get(nodeId);
     this.connections.delete(nodeId);
-    void c?.then((conn) => conn.close(), () => undefined);
+    void c?.then(
+      (conn) => conn.close(),
+      () => undefined,
+    );
   }
 
   /** Closes open connections now; one still being opened (a stalled broker) is closed when it opens, not awaited. */
   async close(): Promise<void> {
-    for (const c of this.connections.values()) void c.then((conn) => conn.close(), () => undefined);
+    for (const c of this.connections.values())
+      void c.then(
+        (conn) => conn.close(),
+        () => undefined,
+      );
     this.connections.clear();
   }
 

@@ -155,7 +155,11 @@ export function readRecordBatches(records: Buffer, fromOffset: number, out: Cons
     const stored = records.readUInt32BE(pos + 17);
     const computed = crc32c(records, pos + 21, end);
     if (stored !== computed) {
-      throw new CorruptBatchError(baseOffset, 'CRC mismatch', `stored CRC-32C 0x${hex(stored)}, computed 0x${hex(computed)}: its bytes changed after the producer wrote them`);
+      throw new CorruptBatchError(
+        baseOffset,
+        'CRC mismatch',
+        `stored CRC-32C 0x${hex(stored)}, computed 0x${hex(computed)}: its bytes changed after the producer wrote them`,
+      );
     }
     batches++;
     const attributes = records.readInt16BE(pos + 21);
@@ -205,7 +209,16 @@ function recordsOf(records: Buffer, pos: number, end: number, codec: number, bas
   }
 }
 
-function readRecords(records: Buffer, pos: number, end: number, codec: number, baseOffset: number, count: number, fromOffset: number, out: ConsumedMessage[]): void {
+function readRecords(
+  records: Buffer,
+  pos: number,
+  end: number,
+  codec: number,
+  baseOffset: number,
+  count: number,
+  fromOffset: number,
+  out: ConsumedMessage[],
+): void {
   const body = recordsOf(records, pos, end, codec, baseOffset);
   const start = codec === 0 ? pos + HEADER : 0;
   const limit = codec === 0 ? end : body.length;

@@ -27,7 +27,10 @@ export class ScramClient {
     const salt = attrs.get('s');
     const iterations = Number(attrs.get('i'));
     if (!nonce?.startsWith(this.nonce) || !salt || !(iterations > 0)) {
-      throw Object.assign(new Error('SASL_AUTHENTICATION_FAILED: the server sent an invalid SCRAM challenge'), { type: 'SASL_AUTHENTICATION_FAILED', retriable: false });
+      throw Object.assign(new Error('SASL_AUTHENTICATION_FAILED: the server sent an invalid SCRAM challenge'), {
+        type: 'SASL_AUTHENTICATION_FAILED',
+        retriable: false,
+      });
     }
     const size = this.hash === 'sha512' ? 64 : 32;
     const salted = pbkdf2Sync(this.password, Buffer.from(salt, 'base64'), iterations, size, this.hash);
@@ -49,7 +52,10 @@ export class ScramClient {
     const v = /(?:^|,)v=([^,]+)/.exec(text)?.[1];
     const got = v ? Buffer.from(v, 'base64') : Buffer.alloc(0);
     if (!this.serverSignature || got.length !== this.serverSignature.length || !timingSafeEqual(got, this.serverSignature)) {
-      throw Object.assign(new Error('SASL_AUTHENTICATION_FAILED: the server signature did not verify'), { type: 'SASL_AUTHENTICATION_FAILED', retriable: false });
+      throw Object.assign(new Error('SASL_AUTHENTICATION_FAILED: the server signature did not verify'), {
+        type: 'SASL_AUTHENTICATION_FAILED',
+        retriable: false,
+      });
     }
   }
 }

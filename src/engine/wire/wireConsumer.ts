@@ -17,7 +17,6 @@ const MAX_BYTES = 16 * 1024 * 1024;
 /** A single batch larger than this is refused rather than fetched (the broker's message.max.bytes is 1 MB by default). */
 const LARGEST_BATCH = 256 * 1024 * 1024;
 
-
 const OFFSET_OUT_OF_RANGE = 1;
 
 interface PartitionFetch {
@@ -258,7 +257,11 @@ export class WireConsumer implements ConsumerEngine {
     const connection = await this.cluster.connection(leader);
     const version = connection.version(API.fetch, ...FETCH_VERSIONS);
     const w = new Writer(128);
-    w.int32(-1).int32(this.options.maxWaitMs).int32(1).int32(MAX_BYTES).int8(this.options.isolationLevel === 'read_committed' ? 1 : 0);
+    w.int32(-1)
+      .int32(this.options.maxWaitMs)
+      .int32(1)
+      .int32(MAX_BYTES)
+      .int8(this.options.isolationLevel === 'read_committed' ? 1 : 0);
     if (version >= 7) w.int32(0).int32(-1); // session_id, session_epoch: no incremental fetch session
     w.int32(1).string(topic);
     w.array(partitions, (p) => {
@@ -333,9 +336,12 @@ export class WireConsumer implements ConsumerEngine {
   /** The next batch did not fit in the fetch: ask for all of it next time, within reason. */
   private growFetch(partition: number, size: number, offset: number): void {
     if (size > LARGEST_BATCH) {
-      throw Object.assign(new Error(`${this.options.topic}[${partition}]: the record batch at offset ${offset} is ${size} bytes, more than ktc fetches (${LARGEST_BATCH} bytes)`), {
-        retriable: false,
-      });
+      throw Object.assign(
+        new Error(`${this.options.topic}[${partition}]: the record batch at offset ${offset} is ${size} bytes, more than ktc fetches (${LARGEST_BATCH} bytes)`),
+        {
+          retriable: false,
+        },
+      );
     }
     this.partitionMaxBytes.set(partition, Math.max(size, this.partitionMaxBytes.get(partition) ?? PARTITION_MAX_BYTES));
   }

@@ -248,25 +248,28 @@ export class WireProducer implements ProducerEngine {
   private refreshLeaders(topic: string, now: number): void {
     if (this.refreshing.has(topic) || (this.metadataRetryAtMs.get(topic) ?? 0) > now) return;
     this.refreshing.add(topic);
-    this.cluster.leadersOf(topic).then(
-      () => {
-        this.metadataFailures = 0;
-      },
-      (err: unknown) => {
-        const error = err as WireError;
-        for (const lane of this.lanes.get(topic)?.values() ?? []) {
-          for (const p of [...lane.unacked]) {
-            if (p.inFlight) continue;
-            p.lastError = error;
-            if (error.retriable === false) this.fail(p, error);
+    this.cluster
+      .leadersOf(topic)
+      .then(
+        () => {
+          this.metadataFailures = 0;
+        },
+        (err: unknown) => {
+          const error = err as WireError;
+          for (const lane of this.lanes.get(topic)?.values() ?? []) {
+            for (const p of [...lane.unacked]) {
+              if (p.inFlight) continue;
+              p.lastError = error;
+              if (error.retriable === false) this.fail(p, error);
+            }
           }
-        }
-        this.metadataRetryAtMs.set(topic, Date.now() + this.backoff(++this.metadataFailures));
-      },
-    ).finally(() => {
-      this.refreshing.delete(topic);
-      this.pump();
-    });
+          this.metadataRetryAtMs.set(topic, Date.now() + this.backoff(++this.metadataFailures));
+        },
+      )
+      .finally(() => {
+        this.refreshing.delete(topic);
+        this.pump();
+      });
   }
 
   private produce(leader: number, topic: string, round: Pending[]): void {
@@ -401,11 +404,14 @@ export class WireProducer implements ProducerEngine {
     if (at === Infinity || (this.timer && this.timerAtMs <= at)) return;
     clearTimeout(this.timer);
     this.timerAtMs = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAtMs = Infinity;
-      this.pump();
-    }, Math.max(0, at - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAtMs = Infinity;
+        this.pump();
+      },
+      Math.max(0, at - Date.now()),
+    );
   }
 
   /** Java's exponential backoff (retry.backoff.ms doubling up to retry.backoff.max.ms) with ±20 % jitter. */
@@ -526,4 +532,3 @@ export function parseProduceResponse(r: Reader, version: number): ProduceRespons
   });
   return { errors, throttleMs: r.int32() };
 }
-

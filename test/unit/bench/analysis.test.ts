@@ -16,7 +16,13 @@ const run = (round: number, rate: number): RunSample => ({
   load1: 1,
 });
 
-const tool = (id: string, rates: number[]): ToolResult => ({ id, label: id, settings: `${id} settings`, command: id, runs: rates.map((r, i) => run(i + 1, r)) });
+const tool = (id: string, rates: number[]): ToolResult => ({
+  id,
+  label: id,
+  settings: `${id} settings`,
+  command: id,
+  runs: rates.map((r, i) => run(i + 1, r)),
+});
 
 function cell(id: string, producer: ToolResult[], consumer: ToolResult[], limit?: number): CellResult {
   return {
@@ -50,7 +56,7 @@ const results: BenchResults = {
 };
 
 describe('bench analysis', () => {
-  it('picks the fastest peer by median, never ktc\'s own kafkajs engine', () => {
+  it("picks the fastest peer by median, never ktc's own kafkajs engine", () => {
     const s = summarizeSide(cellA, 'producer');
     expect(s.bestPeer?.id).toBe('java-tuned');
     expect(s.ratio).toBeCloseTo(110 / 100, 12);
@@ -58,7 +64,7 @@ describe('bench analysis', () => {
     expect(s.ratioRounds).toMatchObject({ min: 1.1, max: 1.2, median: 100 / 90 });
   });
 
-  it('gives each tool its spread, ktc\'s per-round ratio to it, its share of the limit and its cost', () => {
+  it("gives each tool its spread, ktc's per-round ratio to it, its share of the limit and its cost", () => {
     const java = summarizeSide(cellA, 'producer').tools.find((t) => t.id === 'java')!;
     expect(java.rate).toMatchObject({ median: 55, min: 50, max: 60, n: 3 });
     expect(java.ktcRatio?.median).toBe(2);

@@ -32,7 +32,7 @@ start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.s
 2026-11-27 06:57:03:609, 2026-11-27 06:57:07:013, 58.5852, 17.2107, 60000, 17626.3220, 2162, 1242, 47.1832, 48322.6406
 `;
 
-describe('the Java tools\' output', () => {
+describe("the Java tools' output", () => {
   it('reads ProducerPerformance windows as records over records/sec', () => {
     const w = producerWindows(JAVA_PRODUCER, 5);
     expect(w.map((x) => x.records)).toEqual([10620, 20070, 23490]);
@@ -40,7 +40,7 @@ describe('the Java tools\' output', () => {
     expect(w[2]!.seconds).toBeCloseTo(23490 / 4687.7, 9);
   });
 
-  it('reads ProducerPerformance\'s final line, percentiles included', () => {
+  it("reads ProducerPerformance's final line, percentiles included", () => {
     expect(producerSummary(JAVA_PRODUCER)).toEqual({
       records: 60000,
       recordsPerSec: 2652.8,
@@ -54,7 +54,7 @@ describe('the Java tools\' output', () => {
     });
   });
 
-  it('fails with the output\'s tail when there is no final line', () => {
+  it("fails with the output's tail when there is no final line", () => {
     expect(() => producerSummary('Exception in thread "main"\nboom')).toThrow(/no final .* boom/);
   });
 
@@ -66,18 +66,18 @@ describe('the Java tools\' output', () => {
     ]);
   });
 
-  it('reads the summary row\'s fetch.nMsg.sec', () => {
+  it("reads the summary row's fetch.nMsg.sec", () => {
     expect(consumerSummaryRate(KTC_CONSUMER)).toBe(48322.6406);
   });
 
-  it('reads ktc\'s consumer progress lines, thousands separators and all', () => {
+  it("reads ktc's consumer progress lines, thousands separators and all", () => {
     const w = ktcConsumerWindows(KTC_CONSUMER, 1);
     expect(w.map((x) => x.records)).toEqual([12124, 28000]);
     expect(w[0]!.seconds).toBeCloseTo(12124 / 8203, 9);
     expect(w[1]!.seconds).toBe(1);
   });
 
-  it('reads the @platformatic/kafka runner\'s JSON windows and ignores its other lines', () => {
+  it("reads the @platformatic/kafka runner's JSON windows and ignores its other lines", () => {
     const out = '{"window":{"records":0,"seconds":1.01}}\nnoise\n{"window":{"records":5000,"seconds":0.99}}\n{"result":{"records":5000,"seconds":2}}\n';
     expect(jsonWindows(out)).toEqual([
       { records: 0, seconds: 1.01 },
@@ -104,7 +104,7 @@ describe('steadyRate', () => {
     expect(r).toEqual({ rate: 700 / 3, records: 700, seconds: 3, windows: 2, warmupWindows: 3 });
   });
 
-  it('leaves out a whole window that straddles the end of the warm-up (Java\'s 5 s windows with a 5 s warm-up keep the second on)', () => {
+  it("leaves out a whole window that straddles the end of the warm-up (Java's 5 s windows with a 5 s warm-up keep the second on)", () => {
     const r = steadyRate(
       [
         { records: 10, seconds: 5.2 },

@@ -222,7 +222,10 @@ async function helpFlags(args: string[]): Promise<Set<string>> {
 
 describe('--help lists exactly the declared flags', () => {
   const builtIn = ['help', 'version'];
-  const visible = (table: FlagTable) => Object.entries(table).filter(([, s]) => !s.hidden && !s.positional).map(([name]) => name);
+  const visible = (table: FlagTable) =>
+    Object.entries(table)
+      .filter(([, s]) => !s.hidden && !s.positional)
+      .map(([name]) => name);
 
   it('ktc', async () => {
     expect(await helpFlags([])).toEqual(new Set([...builtIn, ...visible(CLIENT_FLAGS)]));

@@ -104,7 +104,10 @@ describe('client.py flags', () => {
 
 describe('--mongo-uri', () => {
   it('carries the URI and the origin the consumer stamps as destination; the producer stays on the main thread', () => {
-    const config = buildRunConfig({ ...base, producer: true, consumer: true, engine: 'kafkajs', numMessages: 50_000, origin: 'unit-1', mongoUri: 'mongodb://h:27017/' }, env());
+    const config = buildRunConfig(
+      { ...base, producer: true, consumer: true, engine: 'kafkajs', numMessages: 50_000, origin: 'unit-1', mongoUri: 'mongodb://h:27017/' },
+      env(),
+    );
     expect(config.mongo).toEqual({ uri: 'mongodb://h:27017/', origin: 'unit-1' });
     // Without --mongo-uri, this kafkajs run would have used several worker threads.
     expect(config.produce!.workers).toBe(1);
@@ -127,7 +130,10 @@ describe('--partition-assignment-strategy', () => {
 
   it.each([
     ['range,sticky', '--partition-assignment-strategy range,sticky: sticky is not an assignor ktc offers; use range, roundrobin (e.g. range,roundrobin)'],
-    ['cooperative-sticky', "--partition-assignment-strategy cooperative-sticky needs the cooperative rebalance protocol and ktc's consumer (kafkajs) rebalances eagerly; use range, roundrobin (e.g. range,roundrobin)"],
+    [
+      'cooperative-sticky',
+      "--partition-assignment-strategy cooperative-sticky needs the cooperative rebalance protocol and ktc's consumer (kafkajs) rebalances eagerly; use range, roundrobin (e.g. range,roundrobin)",
+    ],
     ['range,range', '--partition-assignment-strategy range,range: lists range twice'],
     [' , ', '--partition-assignment-strategy " , ": lists no assignor: use range, roundrobin (e.g. range,roundrobin)'],
     ['', '--partition-assignment-strategy is empty: give a list of range, roundrobin (e.g. roundrobin,range)'],
@@ -173,7 +179,10 @@ describe('bad input', () => {
     [{ ...base, producer: true, json: 'maybe' }, '--json maybe is not true or false: a switch takes no value'],
     [{ ...base, producer: true, topic: false }, '-t/--topic needs a value: give a topic name (up to 249 characters from a-z A-Z 0-9 . _ -)'],
     [{ ...base, producer: true, 'record-size': '20' }, "--record-size 20 is too small: ktc's binary records need at least 28 bytes (its message header)"],
-    [{ ...base, producer: true, acks: '1', idempotent: true }, '--idempotent needs --acks all (or drop --idempotent: with --acks 0 or 1 the producer is not idempotent)'],
+    [
+      { ...base, producer: true, acks: '1', idempotent: true },
+      '--idempotent needs --acks all (or drop --idempotent: with --acks 0 or 1 the producer is not idempotent)',
+    ],
   ] as Array<[Args, string]>)('%j is refused with one clear line', (args, message) => {
     const text = usage(() => build(args, env()));
     expect(text).toBe(message);

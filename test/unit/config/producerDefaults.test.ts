@@ -8,13 +8,13 @@ describe('producer defaults', () => {
     expect(defaultBatchSize(10_240, 6)).toBe(102);
   });
 
-  it('puts at most 256 KiB in one partition batch, well under the broker\'s 1 MB message.max.bytes', () => {
+  it("puts at most 256 KiB in one partition batch, well under the broker's 1 MB message.max.bytes", () => {
     expect(defaultBatchSize(1024, 1)).toBe(256);
     expect(defaultBatchSize(10_240, 2)).toBe(51);
     expect(defaultBatchSize(2_000_000, 1)).toBe(1);
   });
 
-  it('counts records of unknown size as client.py\'s ~200-byte JSON', () => {
+  it("counts records of unknown size as client.py's ~200-byte JSON", () => {
     expect(defaultBatchSize(undefined, 6)).toBe(5242);
   });
 

@@ -19,8 +19,7 @@ async function connect(options: FakeBrokerOptions = {}, timeoutMs = 2000): Promi
   return connection;
 }
 
-const echo = (c: BrokerConnection, text: string) =>
-  c.request(ECHO_API, 5, new Writer(32).string(text).result()).then((r) => r!.string());
+const echo = (c: BrokerConnection, text: string) => c.request(ECHO_API, 5, new Writer(32).string(text).result()).then((r) => r!.string());
 
 describe('ApiVersions negotiation', () => {
   it('asks ApiVersions v2 first and picks the highest version both sides speak', async () => {
@@ -81,16 +80,26 @@ describe('ApiVersions negotiation', () => {
   it('authenticates with the SASL versions the broker accepts (SaslAuthenticate v0: no session lifetime)', async () => {
     const sasl = { username: 'u', password: 'p', sessionLifetimeMs: 500 };
     const c = await connect({ ranges: { ...KAFKA_4_RANGES, 36: [0, 0] }, sasl });
-    expect(broker!.requests.map((r) => [r.apiKey, r.version])).toEqual([[18, 2], [17, 1], [36, 0]]);
+    expect(broker!.requests.map((r) => [r.apiKey, r.version])).toEqual([
+      [18, 2],
+      [17, 1],
+      [36, 0],
+    ]);
     expect(await echo(c, 'a')).toBe('a');
   });
 
   it('authenticates with SaslAuthenticate v1 on a Kafka 4 broker, and reports a wrong password as non-retriable', async () => {
     const sasl = { username: 'u', password: 'p', sessionLifetimeMs: 0 };
     const c = await connect({ sasl });
-    expect(broker!.requests.map((r) => [r.apiKey, r.version])).toEqual([[18, 2], [17, 1], [36, 1]]);
+    expect(broker!.requests.map((r) => [r.apiKey, r.version])).toEqual([
+      [18, 2],
+      [17, 1],
+      [36, 1],
+    ]);
     expect(await echo(c, 'b')).toBe('b');
-    await expect(BrokerConnection.open('127.0.0.1', broker!.port, broker!.config({ sasl: { mechanism: 'PLAIN', username: 'u', password: 'wrong' } }))).rejects.toMatchObject({
+    await expect(
+      BrokerConnection.open('127.0.0.1', broker!.port, broker!.config({ sasl: { mechanism: 'PLAIN', username: 'u', password: 'wrong' } })),
+    ).rejects.toMatchObject({
       type: 'SASL_AUTHENTICATION_FAILED',
       retriable: false,
     });

@@ -15,8 +15,7 @@ afterEach(async () => {
   broker = undefined;
 });
 
-const echo = (c: BrokerConnection, text: string) =>
-  c.request(ECHO_API, 5, new Writer(32).string(text).result()).then((r) => r!.string());
+const echo = (c: BrokerConnection, text: string) => c.request(ECHO_API, 5, new Writer(32).string(text).result()).then((r) => r!.string());
 
 describe('SASL re-authentication (KIP-368)', () => {
   it('picks its point between 85 % and 95 % of the session lifetime, as the Java client does', () => {

@@ -14,8 +14,7 @@ afterEach(async () => {
   broker = undefined;
 });
 
-const echo = (c: BrokerConnection, text: string) =>
-  c.request(ECHO_API, 5, new Writer(32).string(text).result()).then((r) => r!.string());
+const echo = (c: BrokerConnection, text: string) => c.request(ECHO_API, 5, new Writer(32).string(text).result()).then((r) => r!.string());
 
 async function connect(totals: ThrottleStats): Promise<BrokerConnection> {
   broker = await FakeBroker.start();

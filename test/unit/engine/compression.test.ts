@@ -47,7 +47,7 @@ describe('compression codecs', () => {
     const out = compress('snappy', data);
     expect(out.subarray(0, 16).toString('hex')).toBe('82534e41505059000000000100000001');
     const blocks: number[] = [];
-    for (let pos = 16; pos < out.length; ) {
+    for (let pos = 16; pos < out.length;) {
       const length = out.readInt32BE(pos);
       blocks.push(snappy.uncompressSync(out.subarray(pos + 4, pos + 4 + length), { asBuffer: true }).length);
       pos += 4 + length;

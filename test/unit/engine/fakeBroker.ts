@@ -166,7 +166,11 @@ export class FakeBroker {
         // Kafka's answer to an ApiVersions version it does not know: v0 layout, UNSUPPORTED_VERSION, its range.
         const w = new Writer(64).int16(35);
         if (this.options.omitApiVersionsRangeOnError) w.int32(0);
-        else w.int32(1).int16(18).int16(range?.[0] ?? 0).int16(range?.[1] ?? 0);
+        else
+          w.int32(1)
+            .int16(18)
+            .int16(range?.[0] ?? 0)
+            .int16(range?.[1] ?? 0);
         return this.reply(socket, req, { body: w.result() });
       }
       return this.violation(socket, `api ${req.apiKey} v${req.version} is not supported`);
@@ -181,14 +185,20 @@ export class FakeBroker {
       }
       case 17: {
         const mechanism = new Reader(req.body).string();
-        const w = new Writer(64).int16(mechanism === 'PLAIN' ? 0 : 33).int32(1).string('PLAIN');
+        const w = new Writer(64)
+          .int16(mechanism === 'PLAIN' ? 0 : 33)
+          .int32(1)
+          .string('PLAIN');
         return this.reply(socket, req, { body: w.result() });
       }
       case 36: {
         const token = new Reader(req.body).bytes()!.toString();
         const ok = sasl !== undefined && token === `\0${sasl.username}\0${sasl.password}`;
         const lifetime = ok ? sasl.sessionLifetimeMs : 0;
-        const w = new Writer(64).int16(ok ? 0 : 58).string(ok ? null : 'Authentication failed: Invalid username or password').bytes(Buffer.alloc(0));
+        const w = new Writer(64)
+          .int16(ok ? 0 : 58)
+          .string(ok ? null : 'Authentication failed: Invalid username or password')
+          .bytes(Buffer.alloc(0));
         if (req.version >= 1) w.int64(lifetime);
         const wasReauth = state.reauthenticating;
         if (wasReauth && sasl?.reauthDelayMs) await sleep(sasl.reauthDelayMs);

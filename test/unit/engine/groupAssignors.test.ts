@@ -66,9 +66,36 @@ describe('ConsumerProtocol subscription', () => {
 
   it.each([
     ['V0', 0, [], -1, null],
-    ['V1', 1, [{ topic: 'orders', partitions: [0, 2] }, { topic: 'payments', partitions: [1] }], -1, null],
-    ['V2', 2, [{ topic: 'orders', partitions: [0, 2] }, { topic: 'payments', partitions: [1] }], 7, null],
-    ['V3', 3, [{ topic: 'orders', partitions: [0, 2] }, { topic: 'payments', partitions: [1] }], 7, 'rack-a'],
+    [
+      'V1',
+      1,
+      [
+        { topic: 'orders', partitions: [0, 2] },
+        { topic: 'payments', partitions: [1] },
+      ],
+      -1,
+      null,
+    ],
+    [
+      'V2',
+      2,
+      [
+        { topic: 'orders', partitions: [0, 2] },
+        { topic: 'payments', partitions: [1] },
+      ],
+      7,
+      null,
+    ],
+    [
+      'V3',
+      3,
+      [
+        { topic: 'orders', partitions: [0, 2] },
+        { topic: 'payments', partitions: [1] },
+      ],
+      7,
+      'rack-a',
+    ],
   ] as const)('reads a Java %s subscription with every field', (v, version, owned, generationId, rackId) => {
     const bytes = hex(JAVA[`subscription${v}`]);
     expect(decodeSubscription(bytes)).toEqual({

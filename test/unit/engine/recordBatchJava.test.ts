@@ -70,7 +70,10 @@ describe.skipIf(!hasJava)("Kafka's Java client reads ktc's batches", () => {
     }
     const cp = classpath();
     execFileSync('javac', ['-d', dir, '-cp', cp, source]);
-    const printed = execFileSync('java', ['-cp', `${dir}:${cp}`, 'KtcBatchFixtures', 'read', ...files], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const printed = execFileSync('java', ['-cp', `${dir}:${cp}`, 'KtcBatchFixtures', 'read', ...files], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(printed.trimEnd().split('\n')).toEqual(expected);
   });
 });

@@ -5,12 +5,7 @@ import { Writer } from '../../../src/engine/wire/codec.js';
 import { CODECS, type CompressionCodec } from '../../../src/engine/wire/compression.js';
 import { crc32c } from '../../../src/engine/wire/crc32c.js';
 import { writeRecordBatch } from '../../../src/engine/wire/recordBatch.js';
-import {
-  CorruptBatchError,
-  readRecordBatches,
-  UnsupportedMessageFormatError,
-  type AbortedTransaction,
-} from '../../../src/engine/wire/recordBatchReader.js';
+import { CorruptBatchError, readRecordBatches, UnsupportedMessageFormatError, type AbortedTransaction } from '../../../src/engine/wire/recordBatchReader.js';
 
 const fixtures = new URL('../../fixtures/batches/', import.meta.url);
 const fixture = (name: string): Buffer => readFileSync(new URL(name, fixtures));
@@ -41,7 +36,12 @@ function decoded(out: ConsumedMessage[]): ManifestRecord[] {
 /** A batch ktc's writer made, with the base offset a broker would stamp. */
 function batch(values: string[], baseOffset: number, codec: CompressionCodec = 'none'): Buffer {
   const w = new Writer(8);
-  writeRecordBatch(w, values.map((v) => Buffer.from(v)), 1_795_550_803_176, { codec });
+  writeRecordBatch(
+    w,
+    values.map((v) => Buffer.from(v)),
+    1_795_550_803_176,
+    { codec },
+  );
   const b = Buffer.from(w.result());
   b.writeBigInt64BE(BigInt(baseOffset), 0);
   return b;
@@ -162,7 +162,9 @@ describe('record batch reader: integrity', () => {
     const b = batch(['hello', 'world'], 42);
     b[70]! ^= 1;
     const err = readError(b, 42) as CorruptBatchError;
-    expect(err.message).toMatch(/^corrupt record batch at offset 42 \(CRC mismatch\): stored CRC-32C 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}: its bytes changed after the producer wrote them$/);
+    expect(err.message).toMatch(
+      /^corrupt record batch at offset 42 \(CRC mismatch\): stored CRC-32C 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}: its bytes changed after the producer wrote them$/,
+    );
     expect([err.offset, err.reason, err.retriable]).toEqual([42, 'CRC mismatch', false]);
   });
 

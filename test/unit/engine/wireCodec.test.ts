@@ -47,7 +47,11 @@ describe('codec', () => {
 
   it('round-trips strings, bytes and arrays', () => {
     const w = new Writer(2);
-    w.string('topic-ä').string(null).bytes(Buffer.from('xyz')).array([1, 2, 3], (n) => w.int32(n)).int64(2 ** 40);
+    w.string('topic-ä')
+      .string(null)
+      .bytes(Buffer.from('xyz'))
+      .array([1, 2, 3], (n) => w.int32(n))
+      .int64(2 ** 40);
     const r = new Reader(w.result());
     expect(r.string()).toBe('topic-ä');
     expect(r.string()).toBeNull();

@@ -159,7 +159,12 @@ describe('FrameSplitter', () => {
     const stream = Buffer.concat([a, b]);
     const splitter = new FrameSplitter();
     const frames: Buffer[] = [];
-    for (const cut of [[0, 2], [2, 9], [9, a.length + 1], [a.length + 1, stream.length]] as const) {
+    for (const cut of [
+      [0, 2],
+      [2, 9],
+      [9, a.length + 1],
+      [a.length + 1, stream.length],
+    ] as const) {
       frames.push(...splitter.push(stream.subarray(cut[0], cut[1])));
     }
     expect(frames.map((f) => f.toString('hex'))).toEqual([a.toString('hex'), b.toString('hex')]);

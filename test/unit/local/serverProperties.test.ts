@@ -48,9 +48,7 @@ describe('serverProperties', () => {
       'SASL_PLAINTEXT://127.0.8.3:9092,SASL_SSL://127.0.8.3:9093,SSL://127.0.8.3:9094,INTERNAL://127.0.8.3:19092,PROXIED://127.0.8.3:9096',
     );
     expect(p.get('listener.security.protocol.map')).toContain('PROXIED:SASL_PLAINTEXT');
-    expect(p.get('listener.name.proxied.scram-sha-512.sasl.jaas.config')).toBe(
-      'org.apache.kafka.common.security.scram.ScramLoginModule required;',
-    );
+    expect(p.get('listener.name.proxied.scram-sha-512.sasl.jaas.config')).toBe('org.apache.kafka.common.security.scram.ScramLoginModule required;');
     // Brokers keep replicating and electing over their own listeners, never through a test's proxy.
     expect(p.get('inter.broker.listener.name')).toBe('INTERNAL');
     expect(p.get('controller.listener.names')).toBe('CONTROLLER');

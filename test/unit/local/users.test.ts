@@ -12,9 +12,7 @@ describe('relation users', () => {
   it('gives the consumer role READ and DESCRIBE on the topic and READ on the prefixed group <user>-', () => {
     const acls = consumerAcls('relation-2', 'test-topic');
     const group = acls.filter((a) => a.resourceType === 'GROUP');
-    expect(group).toEqual([
-      { resourceType: 'GROUP', resourceName: 'relation-2-', patternType: 'PREFIXED', principal: 'User:relation-2', operation: 'READ' },
-    ]);
+    expect(group).toEqual([{ resourceType: 'GROUP', resourceName: 'relation-2-', patternType: 'PREFIXED', principal: 'User:relation-2', operation: 'READ' }]);
     expect(acls.filter((a) => a.resourceType === 'TOPIC').map((a) => a.operation)).toEqual(['READ', 'DESCRIBE']);
   });
 

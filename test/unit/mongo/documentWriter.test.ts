@@ -45,7 +45,8 @@ class FakeCollection implements DocumentCollection {
   }
 }
 
-const values = (from: number, count: number): Buffer[] => Array.from({ length: count }, (_, i) => Buffer.from(JSON.stringify({ _id: `id-${from + i}`, n: from + i })));
+const values = (from: number, count: number): Buffer[] =>
+  Array.from({ length: count }, (_, i) => Buffer.from(JSON.stringify({ _id: `id-${from + i}`, n: from + i })));
 const toDoc = (value: Buffer): MessageDocument | undefined => {
   try {
     return JSON.parse(value.toString()) as MessageDocument;

@@ -5,7 +5,12 @@ import { packValues, unpackValues } from '../../../src/mongo/recorderMessages.js
 import { PayloadEncoder } from '../../../src/run/payload.js';
 
 const message = (seq: number, recordSize?: number): Buffer =>
-  new PayloadEncoder({ format: 'json', origin: 'unit-a (10.0.0.1)', producerId: Buffer.from('6b746301aabbccdd', 'hex'), ...(recordSize ? { recordSize } : {}) }).encodeBatch(seq, 1, 1_795_000_000_123_456)[0]!;
+  new PayloadEncoder({
+    format: 'json',
+    origin: 'unit-a (10.0.0.1)',
+    producerId: Buffer.from('6b746301aabbccdd', 'hex'),
+    ...(recordSize ? { recordSize } : {}),
+  }).encodeBatch(seq, 1, 1_795_000_000_123_456)[0]!;
 
 describe("client.py's documents", () => {
   it('producer: the object that went to Kafka, _id included, keys in its order', () => {

@@ -21,7 +21,13 @@ const service = encoded(10_000, 3);
 const endToEnd = encoded(2_000, 7);
 
 function result(): RunResult {
-  const summary = { count: 10_000, min: 3, mean: 15_000, max: 30_000, percentiles: { p50: service.p50, p75: 0, p90: 0, p95: 0, p99: service.p99, 'p99.9': service.p999, 'p99.99': 0 } };
+  const summary = {
+    count: 10_000,
+    min: 3,
+    mean: 15_000,
+    max: 30_000,
+    percentiles: { p50: service.p50, p75: 0, p90: 0, p95: 0, p99: service.p99, 'p99.9': service.p999, 'p99.99': 0 },
+  };
   return {
     topic: 'perf',
     topicInfo: { topic: 'perf', created: true, partitions: 6, replicationFactor: 3 },
@@ -58,7 +64,10 @@ function result(): RunResult {
 }
 
 const LIB = { script: 'var uPlot=function(){/* stand-in */};', style: '.uplot{}' };
-const CONTEXT = { commandLine: "ktc -p <redacted> --origin '</script><script>alert(1)</script>'", environment: [['ktc', '0.1.0'] as [string, string], ['partitions', '6'] as [string, string]] };
+const CONTEXT = {
+  commandLine: "ktc -p <redacted> --origin '</script><script>alert(1)</script>'",
+  environment: [['ktc', '0.1.0'] as [string, string], ['partitions', '6'] as [string, string]],
+};
 
 function embeddedData(html: string): ReportData {
   const m = /<script type="application\/json" id="ktc-data">([\s\S]*?)<\/script>/.exec(html);
@@ -100,7 +109,9 @@ describe('HTML report', () => {
 
   it('loads nothing from anywhere: no src or href attribute, and a policy that forbids every fetch', () => {
     expect(html).not.toMatch(/<[a-z]+[^>]*\s(src|href)\s*=/i);
-    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">`);
+    expect(html).toContain(
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">`,
+    );
   });
 
   it('inlines the chart library and embeds the spectrum and timeline it draws', () => {
@@ -116,7 +127,9 @@ describe('HTML report', () => {
     expect(html).not.toContain('<script>alert(1)');
     expect(html).toContain('<tr><td>partitions</td><td>6</td></tr>');
     expect(html).toContain(`<td class="num">${(service.p99 / 1000).toFixed(3)}</td>`);
-    expect(html).toContain('<li>Produced 10,000 of 10,000 messages to perf (6 partitions, replication factor 3, created) in 2.50 s: 4,000 msgs/s, 0.38 MB/s.</li>');
+    expect(html).toContain(
+      '<li>Produced 10,000 of 10,000 messages to perf (6 partitions, replication factor 3, created) in 2.50 s: 4,000 msgs/s, 0.38 MB/s.</li>',
+    );
   });
 
   it('inlines the real uPlot by default', () => {

@@ -137,7 +137,7 @@ describe('merging workers of a distributed run', () => {
 });
 
 describe('the merged timeline', () => {
-  it('sums every worker\'s latest counters at each interval from the start', () => {
+  it("sums every worker's latest counters at each interval from the start", () => {
     const at = (s: number) => new Date(Date.UTC(2026, 10, 24, 20, 0, 0) + s * 1000).toISOString();
     const timeline = mergedTimeline(
       [

@@ -55,6 +55,11 @@ describe('consumed message lines', () => {
     expect(bytesText(b(' padded'))).toBe('" padded"');
     expect(bytesText(b('tab\there'))).toBe('"tab\\there"');
     expect(bytesText(Buffer.from([0xff, 0x00, 0x01]))).toBe('0xff0001');
-    expect(headersText([{ key: 'a key', value: b('') }, { key: 'x:y', value: null }])).toBe('{a key: "", "x:y": <null>}');
+    expect(
+      headersText([
+        { key: 'a key', value: b('') },
+        { key: 'x:y', value: null },
+      ]),
+    ).toBe('{a key: "", "x:y": <null>}');
   });
 });

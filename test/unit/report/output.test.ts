@@ -81,7 +81,9 @@ describe('an output file that fails after the run', () => {
     out.line('second');
     out.line('third');
     expect(io.stdout).toBe('second\nthird\n');
-    expect(io.stderr).toBe(`ktc: --log-file ${join(dir, 'run.log')} cannot be written: directory ${dir} does not exist: writing the log and the report to stdout instead\n`);
+    expect(io.stderr).toBe(
+      `ktc: --log-file ${join(dir, 'run.log')} cannot be written: directory ${dir} does not exist: writing the log and the report to stdout instead\n`,
+    );
     expect(out.failedWrite).toBe(true);
   });
 

@@ -51,7 +51,19 @@ function result(overrides: Partial<RunResult> = {}): RunResult {
       stopReason: 'done',
     },
     verification: {
-      producers: [{ producerId: '6b74630100000001', received: 1_000_000, unique: 1_000_000, duplicates: 0, outOfOrder: 0, gaps: 0, acknowledged: 1_000_000, lost: 0, firstLost: [] }],
+      producers: [
+        {
+          producerId: '6b74630100000001',
+          received: 1_000_000,
+          unique: 1_000_000,
+          duplicates: 0,
+          outOfOrder: 0,
+          gaps: 0,
+          acknowledged: 1_000_000,
+          lost: 0,
+          firstLost: [],
+        },
+      ],
       duplicates: 0,
       outOfOrder: 0,
       gaps: 0,
@@ -85,8 +97,16 @@ describe("Kafka's perf-test formats", () => {
 
   it("prints the Java tool's window line from the progress window and resets it", () => {
     const w = new ProgressWindow();
-    const producer = { sent: 50_000, acked: 50_000, failed: 0, inFlight: 2, window: { acked: 50_000, bytes: 5_000_000, latencySumMicros: 50_000 * 8_000, latencyMaxMicros: 31_250 } };
-    expect(w.kafkaLine({ elapsedSeconds: 5, producer })).toBe('50000 records sent, 10000.0 records/sec (0.95 MB/sec), 8.0 ms avg latency, 31.3 ms max latency.');
+    const producer = {
+      sent: 50_000,
+      acked: 50_000,
+      failed: 0,
+      inFlight: 2,
+      window: { acked: 50_000, bytes: 5_000_000, latencySumMicros: 50_000 * 8_000, latencyMaxMicros: 31_250 },
+    };
+    expect(w.kafkaLine({ elapsedSeconds: 5, producer })).toBe(
+      '50000 records sent, 10000.0 records/sec (0.95 MB/sec), 8.0 ms avg latency, 31.3 ms max latency.',
+    );
     expect(producer.window.acked).toBe(0);
   });
 });
@@ -104,7 +124,9 @@ describe('progress lines', () => {
 describe('summary', () => {
   it('states throughput, verification and what ktc itself cost', () => {
     const lines = summaryLines(result());
-    expect(lines[0]).toBe('Produced 1,000,000 of 1,000,000 messages to bench (6 partitions, replication factor 3, created) in 8.00 s: 125,000 msgs/s, 11.92 MB/s.');
+    expect(lines[0]).toBe(
+      'Produced 1,000,000 of 1,000,000 messages to bench (6 partitions, replication factor 3, created) in 8.00 s: 125,000 msgs/s, 11.92 MB/s.',
+    );
     expect(lines).toContain('Verification: 1,000,000 acknowledged, 1,000,000 of them consumed: 0 lost, 0 duplicates, 0 out of order.');
     expect(lines.at(-1)).toMatch(/^ktc itself: 9\.50 CPU s \(95% of a core\), peak RSS 180 MB/);
   });
@@ -126,7 +148,9 @@ describe('summary', () => {
     const base = result();
     const kinds = (r: RunResult) => summaryLines(r).find((l) => l.startsWith('Consumed '));
     expect(kinds(base)).toBe('Consumed 1,000,000 messages from bench as group relation-3-1 (1,000,000 from ktc, 0 other JSON, 0 not JSON (foreign)).');
-    const r = result({ consumer: { ...base.consumer!, received: 7, ktcMessages: 0, otherJson: 2, foreign: 3, nullValues: 2, abortedRecordsSkipped: 4, controlRecordsSkipped: 3 } });
+    const r = result({
+      consumer: { ...base.consumer!, received: 7, ktcMessages: 0, otherJson: 2, foreign: 3, nullValues: 2, abortedRecordsSkipped: 4, controlRecordsSkipped: 3 },
+    });
     const lines = summaryLines(r);
     expect(kinds(r)).toBe('Consumed 7 messages from bench as group relation-3-1 (0 from ktc, 2 other JSON, 3 not JSON (foreign), 2 null values).');
     expect(lines).toContain('  Not messages: 4 records of aborted transactions skipped (read_committed); 3 transaction markers.');

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  BINARY_HEADER_SIZE,
-  decodeRecord,
-  minJsonRecordSize,
-  newDecodedRecord,
-  newProducerId,
-  PayloadEncoder,
-} from '../../../src/run/payload.js';
+import { BINARY_HEADER_SIZE, decodeRecord, minJsonRecordSize, newDecodedRecord, newProducerId, PayloadEncoder } from '../../../src/run/payload.js';
 
 const SENT = 1_795_550_803_176_123;
 
@@ -89,7 +82,9 @@ describe('producer ids across interleaved producers', () => {
 
 describe('decoding what others produced', () => {
   it("recognises client.py's messages as JSON that ktc did not produce", () => {
-    const theirs = Buffer.from('{"timestamp": 1732473000.1234567, "_id": "9f1c2d3e4b5a69788796a5b4c3d2e1f0", "origin": "x (1.2.3.4)", "content": "Message #1"}');
+    const theirs = Buffer.from(
+      '{"timestamp": 1732473000.1234567, "_id": "9f1c2d3e4b5a69788796a5b4c3d2e1f0", "origin": "x (1.2.3.4)", "content": "Message #1"}',
+    );
     expect(decodeRecord(theirs, newDecodedRecord())).toBe('json');
   });
 
