@@ -6,18 +6,19 @@ import { SECURITY_PROTOCOLS, type SecurityProtocol } from './connection.js';
  * What `juju run data-integrator/leader get-credentials` prints (and
  * `ktc local credentials`), reduced to the fields ktc uses.
  */
+// `| undefined`: parseCredentials writes every key, absent ones as undefined.
 export interface Credentials {
-  endpoints?: string;
-  username?: string;
-  password?: string;
-  topic?: string;
-  consumerGroupPrefix?: string;
-  tls?: boolean;
-  tlsCa?: string;
-  securityProtocol?: SecurityProtocol;
-  caFile?: string;
-  certFile?: string;
-  keyFile?: string;
+  endpoints?: string | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+  topic?: string | undefined;
+  consumerGroupPrefix?: string | undefined;
+  tls?: boolean | undefined;
+  tlsCa?: string | undefined;
+  securityProtocol?: SecurityProtocol | undefined;
+  caFile?: string | undefined;
+  certFile?: string | undefined;
+  keyFile?: string | undefined;
 }
 
 function field(section: Record<string, unknown>, key: string, source: string): string | undefined {

@@ -77,8 +77,8 @@ export interface ConsumedMessage {
   value: Buffer | null;
   /** The wire engine always sets it (null: no key); kafkajs' messages carry theirs too. */
   key?: Buffer | null;
-  /** In record order, duplicates kept (as Java's Headers); absent when the record has none. Not `headers`: kafkajs' messages use that name for an object. */
-  recordHeaders?: RecordHeader[];
+  /** In record order, duplicates kept (as Java's Headers); absent or undefined when the record has none (the wire decoder always sets the key, for one object shape). Not `headers`: kafkajs' messages use that name for an object. */
+  recordHeaders?: RecordHeader[] | undefined;
 }
 
 export interface RecordHeader {

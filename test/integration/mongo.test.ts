@@ -23,7 +23,7 @@ async function relationTopic(prefix: string): Promise<string> {
 
 const client = () => ['-u', 'relation-3', '-p', cluster.passwords.client, '-s', plain];
 const docs = (topic: string, collection: 'producer' | 'consumer'): Promise<Document[]> => mongo.db(topic).collection(collection).find({}).toArray();
-const ids = (list: Array<{ _id: unknown }>): unknown[] => list.map((d) => d._id).sort();
+const ids = (list: ReadonlyArray<{ _id?: unknown }>): unknown[] => list.map((d) => d._id).sort();
 
 beforeAll(async () => {
   // `ktc local up --mongo` on the running test cluster adds FerretDB; the first run on a machine builds it with

@@ -13,7 +13,7 @@ describe('deploy/k8s/ktc-job.yaml', () => {
     expect(() => new Job(manifest).validate()).not.toThrow();
     // The check bites: the same manifest with a count written as a word is refused.
     const broken = structuredClone(manifest);
-    (broken!.spec as Record<string, unknown>).completions = 'three';
+    Object.assign(broken!.spec!, { completions: 'three' });
     expect(() => new Job(broken).validate()).toThrow('data/spec/completions must be integer');
   });
 

@@ -51,7 +51,7 @@ function result(): RunResult {
       errors: [],
     },
     interrupted: false,
-    client: { cpuSeconds: 1, cpuCores: 0.3, peakRssMb: 90, eventLoopDelayP99Ms: 2 },
+    client: { cpuSeconds: 1, cpuCores: 0.3, peakRssMb: 90, peakHeapMb: 40, eventLoopDelayP99Ms: 2, eventLoopDelayMaxMs: 5 },
     histograms: { producerServiceTime: service.encoded, endToEnd: endToEnd.encoded },
     timeline: [
       { seconds: 1, produced: 4000, consumed: 3000, producerP99Micros: 29_000, endToEndP99Micros: 14_000 },
