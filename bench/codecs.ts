@@ -27,6 +27,7 @@ import { Writer } from '../src/engine/wire/codec.js';
 import { CODECS, codecId, compress, decompress, type CompressionCodec } from '../src/engine/wire/compression.js';
 import { writeRecordBatch } from '../src/engine/wire/recordBatch.js';
 import { readRecordBatches } from '../src/engine/wire/recordBatchReader.js';
+import { defined } from '../src/defined.js';
 
 const SIZES = [100, 1024] as const;
 const RECORDS = 1000;
@@ -84,7 +85,7 @@ function cpuMsPerCall(fn: () => void, ms = 200): number {
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+  return defined(s[Math.floor(s.length / 2)]);
 }
 
 /** Runs each named case `rounds` times, round-robin (so load changes hit all alike); median ms per call. */
@@ -113,7 +114,7 @@ function parseArgs(argv: string[]): { rounds: number; baseline?: string } {
   const opts: { rounds: number; baseline?: string } = { rounds: 7 };
   for (let i = 0; i < argv.length; i += 2) {
     if (argv[i] === '--rounds') opts.rounds = Number(argv[i + 1]);
-    else if (argv[i] === '--baseline') opts.baseline = resolve(argv[i + 1]!);
+    else if (argv[i] === '--baseline') opts.baseline = resolve(defined(argv[i + 1]));
     else throw new Error(`unknown flag ${argv[i]} (use --rounds N, --baseline DIR)`);
   }
   if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new Error('--rounds needs a positive integer');
@@ -160,12 +161,12 @@ async function main(): Promise<void> {
       };
       cases[`read ${codec}`] = () => {
         out.length = 0;
-        readRecordBatches(fetches[codec]!, 0, out);
+        readRecordBatches(defined(fetches[codec]), 0, out);
         if (out.length !== FETCH_BATCHES * RECORDS) throw new Error(`read ${out.length} records`);
       };
     }
     if (old) {
-      const oldFetch = fetches.none!;
+      const oldFetch = defined(fetches.none);
       cases['old write'] = () => {
         w.pos = 0;
         old.writeRecordBatch(w, values, 1_795_550_803_176);
@@ -181,16 +182,21 @@ async function main(): Promise<void> {
       codecTable.push([
         `${size} B`,
         codec,
-        codec === 'none' ? '-' : fmt(mb / (ms[`encode ${codec}`]! / 1000)),
-        codec === 'none' ? '-' : fmt(mb / (ms[`decode ${codec}`]! / 1000)),
-        (section.length / compressed[codec]!.length).toFixed(2),
+        codec === 'none' ? '-' : fmt(mb / (defined(ms[`encode ${codec}`]) / 1000)),
+        codec === 'none' ? '-' : fmt(mb / (defined(ms[`decode ${codec}`]) / 1000)),
+        (section.length / defined(compressed[codec]).length).toFixed(2),
       ]);
-      batchTable.push([`${size} B`, codec, fmt(RECORDS / (ms[`write ${codec}`]! / 1000)), fmt((FETCH_BATCHES * RECORDS) / (ms[`read ${codec}`]! / 1000))]);
+      batchTable.push([
+        `${size} B`,
+        codec,
+        fmt(RECORDS / (defined(ms[`write ${codec}`]) / 1000)),
+        fmt((FETCH_BATCHES * RECORDS) / (defined(ms[`read ${codec}`]) / 1000)),
+      ]);
     }
     if (old) {
       const rows: [string, number, number][] = [
-        ['write', RECORDS / (ms['old write']! / 1000), RECORDS / (ms['write none']! / 1000)],
-        ['read', (FETCH_BATCHES * RECORDS) / (ms['old read']! / 1000), (FETCH_BATCHES * RECORDS) / (ms['read none']! / 1000)],
+        ['write', RECORDS / (defined(ms['old write']) / 1000), RECORDS / (defined(ms['write none']) / 1000)],
+        ['read', (FETCH_BATCHES * RECORDS) / (defined(ms['old read']) / 1000), (FETCH_BATCHES * RECORDS) / (defined(ms['read none']) / 1000)],
       ];
       for (const [what, before, after] of rows) compareTable.push([`${size} B`, what, fmt(before), fmt(after), (after / before).toFixed(2)]);
     }

@@ -1,6 +1,7 @@
 /** From raw samples to what the report says: medians, spreads, ratios to ktc, shares of the limit, cost. */
 import type { BenchResults, CellResult, Side, ToolResult } from './samples.js';
 import { roundRatios, spread, type Spread } from './stats.js';
+import { defined } from '../../src/defined.js';
 
 export const KTC = 'ktc';
 
@@ -54,8 +55,8 @@ export function summarizeSide(cell: CellResult, side: Side): SideSummary {
   const bestPeer = peers.sort((a, b) => b.rate.median - a.rate.median)[0];
   const ktcSummary = summaries.find((s) => s.id === KTC);
   if (!bestPeer || !ktcSummary) return { tools: summaries, ...(bestPeer ? { bestPeer } : {}) };
-  const bestTool = tools.find((t) => t.id === bestPeer.id)!;
-  const rounds = roundRatios(byRound(ktc!), byRound(bestTool));
+  const bestTool = defined(tools.find((t) => t.id === bestPeer.id));
+  const rounds = roundRatios(byRound(defined(ktc)), byRound(bestTool));
   return {
     tools: summaries,
     bestPeer,

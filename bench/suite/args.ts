@@ -1,11 +1,12 @@
 import { parseCells, type Cell } from './cells.js';
+import { defined } from '../../src/defined.js';
 
 export interface BenchOptions {
   cells: Cell[];
   rounds: number;
   measureSeconds: number;
   warmupSeconds: { producer: number; consumer: number };
-  latencyCell?: string;
+  latencyCell?: string | undefined;
   latencyRounds: number;
   latencySeconds: number;
   /** Messages of the memory check (1 KiB records, ktc producer then consumer); 0 = skip. */
@@ -43,7 +44,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     leftOutReason: 'not run: each cell takes ~15 minutes of this 2-core machine, and the whole benchmark was to fit in ~90 minutes',
   };
   for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i]!;
+    const flag = defined(argv[i]);
     const value = argv[i + 1];
     if (value === undefined) throw new Error(`${flag} needs a value (${USAGE})`);
     const n = Number(value);
@@ -64,8 +65,8 @@ export function parseArgs(argv: string[]): BenchOptions {
     else if (flag === '--topic-cap-gib') o.consumerTopicCapGiB = positive();
     else if (flag === '--calibration-mib') {
       const [p, c] = value.split(',').map(Number);
-      if (!(p! > 0 && c! > 0)) throw new Error('--calibration-mib needs two positive numbers: producer,consumer');
-      o.calibrationMiB = { producer: p!, consumer: c! };
+      if (p === undefined || c === undefined || !(p > 0 && c > 0)) throw new Error('--calibration-mib needs two positive numbers: producer,consumer');
+      o.calibrationMiB = { producer: p, consumer: c };
     } else if (flag === '--left-out-reason') o.leftOutReason = value;
     else throw new Error(`unknown flag ${flag} (${USAGE})`);
   }

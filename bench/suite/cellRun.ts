@@ -7,6 +7,7 @@ import type { CellResult, RunSample, ToolResult } from './samples.js';
 import { median } from './stats.js';
 import { steadyRate, tail, type Window } from './toolOutput.js';
 import { measureLimit } from './limit.js';
+import { defined } from '../../src/defined.js';
 
 export interface CellPlan {
   rounds: number;
@@ -49,13 +50,13 @@ function sample(m: Measured, windows: Window[], warmup: number, round: number, p
     cpuSeconds: m.cpuSeconds,
     peakRssMb: m.peakRssMb,
     wallSeconds: m.wallSeconds,
-    load1: loadavg()[0]!,
+    load1: defined(loadavg()[0]),
   };
 }
 
 /** Writes `messages` records into `topic` with ktc at its defaults: the consumers' shared data. */
 async function writeWithKtc(ctx: PeerContext, plan: CellPlan, cell: Cell, topic: string, messages: number): Promise<Measured> {
-  const inv = PRODUCERS[0]!.invocation(ctx, cell, topic, messages, 0);
+  const inv = defined(PRODUCERS[0]).invocation(ctx, cell, topic, messages, 0);
   return run(ctx, plan, inv);
 }
 
@@ -131,7 +132,7 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
       const topic = await freshTopic();
       await measureRun(
         peer,
-        producerTools.get(peer.id)!,
+        defined(producerTools.get(peer.id)),
         (n) => peer.invocation(ctx, cell, topic, n, 0),
         timing.warmupSeconds.producer,
         round,
@@ -147,7 +148,7 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
       const group = `bench-${stamp}-${round}-${peer.id}-`;
       await measureRun(
         peer,
-        consumerTools.get(peer.id)!,
+        defined(consumerTools.get(peer.id)),
         (n) => peer.invocation(ctx, cell, consumerTopic, n, `${group}${n}-`),
         timing.warmupSeconds.consumer,
         round,

@@ -7,6 +7,7 @@ import { PRODUCERS, type PeerContext } from './peers.js';
 import type { CellResult, LatencyResult, MemoryCheck } from './samples.js';
 import { median } from './stats.js';
 import { ktcConsumerWindows, producerSummary, steadyRate, tail } from './toolOutput.js';
+import { defined } from '../../src/defined.js';
 
 /** Half of the slowest producer's median maximum in that cell: every tool can hold it, none is saturated. */
 export function fixedRate(cell: CellResult): { rate: number; slowest: string } {
@@ -62,7 +63,7 @@ export async function memoryCheck(ctx: PeerContext, plan: CellPlan, cell: Cell, 
   await createTopic(ctx.cluster, topic, cell.partitions);
   const out: MemoryCheck[] = [];
   try {
-    const ktc = PRODUCERS.find((p) => p.id === 'ktc')!;
+    const ktc = defined(PRODUCERS.find((p) => p.id === 'ktc'));
     const inv = ktc.invocation(ctx, cell, topic, messages, 0);
     const p = await measure(inv.cmd, inv.args, { core: plan.clientCore, scratchDir: ctx.scratchDir, timeoutMs: 900_000 });
     if (p.code !== 0) throw new Error(`ktc producer: ${tail(p.stderr)}`);

@@ -20,6 +20,7 @@ import { Writer } from '../../src/engine/wire/codec.js';
 import { writeRecordBatch } from '../../src/engine/wire/recordBatch.js';
 import { parseProduceResponse } from '../../src/engine/wire/wireProducer.js';
 import { parseFetchResponse } from '../../src/engine/wire/wireConsumer.js';
+import { defined } from '../../src/defined.js';
 
 export interface LimitSettings {
   mode: 'produce' | 'fetch';
@@ -101,12 +102,12 @@ async function main(): Promise<void> {
     const one = async (): Promise<void> => {
       while (!stop) {
         if (produce) {
-          const reply = (await connection.request(API.produce, PRODUCE_VERSION, produce.body))!;
+          const reply = defined(await connection.request(API.produce, PRODUCE_VERSION, produce.body));
           const { errors } = parseProduceResponse(reply, PRODUCE_VERSION);
           for (const code of errors.values()) if (code !== 0) throw new Error(`produce error ${code}`);
           done += produce.records;
         } else {
-          const reply = (await connection.request(API.fetch, FETCH_VERSION, fetch!))!;
+          const reply = defined(await connection.request(API.fetch, FETCH_VERSION, defined(fetch)));
           for (const p of parseFetchResponse(reply, FETCH_VERSION).partitions) {
             if (p.error !== 0) throw new Error(`fetch error ${p.error}`);
             if (p.records) done += countRecords(p.records);

@@ -27,6 +27,7 @@ import {
   steadyRate,
   type Window,
 } from './toolOutput.js';
+import { defined } from '../../src/defined.js';
 
 /** ktc's own fetch sizes (src/engine/wire/wireConsumer.ts). */
 export const KTC_FETCH = { partitionMaxBytes: 2 * 1024 * 1024, maxBytes: 16 * 1024 * 1024 } as const;
@@ -134,7 +135,7 @@ interface KtcJson {
 
 function ktcLatency(stdout: string): LatencyFigures {
   const r = JSON.parse(stdout) as KtcJson;
-  const pick = (p: Record<string, number>) => ({ p50: ms(p.p50!), p99: ms(p.p99!), p999: ms(p['p99.9']!) });
+  const pick = (p: Record<string, number>) => ({ p50: ms(defined(p.p50)), p99: ms(defined(p.p99)), p999: ms(defined(p['p99.9'])) });
   return { ...pick(r.producer.serviceTime.percentiles), ...(r.producer.responseTime ? { scheduled: pick(r.producer.responseTime.percentiles) } : {}) };
 }
 
@@ -245,7 +246,7 @@ const platformaticProducer: ProducerPeer = {
   latency: (stdout) => {
     const r = jsonResult(stdout).latencyUs;
     if (!r) throw new Error('the @platformatic/kafka runner printed no latency');
-    return { p50: ms(r.p50!), p99: ms(r.p99!), p999: ms(r['p99.9']!) };
+    return { p50: ms(defined(r.p50)), p99: ms(defined(r.p99)), p999: ms(defined(r['p99.9'])) };
   },
 };
 

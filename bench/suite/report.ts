@@ -2,6 +2,7 @@
 import { ratioLine, summarizeSide, type ToolSummary } from './analysis.js';
 import type { BenchResults, CellResult, LatencyResult, Side } from './samples.js';
 import { formatSpread, median } from './stats.js';
+import { defined } from '../../src/defined.js';
 
 const int = (x: number): string => Math.round(x).toLocaleString('en-US');
 const pct = (x: number | undefined): string => (x === undefined ? '–' : `${(100 * x).toFixed(0)} %`);
@@ -22,7 +23,7 @@ function sideTable(cell: CellResult, side: Side): string[] {
       : []),
     '',
     s.ratio !== undefined
-      ? `ktc / best peer (${s.bestPeer!.label}): **${s.ratio.toFixed(2)}** by medians${s.ratioRounds ? `; per round ${formatSpread(s.ratioRounds)}` : ''}`
+      ? `ktc / best peer (${defined(s.bestPeer).label}): **${s.ratio.toFixed(2)}** by medians${s.ratioRounds ? `; per round ${formatSpread(s.ratioRounds)}` : ''}`
       : `ktc / best peer: n/a`,
     '',
   ];
@@ -49,7 +50,7 @@ function latencySection(l: LatencyResult): string[] {
       const xs = runs.map(f).filter((x): x is number => x !== undefined);
       return xs.length ? median(xs).toFixed(xs.every((x) => Number.isInteger(x)) ? 0 : 2) : '–';
     };
-    return `| ${runs[0]!.label} | ${m((r) => r.figures.p50)} | ${m((r) => r.figures.p99)} | ${m((r) => r.figures.p999)} | ${m((r) => r.figures.scheduled?.p50)} / ${m((r) => r.figures.scheduled?.p99)} / ${m((r) => r.figures.scheduled?.p999)} | ${runs.length} | ${m((r) => (r.cpuSeconds / r.messages) * 1e6)} | ${runs[0]!.settings} |`;
+    return `| ${defined(runs[0]).label} | ${m((r) => r.figures.p50)} | ${m((r) => r.figures.p99)} | ${m((r) => r.figures.p999)} | ${m((r) => r.figures.scheduled?.p50)} / ${m((r) => r.figures.scheduled?.p99)} / ${m((r) => r.figures.scheduled?.p999)} | ${runs.length} | ${m((r) => (r.cpuSeconds / r.messages) * 1e6)} | ${defined(runs[0]).settings} |`;
   });
   return [
     `## Latency at a fixed rate: ${l.cell.id}, ${int(l.rate)} msgs/s for ${l.seconds} s`,
@@ -75,7 +76,7 @@ export function groupLeftOut(entries: readonly string[]): string[] {
       other.push(e);
       continue;
     }
-    byReason.set(m[2]!, [...(byReason.get(m[2]!) ?? []), m[1]!]);
+    byReason.set(defined(m[2]), [...(byReason.get(defined(m[2])) ?? []), defined(m[1])]);
   }
   return [...[...byReason].map(([reason, cells]) => `${cells.join(', ')}: ${reason}`), ...other];
 }

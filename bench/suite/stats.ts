@@ -1,3 +1,4 @@
+import { defined } from '../../src/defined.js';
 /** Order statistics and per-round ratios: what the report shows so a reader sees the noise. */
 
 function sorted(xs: readonly number[]): number[] {
@@ -11,7 +12,7 @@ export function quantile(xs: readonly number[], q: number): number {
   const at = (s.length - 1) * q;
   const lo = Math.floor(at);
   const hi = Math.ceil(at);
-  return s[lo]! + (s[hi]! - s[lo]!) * (at - lo);
+  return defined(s[lo]) + (defined(s[hi]) - defined(s[lo])) * (at - lo);
 }
 
 export const median = (xs: readonly number[]): number => quantile(xs, 0.5);
@@ -28,7 +29,7 @@ export interface Spread {
 
 export function spread(xs: readonly number[]): Spread {
   const s = sorted(xs);
-  return { median: quantile(s, 0.5), min: s[0]!, max: s[s.length - 1]!, q1: quantile(s, 0.25), q3: quantile(s, 0.75), n: s.length };
+  return { median: quantile(s, 0.5), min: defined(s[0]), max: defined(s[s.length - 1]), q1: quantile(s, 0.25), q3: quantile(s, 0.75), n: s.length };
 }
 
 /**

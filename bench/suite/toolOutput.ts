@@ -1,3 +1,4 @@
+import { defined } from '../../src/defined.js';
 /**
  * What the tools print, turned into numbers. Every tool reports periodic
  * windows (records done in that window and its rate), so throughput is
@@ -84,7 +85,7 @@ export function javaConsumerWindows(stdout: string, nominalSeconds: number): Win
   let previous = 0;
   for (const line of stdout.split('\n')) {
     const fields = line.split(',').map((f) => f.trim());
-    if (fields.length < 6 || !/^\d+$/.test(fields[1]!) || !/^\d+$/.test(fields[4]!)) continue;
+    if (fields.length < 6 || !/^\d+$/.test(defined(fields[1])) || !/^\d+$/.test(defined(fields[4]))) continue;
     const cumulative = Number(fields[4]);
     // fetch.time.ms is the row's interval without the group join (rebalance.time.ms): the time spent consuming.
     const fetchMs = fields.length >= 8 ? Number(fields[7]) : NaN;
@@ -103,7 +104,7 @@ export function javaConsumerWindows(stdout: string, nominalSeconds: number): Win
 export function consumerSummaryRate(stdout: string): number {
   for (const line of stdout.split('\n').reverse()) {
     const fields = line.split(',').map((f) => f.trim());
-    if (fields.length >= 10 && /^\d{4}-\d\d-\d\d /.test(fields[1]!) && /^[\d.]+$/.test(fields[9]!)) return Number(fields[9]);
+    if (fields.length >= 10 && /^\d{4}-\d\d-\d\d /.test(defined(fields[1])) && /^[\d.]+$/.test(defined(fields[9]))) return Number(fields[9]);
   }
   throw new Error(`no ConsumerPerformance summary row in the consumer's output: ${tail(stdout)}`);
 }
@@ -115,7 +116,7 @@ export function ktcConsumerWindows(stdout: string, nominalSeconds: number): Wind
   const out: Window[] = [];
   for (const line of stdout.split('\n')) {
     const m = KTC_CONSUMER_WINDOW.exec(line.trim());
-    if (m) out.push(window(num(m[2]!), num(m[3]!), nominalSeconds));
+    if (m) out.push(window(num(defined(m[2])), num(defined(m[3])), nominalSeconds));
   }
   return out;
 }
@@ -149,9 +150,9 @@ export interface SteadyRate {
  */
 export function steadyRate(windows: readonly Window[], warmupSeconds: number): SteadyRate {
   let i = 0;
-  while (i < windows.length && windows[i]!.records === 0) i++;
+  while (i < windows.length && defined(windows[i]).records === 0) i++;
   let elapsed = 0;
-  while (i < windows.length && elapsed < warmupSeconds - 1e-9) elapsed += windows[i++]!.seconds;
+  while (i < windows.length && elapsed < warmupSeconds - 1e-9) elapsed += defined(windows[i++]).seconds;
   const counted = windows.slice(i);
   const records = counted.reduce((a, w) => a + w.records, 0);
   const seconds = counted.reduce((a, w) => a + w.seconds, 0);

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { RunResult } from '../../src/run/runResult.js';
 import { errorLines, type KtcRun } from './runKtc.js';
+import { defined } from '../../src/defined.js';
 
 /**
  * What a produce+consume run through a fault must end with, as the Java client would: exit 0, no error line,
@@ -9,12 +10,12 @@ import { errorLines, type KtcRun } from './runKtc.js';
 export function expectDeliveredExactlyOnce(done: KtcRun): RunResult {
   expect(errorLines(done.stderr)).toEqual([]);
   const result = JSON.parse(done.stdout) as RunResult;
-  expect(result.producer!.failed).toBe(0);
-  expect(result.producer!.acked).toBe(result.producer!.sent);
-  expect(result.verification!.lost).toBe(0);
-  expect(result.verification!.duplicates).toBe(0);
-  expect(result.verification!.outOfOrder).toBe(0);
-  expect(result.consumer!.ktcMessages).toBe(result.producer!.acked);
+  expect(defined(result.producer).failed).toBe(0);
+  expect(defined(result.producer).acked).toBe(defined(result.producer).sent);
+  expect(defined(result.verification).lost).toBe(0);
+  expect(defined(result.verification).duplicates).toBe(0);
+  expect(defined(result.verification).outOfOrder).toBe(0);
+  expect(defined(result.consumer).ktcMessages).toBe(defined(result.producer).acked);
   expect(done.code).toBe(0);
   return result;
 }

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { defined } from '../../src/defined.js';
 
 /**
  * Replays a Dockerfile's stages without a Docker engine: each stage gets a
@@ -36,8 +37,8 @@ export function replayDockerfile(contextDir: string, dockerfile = 'Dockerfile'):
   const expand = (text: string) => text.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string, b: string) => env[a ?? b] ?? process.env[a ?? b] ?? '');
   for (const line of lines) {
     const [instruction, ...restParts] = line.split(/\s+/);
-    const rest = line.slice(instruction!.length).trim();
-    switch (instruction!.toUpperCase()) {
+    const rest = line.slice(defined(instruction).length).trim();
+    switch (defined(instruction).toUpperCase()) {
       case 'ARG':
         break;
       case 'FROM': {
@@ -57,14 +58,14 @@ export function replayDockerfile(contextDir: string, dockerfile = 'Dockerfile'):
         const m = /^(\w+)=(?:"(.*)"|(\S*))$/.exec(rest);
         if (!m) throw new Error(`unsupported ENV: ${line}`);
         // Paths inside the image point into the stage directory here.
-        env[m[1]!] = expand(m[2] ?? m[3] ?? '').replace(/(^|:)\/app\b/g, `$1${join(root, 'app')}`);
+        env[defined(m[1])] = expand(m[2] ?? m[3] ?? '').replace(/(^|:)\/app\b/g, `$1${join(root, 'app')}`);
         break;
       }
       case 'COPY': {
-        const from = restParts[0]?.startsWith('--from=') ? restParts.shift()!.slice('--from='.length) : undefined;
-        const dest = restParts.pop()!;
+        const from = restParts[0]?.startsWith('--from=') ? defined(restParts.shift()).slice('--from='.length) : undefined;
+        const dest = defined(restParts.pop());
         for (const src of restParts) {
-          const source = from ? join(stages.get(from)!, src) : join(contextDir, src);
+          const source = from ? join(defined(stages.get(from)), src) : join(contextDir, src);
           const target = dest.endsWith('/') || restParts.length > 1 ? join(inRoot(dest), basename(src)) : inRoot(dest);
           cpSync(source, target, { recursive: true, filter: (p) => !/\/(node_modules|\.ktc|dist)(\/|$)/.test(p.slice(source.length)) });
         }

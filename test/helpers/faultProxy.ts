@@ -1,5 +1,6 @@
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { nodeAddress, nodeIds, PORTS } from '../../src/local/layout.js';
+import { defined } from '../../src/defined.js';
 
 /**
  * A TCP proxy that understands Kafka's framing (a 4-byte size, then a request
@@ -66,10 +67,10 @@ export class FrameSplitter {
     this.buffered += chunk.length;
     const frames: Buffer[] = [];
     while (this.buffered >= 4) {
-      const head = this.chunks[0]!.length >= 4 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
+      const head = defined(this.chunks[0]).length >= 4 ? defined(this.chunks[0]) : Buffer.concat(this.chunks, this.buffered);
       const total = 4 + head.readInt32BE(0);
       if (this.buffered < total) break;
-      const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
+      const data = this.chunks.length === 1 ? defined(this.chunks[0]) : Buffer.concat(this.chunks, this.buffered);
       frames.push(data.subarray(0, total));
       const rest = data.subarray(total);
       this.chunks = rest.length ? [rest] : [];
@@ -114,7 +115,7 @@ class Cursor {
     let raw = 0;
     let scale = 1;
     for (;;) {
-      const byte = this.buf[this.need(1)]!;
+      const byte = defined(this.buf[this.need(1)]);
       raw += (byte & 0x7f) * scale;
       if (!(byte & 0x80)) break;
       scale *= 128;
@@ -467,11 +468,11 @@ export class FaultProxy {
     for (const span of spans) {
       const choice = chooseFlip(frame, span);
       if (!choice) continue;
-      const before = frame[choice.positionInFrame]!;
+      const before = defined(frame[choice.positionInFrame]);
       frame[choice.positionInFrame] = before ^ FLIP_MASK;
-      const flip: FlippedByte = { ...choice, fetchVersion: version, before, after: frame[choice.positionInFrame]! };
+      const flip: FlippedByte = { ...choice, fetchVersion: version, before, after: defined(frame[choice.positionInFrame]) };
       this.flips.push(flip);
-      const waiter = this.flipWaiters.shift()!;
+      const waiter = defined(this.flipWaiters.shift());
       waiter(flip);
       return;
     }

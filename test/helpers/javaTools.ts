@@ -11,6 +11,7 @@ import { defaultCacheDir, endpoints } from '../../src/local/layout.js';
 import { resolveKafkaJars } from '../../src/local/mavenJars.js';
 import { USER_NAMES, type SaslRole } from '../../src/local/users.js';
 import { saslConnection, type TestCluster } from './testCluster.js';
+import { defined, present } from '../../src/defined.js';
 
 /**
  * Apache Kafka's own Java tools (console consumer and producer), run from the jars `ktc local` cached, against
@@ -49,9 +50,9 @@ export class JavaTool {
     hardTimeoutMs: number,
   ) {
     this.child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (c: Buffer) => (this.stdout += c.toString()));
-    this.child.stderr!.on('data', (c: Buffer) => (this.stderr += c.toString()));
-    this.child.stdin!.on('error', () => undefined); // a tool that exits early closes its stdin
+    present(this.child.stdout).on('data', (c: Buffer) => (this.stdout += c.toString()));
+    present(this.child.stderr).on('data', (c: Buffer) => (this.stderr += c.toString()));
+    present(this.child.stdin).on('error', () => undefined); // a tool that exits early closes its stdin
     const timer = setTimeout(() => this.kill(), hardTimeoutMs);
     this.done = new Promise((resolve) => {
       this.child.on('close', (code, signal) => {
@@ -160,11 +161,11 @@ export class ConsoleConsumer extends JavaTool {
         const fields = line.split(FIELD);
         const record: ConsoleRecord = { value: null };
         let i = 0;
-        if (print.timestamp) record.timestamp = Number(fields[i++]!.replace(/^\w+Time:/, ''));
-        if (print.partition) record.partition = Number(fields[i++]!.replace(/^Partition:/, ''));
-        if (print.offset) record.offset = Number(fields[i++]!.replace(/^Offset:/, ''));
+        if (print.timestamp) record.timestamp = Number(defined(fields[i++]).replace(/^\w+Time:/, ''));
+        if (print.partition) record.partition = Number(defined(fields[i++]).replace(/^Partition:/, ''));
+        if (print.offset) record.offset = Number(defined(fields[i++]).replace(/^Offset:/, ''));
         if (print.headers) {
-          const text = fields[i++]!;
+          const text = defined(fields[i++]);
           record.headers =
             text === 'NO_HEADERS'
               ? []
@@ -175,7 +176,7 @@ export class ConsoleConsumer extends JavaTool {
                 });
         }
         if (print.key) {
-          const key = fields[i++]!;
+          const key = defined(fields[i++]);
           record.key = key === NULL_PRINTED ? null : key;
         }
         const value = fields.slice(i).join(FIELD);
@@ -248,7 +249,7 @@ export async function describeGroup(connection: ConnectionConfig, groupId: strin
   await admin.connect();
   try {
     const { groups } = await admin.describeGroups([groupId]);
-    const g = groups[0]!;
+    const g = defined(groups[0]);
     return {
       state: g.state,
       protocol: g.protocol,
@@ -439,8 +440,8 @@ export class JavaTools {
     ];
     const tool = this.track(new JavaTool(`console producer (${options.topic})`, 'java', args, options.hardTimeoutMs ?? 120_000));
     if (options.records) {
-      for (const r of records) tool.child.stdin!.write(`${producerLine(r, withHeaders)}\n`);
-      tool.child.stdin!.end();
+      for (const r of records) present(tool.child.stdin).write(`${producerLine(r, withHeaders)}\n`);
+      present(tool.child.stdin).end();
     }
     return tool;
   }
@@ -476,10 +477,10 @@ export class JavaTools {
     }
     return new Map(
       partitions.map(({ topic, partition }, i) => {
-        const files = segments[i]!;
+        const files = defined(segments[i]);
         const missing = files.filter((f) => !byFile.has(f));
         if (missing.length) throw new Error(`DumpLogSegments printed nothing for ${missing.join(', ')};\n${tool.describe()}`);
-        return [`${topic}-${partition}`, files.flatMap((f) => byFile.get(f)!)];
+        return [`${topic}-${partition}`, files.flatMap((f) => defined(byFile.get(f)))];
       }),
     );
   }
@@ -564,7 +565,7 @@ export function parseDumpedBatches(stdout: string): LogBatch[] {
       const field = (name: string): string => {
         const m = new RegExp(`(?:^| )${name}: (\\S+)`).exec(line);
         if (!m) throw new Error(`no ${name} in DumpLogSegments line: ${line}`);
-        return m[1]!;
+        return defined(m[1]);
       };
       return {
         baseOffset: Number(field('baseOffset')),

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from './testCluster.js';
+import { present } from '../../src/defined.js';
 
 export interface KtcRun {
   code: number | null;
@@ -28,9 +29,9 @@ export class KtcProcess {
       env: { ...process.env, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    this.child.stdout!.on('data', (c: Buffer) => (this.stdout += c.toString()));
-    this.child.stderr!.on('data', (c: Buffer) => (this.stderr += c.toString()));
-    this.child.stdin!.end(options.input ?? '');
+    present(this.child.stdout).on('data', (c: Buffer) => (this.stdout += c.toString()));
+    present(this.child.stderr).on('data', (c: Buffer) => (this.stderr += c.toString()));
+    present(this.child.stdin).end(options.input ?? '');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), options.timeoutMs ?? 90_000);
     this.done = new Promise((resolve) => {
       this.child.on('close', (code, signal) => {

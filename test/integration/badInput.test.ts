@@ -10,6 +10,7 @@ import { clusterAcls } from '../../src/local/users.js';
 import { endpoints } from '../../src/local/layout.js';
 import { KtcProcess, runKtc } from '../helpers/runKtc.js';
 import { testCluster, uniqueName, type TestCluster } from '../helpers/testCluster.js';
+import { defined } from '../../src/defined.js';
 
 let cluster: TestCluster;
 let plain: string;
@@ -195,7 +196,7 @@ const cases: Case[] = [
 /** 127.0.2.1 as 127.0.513: the two last octets as one number, which inet_aton reads as the same address. */
 function inetAtonSpelling(address: string): string {
   const [a, b, c, d] = address.split('.').map(Number);
-  return `${a}.${b}.${c! * 256 + d!}`;
+  return `${a}.${b}.${defined(c) * 256 + defined(d)}`;
 }
 
 describe('bad input: one clear line, a documented exit status, no stack trace, no secret', () => {

@@ -6,6 +6,7 @@ import { paths } from '../../src/local/layout.js';
 import { createTopic, JavaTools, type ConsoleRecord, type LogBatch, type ProducerRecord } from '../helpers/javaTools.js';
 import { loggedMessages, runKtc, type KtcRun } from '../helpers/runKtc.js';
 import { testCluster, uniqueName, type TestCluster } from '../helpers/testCluster.js';
+import { defined, present } from '../../src/defined.js';
 
 /**
  * Every codec end to end against the real cluster, one topic per codec with compression.type set to it:
@@ -129,9 +130,11 @@ let dumped: Promise<Map<string, LogBatch[]>>;
 beforeAll(async () => {
   // The codecs' topics are independent: write them side by side (each step mostly waits on a JVM or the cluster).
   const all = await Promise.all(CODECS.map(write));
-  CODECS.forEach((codec, i) => written.set(codec, all[i]!));
+  CODECS.forEach((codec, i) => written.set(codec, defined(all[i])));
   const leaders = await Promise.all(all.map((w) => topicLeader(w.topic)));
-  dumped = java.logBatches(all.map((w, i) => ({ nodeDataDir: paths.nodeData(cluster.state.dir, leaders[i]![0]!), topic: w.topic, partition: 0 })));
+  dumped = java.logBatches(
+    all.map((w, i) => ({ nodeDataDir: paths.nodeData(cluster.state.dir, defined(defined(leaders[i])[0])), topic: w.topic, partition: 0 })),
+  );
   dumped.catch(() => undefined); // awaited by the tests; an early failure must not be unhandled
 }, 300_000);
 
@@ -140,18 +143,18 @@ const ownIds = ({ published }: Written) => [...published.broker, ...published.wi
 // Concurrent: each test mostly waits for a process to join a group or a JVM to start.
 describe.concurrent.each(CODECS)('compression %s', (codec) => {
   it(`the log holds only ${codec} batches, each valid, ${TOTAL} records in all`, async ({ expect }) => {
-    const { topic } = written.get(codec)!;
-    const batches = (await dumped).get(`${topic}-0`)!;
+    const { topic } = defined(written.get(codec));
+    const batches = defined((await dumped).get(`${topic}-0`));
     expect(new Set(batches.map((b) => b.codec))).toEqual(new Set([codec]));
     expect(batches.every((b) => b.valid && !b.control && !b.transactional)).toBe(true);
     expect(batches.reduce((n, b) => n + b.count, 0)).toBe(TOTAL);
-    expect(batches.at(-1)!.lastOffset).toBe(TOTAL - 1);
+    expect(defined(batches.at(-1)).lastOffset).toBe(TOTAL - 1);
   });
 
   it.for(['wire', 'kafkajs'] as const)(
     'ktc (--engine %s) reads every record: the Java-written keys, headers and null values exactly, all of its own messages',
     async (engine, { expect }) => {
-      const w = written.get(codec)!;
+      const w = defined(written.get(codec));
       const run = await ktc(['-t', w.topic, '--consumer', '-n', String(TOTAL), '-c', `${uniqueName(`codec-${engine}`)}-`, '--engine', engine]);
       expect(run.code, run.stderr).toBe(0);
       const lines = receivedLines(run.stdout);
@@ -171,7 +174,7 @@ describe.concurrent.each(CODECS)('compression %s', (codec) => {
   );
 
   it("Java's console consumer reads every message ktc wrote, and Java's own records as written", async ({ expect }) => {
-    const w = written.get(codec)!;
+    const w = defined(written.get(codec));
     const consumer = java.consoleConsumer({ topic: w.topic, fromBeginning: true, maxMessages: TOTAL, print: { offset: true, key: true, headers: true } });
     const result = await consumer.wait();
     expect(result.code, consumer.describe()).toBe(0);
@@ -187,7 +190,7 @@ describe.concurrent.each(CODECS)('compression %s', (codec) => {
     );
     const own = records.slice(JAVA_RECORDS);
     expect(own.map((r) => [r.offset, r.key, r.headers])).toEqual(own.map((_, i) => [JAVA_RECORDS + i, null, []]));
-    expect(own.map((r) => (JSON.parse(r.value!) as { _id: string })._id)).toEqual(ownIds(w));
+    expect(own.map((r) => (JSON.parse(present(r.value)) as { _id: string })._id)).toEqual(ownIds(w));
   });
 });
 
@@ -197,7 +200,9 @@ async function topicLeader(topic: string): Promise<number[]> {
   await admin.connect();
   try {
     const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-    return topics[0]!.partitions.sort((a, b) => a.partitionId - b.partitionId).map((p) => p.leader);
+    return defined(topics[0])
+      .partitions.sort((a, b) => a.partitionId - b.partitionId)
+      .map((p) => p.leader);
   } finally {
     await admin.disconnect();
   }

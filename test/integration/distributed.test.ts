@@ -8,6 +8,7 @@ import type { RunResult } from '../../src/run/runResult.js';
 import type { LatencySummary } from '../../src/stats/latencyHistogram.js';
 import { KtcProcess, runKtc } from '../helpers/runKtc.js';
 import { testCluster, uniqueName } from '../helpers/testCluster.js';
+import { defined } from '../../src/defined.js';
 
 interface MergedJson {
   runId: string;
@@ -64,7 +65,7 @@ function worker(runId: string, topic: string, extra: string[]): KtcProcess {
 function percentilesOfAll(files: string[], name: string, percentiles: number[]): number[] {
   const all = hdr.build({ bitBucketSize: 64, numberOfSignificantValueDigits: 3, autoResize: true, lowestDiscernibleValue: 1 });
   for (const file of files) {
-    const one = hdr.decodeFromCompressedBase64((JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>)[name]!, 64);
+    const one = hdr.decodeFromCompressedBase64(defined((JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>)[name]), 64);
     all.add(one);
   }
   return percentiles.map((p) => all.getValueAtPercentile(p));
@@ -86,16 +87,16 @@ describe('distributed runs through the results topic', () => {
     expect(merged.workers.sort()).toEqual(workers.map((w) => `${hostname()}-${w.child.pid}`).sort());
     expect(merged.missing).toEqual([]);
     const r = merged.result;
-    expect(r.producer!.acked).toBe(3 * M);
-    expect(r.consumer!.received).toBe(3 * M);
-    expect(r.verification!.lost).toBe(0);
-    expect(r.verification!.producers.map((p) => p.acknowledged)).toEqual([M, M, M]);
+    expect(defined(r.producer).acked).toBe(3 * M);
+    expect(defined(r.consumer).received).toBe(3 * M);
+    expect(defined(r.verification).lost).toBe(0);
+    expect(defined(r.verification).producers.map((p) => p.acknowledged)).toEqual([M, M, M]);
 
     const ps = [50, 99, 99.9];
     const pick = (s: LatencySummary) => ps.map((p) => s.percentiles[`p${p}`]);
-    expect(pick(r.producer!.serviceTime)).toEqual(percentilesOfAll(files, 'producerServiceTime', ps));
-    expect(pick(r.consumer!.endToEnd)).toEqual(percentilesOfAll(files, 'endToEnd', ps));
-    expect(r.producer!.serviceTime.count).toBe(3 * M);
+    expect(pick(defined(r.producer).serviceTime)).toEqual(percentilesOfAll(files, 'producerServiceTime', ps));
+    expect(pick(defined(r.consumer).endToEnd)).toEqual(percentilesOfAll(files, 'endToEnd', ps));
+    expect(defined(r.producer).serviceTime.count).toBe(3 * M);
   });
 
   it('a worker killed mid-run is named as missing in one line, and the other two are merged', { timeout: 240_000 }, async () => {
@@ -119,7 +120,7 @@ describe('distributed runs through the results topic', () => {
     const victimId = `${hostname()}-${victim.child.pid}`;
     expect(merged.workers.sort()).toEqual(finishing.map((w) => `${hostname()}-${w.child.pid}`).sort());
     expect(merged.missing).toEqual([victimId]);
-    expect(merged.result.producer!.acked).toBe(2000);
+    expect(defined(merged.result.producer).acked).toBe(2000);
     expect(report.stderr).toBe(
       `ktc: worker ${victimId} announced itself but published no result (killed, failed, or still running): its figures are not included\n`,
     );

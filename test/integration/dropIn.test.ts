@@ -6,6 +6,7 @@ import { endpoints } from '../../src/local/layout.js';
 import { clusterAcls } from '../../src/local/users.js';
 import { KtcProcess, loggedMessages, runKtc } from '../helpers/runKtc.js';
 import { saslConnection, testCluster, uniqueName, type TestCluster } from '../helpers/testCluster.js';
+import { defined } from '../../src/defined.js';
 
 let cluster: TestCluster;
 let plain: string;
@@ -44,7 +45,7 @@ describe("the tutorial's command lines, with ktc in place of python3 -m charms.k
     const sent = loggedMessages(produced.stdout, 'published');
     expect(sent).toHaveLength(10);
     expect(sent.map((m) => m.content)).toEqual(Array.from({ length: 10 }, (_, i) => `Message #${i}`));
-    expect(Object.keys(sent[0]!)).toEqual(['timestamp', '_id', 'origin', 'content']);
+    expect(Object.keys(defined(sent[0]))).toEqual(['timestamp', '_id', 'origin', 'content']);
 
     const consumer = new KtcProcess([...client(), '-t', topic, '-s', plain, '--consumer']);
     await consumer.waitForOutput((out) => loggedMessages(out, 'received').length >= 10);

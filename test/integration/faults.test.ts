@@ -5,6 +5,7 @@ import { bottleneckWarnings, expectDeliveredExactlyOnce } from '../helpers/deliv
 import { KtcProcess, runKtc } from '../helpers/runKtc.js';
 import { TEST_CLUSTER, testCluster, uniqueName, type TestCluster } from '../helpers/testCluster.js';
 import { renderCredentials } from '../../src/local/credentials.js';
+import { defined, present } from '../../src/defined.js';
 
 let cluster: TestCluster;
 let creds: string;
@@ -50,7 +51,7 @@ describe('faults on the 3-node cluster (RF 3, min.insync.replicas 2, acks=all)',
     await sleep(3000);
     expect(await killNode(cluster.state.dir, 2)).toBe(true);
     const result = expectDeliveredExactlyOnce(await run.done);
-    expect(result.producer!.acked).toBe(40_000);
+    expect(defined(result.producer).acked).toBe(40_000);
   });
 
   it('rolling restart of all three nodes during a paced run (--max-in-flight 5): nothing lost, duplicated or reordered, ktc not blamed', async () => {
@@ -151,9 +152,9 @@ describe('faults on the 3-node cluster (RF 3, min.insync.replicas 2, acks=all)',
     const m = /Produced ([\d,]+) of ([\d,]+) messages/.exec(done.stdout);
     expect(m).not.toBeNull();
     // Drained: everything sent before the signal was acknowledged, nothing left pending.
-    expect(m![1]).toBe(m![2]);
-    expect(Number(m![1]!.replace(/,/g, ''))).toBeGreaterThan(0);
-    expect(Number(m![1]!.replace(/,/g, ''))).toBeLessThan(100_000);
+    expect(present(m)[1]).toBe(present(m)[2]);
+    expect(Number(defined(present(m)[1]).replace(/,/g, ''))).toBeGreaterThan(0);
+    expect(Number(defined(present(m)[1]).replace(/,/g, ''))).toBeLessThan(100_000);
   });
 
   it('SIGTERM during a produce+consume run prints the summary with verification and exits 143', async () => {

@@ -10,6 +10,7 @@ import type { RunResult } from '../../src/run/runResult.js';
 import { CHROMIUM_ARGS, ensureChromium } from '../helpers/chromium.js';
 import { runKtc } from '../helpers/runKtc.js';
 import { repoRoot, testCluster, uniqueName } from '../helpers/testCluster.js';
+import { defined, present } from '../../src/defined.js';
 
 /** The series colours the page draws with, in order (htmlReport.ts's palette). */
 const BLUE = [0x1f, 0x77, 0xb4];
@@ -45,14 +46,14 @@ describe('--html report', () => {
     });
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as RunResult;
-    expect(result.timeline!.length).toBeGreaterThanOrEqual(3);
+    expect(defined(result.timeline).length).toBeGreaterThanOrEqual(3);
 
     const html = readFileSync(file, 'utf8');
     expect(html).not.toContain(password);
     expect(html).toContain(`<pre id="command">ktc --credentials - -p &lt;redacted&gt; -t ${topic} -r 3 --num-partitions 3 --producer --consumer -n 16000`);
     expect(html).toContain('<tr><td>partitions</td><td>3</td></tr>');
     expect(html).toContain('<tr><td>record size</td><td>200 B</td></tr>');
-    const data = JSON.parse(/<script type="application\/json" id="ktc-data">([\s\S]*?)<\/script>/.exec(html)![1]!) as ReportData;
+    const data = JSON.parse(defined(present(/<script type="application\/json" id="ktc-data">([\s\S]*?)<\/script>/.exec(html))[1])) as ReportData;
     expect(data.spectrum.series.map((s) => [s.name, s.count])).toEqual([
       ['producerServiceTime', 16000],
       ['producerResponseTime', 16000],
@@ -86,6 +87,7 @@ describe('--html report', () => {
       await page.goto(url, { waitUntil: 'load' });
       await page.waitForSelector('#p99 canvas', { timeout: 10_000 });
 
+      /* eslint-disable @typescript-eslint/no-non-null-assertion -- this function runs in Chromium (puppeteer serializes it): no imports there, and its indices stay within the image data */
       const drawn = await page.evaluate(
         (colours: number[][]) => {
           const near = (d: Uint8ClampedArray, i: number, c: number[]) =>
@@ -106,6 +108,7 @@ describe('--html report', () => {
         },
         [BLUE, RED],
       );
+      /* eslint-enable @typescript-eslint/no-non-null-assertion */
       const violations = await page.evaluate(() => (window as unknown as { violations: string[] }).violations);
 
       expect(errors).toEqual([]);
@@ -117,7 +120,7 @@ describe('--html report', () => {
         // rates often do), red is dashed over a wider blue, so each still shows and together they cover hundreds of pixels.
         expect(chart.counts[0], `${chart.id}: blue pixels`).toBeGreaterThan(10);
         expect(chart.counts[1], `${chart.id}: red pixels`).toBeGreaterThan(10);
-        expect(chart.counts[0]! + chart.counts[1]!, `${chart.id}: blue and red pixels`).toBeGreaterThan(150);
+        expect(defined(chart.counts[0]) + defined(chart.counts[1]), `${chart.id}: blue and red pixels`).toBeGreaterThan(150);
       }
 
       const shot = join(scratch, 'report.png');

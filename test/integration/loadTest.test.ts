@@ -7,6 +7,7 @@ import type { RunResult } from '../../src/run/runResult.js';
 import { LatencyHistogram } from '../../src/stats/latencyHistogram.js';
 import { runKtc } from '../helpers/runKtc.js';
 import { testCluster, uniqueName } from '../helpers/testCluster.js';
+import { defined } from '../../src/defined.js';
 
 let creds: string;
 const ktc = (args: string[]) => runKtc(['--credentials', '-', ...args], { input: creds, timeoutMs: 120_000 });
@@ -35,17 +36,17 @@ describe('load testing against the local cluster', () => {
     ]);
     expect(run.code, run.stderr).toBe(0);
     const r = JSON.parse(run.stdout) as RunResult;
-    expect(r.producer!.acked).toBe(5000);
-    expect(r.producer!.failed).toBe(0);
-    expect(r.producer!.bytes).toBe(5000 * 200);
-    expect(r.consumer!.ktcMessages).toBe(5000);
-    expect(r.verification!.lost).toBe(0);
-    expect(r.verification!.duplicates).toBe(0);
-    for (const s of [r.producer!.serviceTime, r.consumer!.endToEnd]) {
+    expect(defined(r.producer).acked).toBe(5000);
+    expect(defined(r.producer).failed).toBe(0);
+    expect(defined(r.producer).bytes).toBe(5000 * 200);
+    expect(defined(r.consumer).ktcMessages).toBe(5000);
+    expect(defined(r.verification).lost).toBe(0);
+    expect(defined(r.verification).duplicates).toBe(0);
+    for (const s of [defined(r.producer).serviceTime, defined(r.consumer).endToEnd]) {
       expect(s.count).toBe(5000);
       expect(s.percentiles.p50).toBeGreaterThan(0);
-      expect(s.percentiles.p99).toBeGreaterThanOrEqual(s.percentiles.p50!);
-      expect(s.max).toBeGreaterThanOrEqual(s.percentiles['p99.99']! * 0.99);
+      expect(s.percentiles.p99).toBeGreaterThanOrEqual(defined(s.percentiles.p50));
+      expect(s.max).toBeGreaterThanOrEqual(defined(s.percentiles['p99.99']) * 0.99);
     }
     expect(Object.keys(r.histograms).sort()).toEqual(['endToEnd', 'producerServiceTime']);
     expect(r.client.peakRssMb).toBeGreaterThan(0);
@@ -71,16 +72,16 @@ describe('load testing against the local cluster', () => {
     ]);
     expect(run.code, run.stderr).toBe(0);
     const r = JSON.parse(run.stdout) as RunResult;
-    expect(r.producer!.producerIds).toHaveLength(2);
-    expect(r.producer!.acked).toBe(20001);
-    expect(r.producer!.serviceTime.count).toBe(20001);
+    expect(defined(r.producer).producerIds).toHaveLength(2);
+    expect(defined(r.producer).acked).toBe(20001);
+    expect(defined(r.producer).serviceTime.count).toBe(20001);
     expect(
-      r
-        .verification!.producers.filter((p) => p.acknowledged !== undefined)
+      defined(r.verification)
+        .producers.filter((p) => p.acknowledged !== undefined)
         .map((p) => p.acknowledged)
         .sort(),
     ).toEqual([10000, 10001]);
-    expect(r.verification!.lost).toBe(0);
+    expect(defined(r.verification).lost).toBe(0);
   });
 
   it('--engine kafkajs produces the same verifiable messages as the default wire engine', async () => {
@@ -102,8 +103,8 @@ describe('load testing against the local cluster', () => {
       ]);
       expect(run.code, run.stderr).toBe(0);
       const r = JSON.parse(run.stdout) as RunResult;
-      expect(r.producer!.acked).toBe(3000);
-      expect(r.verification!.lost).toBe(0);
+      expect(defined(r.producer).acked).toBe(3000);
+      expect(defined(r.verification).lost).toBe(0);
     }
   });
 
@@ -128,8 +129,8 @@ describe('load testing against the local cluster', () => {
       ]);
       expect(run.code, `${codec}: ${run.stderr}`).toBe(0);
       const r = JSON.parse(run.stdout) as RunResult;
-      expect(r.consumer!.ktcMessages, codec).toBe(5000);
-      expect(r.verification!.lost, codec).toBe(0);
+      expect(defined(r.consumer).ktcMessages, codec).toBe(5000);
+      expect(defined(r.verification).lost, codec).toBe(0);
     }
   });
 
@@ -154,8 +155,8 @@ describe('load testing against the local cluster', () => {
       ]);
       expect(run.code, run.stderr).toBe(0);
       const r = JSON.parse(run.stdout) as RunResult;
-      expect(r.consumer!.ktcMessages).toBe(20000);
-      expect(r.verification!.lost).toBe(0);
+      expect(defined(r.consumer).ktcMessages).toBe(20000);
+      expect(defined(r.verification).lost).toBe(0);
     }
   });
 
@@ -163,10 +164,10 @@ describe('load testing against the local cluster', () => {
     const run = await ktc(['-t', uniqueName('rate'), '-r', '3', '--producer', '--throughput', '1000', '--duration', '3s', '--json']);
     expect(run.code, run.stderr).toBe(0);
     const r = JSON.parse(run.stdout) as RunResult;
-    expect(r.producer!.acked).toBeGreaterThan(2700);
-    expect(r.producer!.acked).toBeLessThan(3300);
-    expect(r.producer!.responseTime!.count).toBe(r.producer!.acked);
-    expect(r.producer!.scheduleSlip!.count).toBe(r.producer!.acked);
+    expect(defined(r.producer).acked).toBeGreaterThan(2700);
+    expect(defined(r.producer).acked).toBeLessThan(3300);
+    expect(defined(defined(r.producer).responseTime).count).toBe(defined(r.producer).acked);
+    expect(defined(defined(r.producer).scheduleSlip).count).toBe(defined(r.producer).acked);
   });
 
   it("--format kafka prints kafka-producer-perf-test's and kafka-consumer-perf-test's lines", async () => {
@@ -181,7 +182,7 @@ describe('load testing against the local cluster', () => {
     expect(lines.at(-2)).toBe(
       'start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec',
     );
-    expect(lines.at(-1)!.split(', ')[4]).toBe('2000');
+    expect(defined(lines.at(-1)).split(', ')[4]).toBe('2000');
   });
 
   it('--hdr-out saves mergeable histograms and --log-file takes the output off stdout', async () => {
@@ -196,8 +197,8 @@ describe('load testing against the local cluster', () => {
     expect(text).toMatch(/Verification: 50 acknowledged, 50 of them consumed: 0 lost/);
     const histograms = JSON.parse(readFileSync(hdr, 'utf8')) as Record<string, string>;
     const merged = new LatencyHistogram();
-    merged.addEncoded(histograms.producerServiceTime!);
-    merged.addEncoded(histograms.producerServiceTime!);
+    merged.addEncoded(defined(histograms.producerServiceTime));
+    merged.addEncoded(defined(histograms.producerServiceTime));
     expect(merged.count).toBe(100);
     merged.destroy();
   });

@@ -3,6 +3,7 @@ import type { ConnectionConfig } from '../../src/config/connection.js';
 import kafkajs from 'kafkajs';
 import { createKafka, kafkajsConfig } from '../../src/engine/kafkajsClient.js';
 import { mtlsConnection, saslConnection, testCluster, uniqueName, type TestCluster } from '../helpers/testCluster.js';
+import { defined } from '../../src/defined.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -171,7 +172,7 @@ describe('ktc local: a real, locked-down Kafka 4 cluster', () => {
     await admin.deleteTopics({ topics: [topic] });
     await admin.disconnect();
     expect(brokers).toHaveLength(3);
-    const partitions = topics[0]!.partitions;
+    const partitions = defined(topics[0]).partitions;
     expect(partitions.length).toBeGreaterThan(0);
     for (const p of partitions) {
       expect(p.replicas).toHaveLength(3);

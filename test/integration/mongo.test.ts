@@ -8,6 +8,7 @@ import { DEFAULT_MONGO_PORT, mongoRunning, mongoUri } from '../../src/local/mong
 import { clusterAcls } from '../../src/local/users.js';
 import { KtcProcess, loggedMessages, runKtc } from '../helpers/runKtc.js';
 import { TEST_CLUSTER, testCluster, uniqueName, type TestCluster } from '../helpers/testCluster.js';
+import { defined } from '../../src/defined.js';
 
 let cluster: TestCluster;
 let plain: string;
@@ -39,7 +40,7 @@ beforeAll(async () => {
   cluster = testCluster();
   expect(mongoRunning(cluster.state)).toBe(true);
   plain = endpoints(cluster.state, 'SASL_PLAINTEXT');
-  uri = mongoUri(cluster.state)!;
+  uri = defined(mongoUri(cluster.state));
   mongo = new MongoClient(uri, { serverSelectionTimeoutMS: 10_000 });
   await mongo.connect();
 }, 30 * 60_000);
@@ -88,7 +89,7 @@ describe('--mongo-uri on a real MongoDB-wire server (FerretDB, started by ktc lo
     const consumerDocs = await docs(topic, 'consumer');
     expect(ids(consumerDocs)).toEqual(ids(sent));
     for (const d of consumerDocs) {
-      const original = byId.get(d._id)!;
+      const original = defined(byId.get(d._id));
       expect(Object.keys(d).sort()).toEqual(['_id', 'consumer_group', 'content', 'destination', 'origin', 'timestamp']);
       expect(d).toMatchObject({ origin: 'unit-a (10.0.0.1)', content: original.content, destination: 'unit-b (10.0.0.2)', consumer_group: 'relation-3-' });
       expect(d.timestamp as number).toBeGreaterThan(original.timestamp as number);

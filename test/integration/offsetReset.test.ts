@@ -4,6 +4,7 @@ import { renderCredentials } from '../../src/local/credentials.js';
 import type { RunResult } from '../../src/run/runResult.js';
 import { runKtc } from '../helpers/runKtc.js';
 import { testCluster, uniqueName, type TestCluster } from '../helpers/testCluster.js';
+import { defined } from '../../src/defined.js';
 
 let cluster: TestCluster;
 let creds: string;
@@ -40,7 +41,7 @@ describe('OFFSET_OUT_OF_RANGE follows --auto-offset-reset', () => {
     const run = await runKtc(['--credentials', '-', '-t', topic, '-c', group, '--consumer', '--idle-timeout', '4s', '--json'], { input: creds });
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout) as RunResult;
-    expect(result.consumer!.received).toBe(40);
+    expect(defined(result.consumer).received).toBe(40);
     expect(run.stderr).toContain(
       `ktc: offset 10 of ${topic}[0] is out of range (the log holds 60 to 100): continuing from the earliest offset, 60 (50 messages were deleted before they were read)`,
     );
@@ -55,7 +56,7 @@ describe('OFFSET_OUT_OF_RANGE follows --auto-offset-reset', () => {
       },
     );
     expect(run.code).toBe(0);
-    expect((JSON.parse(run.stdout) as RunResult).consumer!.received).toBe(0);
+    expect(defined((JSON.parse(run.stdout) as RunResult).consumer).received).toBe(0);
     expect(run.stderr).toContain(`ktc: offset 10 of ${topic}[0] is out of range (the log holds 60 to 100): continuing from the latest offset, 100`);
   });
 });

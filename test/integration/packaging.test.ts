@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { replayDockerfile } from '../helpers/dockerfileSteps.js';
 import { repoRoot } from '../helpers/testCluster.js';
+import { defined } from '../../src/defined.js';
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string };
 const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) =>
@@ -13,7 +14,7 @@ const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
 describe('the npm package', () => {
   it('packs compiled JavaScript only, installs into an empty directory with production dependencies and runs', () => {
     const out = mkdtempSync(join(tmpdir(), 'ktc-pack-'));
-    const tarball = join(out, run('npm', ['pack', '--silent', '--pack-destination', out], repoRoot).trim().split('\n').at(-1)!);
+    const tarball = join(out, defined(run('npm', ['pack', '--silent', '--pack-destination', out], repoRoot).trim().split('\n').at(-1)));
     const files = run('tar', ['tzf', tarball], out).split('\n');
     expect(files).toContain('package/bin/ktc.js');
     expect(files).toContain('package/dist/src/cli/main.js');
@@ -40,7 +41,7 @@ describe('the Dockerfile, replayed without a Docker engine', () => {
     expect(existsSync(join(image.workdir, 'node_modules', 'typescript'))).toBe(false);
     expect(existsSync(join(image.workdir, 'src'))).toBe(false);
     const env = { ...process.env, ...image.env };
-    expect(run(image.entrypoint[0]!, ['--version'], image.workdir, env).trim()).toBe(pkg.version);
-    expect(run(image.entrypoint[0]!, ['--help'], image.workdir, env)).toContain('--producer');
+    expect(run(defined(image.entrypoint[0]), ['--version'], image.workdir, env).trim()).toBe(pkg.version);
+    expect(run(defined(image.entrypoint[0]), ['--help'], image.workdir, env)).toContain('--producer');
   });
 });

@@ -11,6 +11,7 @@ import { DEFAULT_KAFKA_VERSION, DEFAULT_TOPIC, defaultCacheDir, nodeAddress, POR
 import type { RunResult } from '../../src/run/runResult.js';
 import { runKtc } from '../helpers/runKtc.js';
 import { repoRoot, TEST_CLUSTER, uniqueName } from '../helpers/testCluster.js';
+import { defined } from '../../src/defined.js';
 
 /**
  * A broker with connections.max.reauth.ms=10000 closes any connection whose
@@ -48,11 +49,11 @@ afterAll(async () => {
 function clientPorts(): Set<number> {
   const [a, b, c, d] = CLUSTER.firstAddress.split('.').map(Number);
   const hex = (n: number, width: number) => n.toString(16).toUpperCase().padStart(width, '0');
-  const remote = `${hex(d!, 2)}${hex(c!, 2)}${hex(b!, 2)}${hex(a!, 2)}:${hex(PORTS.saslPlaintext, 4)}`;
+  const remote = `${hex(defined(d), 2)}${hex(defined(c), 2)}${hex(defined(b), 2)}${hex(defined(a), 2)}:${hex(PORTS.saslPlaintext, 4)}`;
   const ports = new Set<number>();
   for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
-    if (f[2] === remote && f[3] === '01') ports.add(parseInt(f[1]!.split(':')[1]!, 16));
+    if (f[2] === remote && f[3] === '01') ports.add(parseInt(defined(defined(f[1]).split(':')[1]), 16));
   }
   return ports;
 }
@@ -115,11 +116,11 @@ describe('SASL re-authentication against a broker with connections.max.reauth.ms
     const run = await running;
     expect(run.code, run.stderr).toBe(0);
     const r = JSON.parse(run.stdout) as RunResult;
-    expect(r.producer!.failed).toBe(0);
-    expect(r.producer!.errors).toEqual([]);
-    expect(r.producer!.acked).toBeGreaterThan(70_000);
-    expect(r.verification!.lost).toBe(0);
-    expect(r.consumer!.ktcMessages).toBeGreaterThanOrEqual(r.producer!.acked);
+    expect(defined(r.producer).failed).toBe(0);
+    expect(defined(r.producer).errors).toEqual([]);
+    expect(defined(r.producer).acked).toBeGreaterThan(70_000);
+    expect(defined(r.verification).lost).toBe(0);
+    expect(defined(r.consumer).ktcMessages).toBeGreaterThanOrEqual(defined(r.producer).acked);
     expect(established.size).toBeGreaterThan(0);
     expect([...later].filter((p) => !established.has(p))).toEqual([]);
     expect(later.size).toBe(established.size);

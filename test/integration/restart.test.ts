@@ -7,6 +7,7 @@ import { DEFAULT_KAFKA_VERSION, DEFAULT_TOPIC, defaultCacheDir } from '../../src
 import { bottleneckWarnings, expectDeliveredExactlyOnce } from '../helpers/deliveryAssertions.js';
 import { KtcProcess } from '../helpers/runKtc.js';
 import { repoRoot, TEST_CLUSTER, uniqueName } from '../helpers/testCluster.js';
+import { defined } from '../../src/defined.js';
 
 /**
  * A single broker restarted under load: the case where there is no other
@@ -63,8 +64,8 @@ describe('one broker, kill -9 and restart during a run', () => {
     const downMs = Date.now() - killedAt;
     const result = expectDeliveredExactlyOnce(await run.done);
     // The stall is reported as the cluster's: retries, and a wait about as long as the broker was down.
-    expect(result.producer!.delivery.retries).toBeGreaterThan(0);
-    expect(result.producer!.longestStallMs).toBeGreaterThan(downMs - 3000);
+    expect(defined(result.producer).delivery.retries).toBeGreaterThan(0);
+    expect(defined(result.producer).longestStallMs).toBeGreaterThan(downMs - 3000);
     expect(bottleneckWarnings(result)).toEqual([]);
   }, 160_000);
 });

@@ -4,6 +4,7 @@ import { renderCredentials } from '../../src/local/credentials.js';
 import { createTopic, JavaTools, waitForGroup, type ConsoleConsumer, type GroupView } from '../helpers/javaTools.js';
 import { KtcProcess, loggedMessages, runKtc } from '../helpers/runKtc.js';
 import { testCluster, uniqueName, type TestCluster } from '../helpers/testCluster.js';
+import { defined, present } from '../../src/defined.js';
 
 let cluster: TestCluster;
 let java: JavaTools;
@@ -62,15 +63,15 @@ function fromKtc(k: KtcProcess): Consumed {
   const lines = k.stdout.split('\n').filter((l) => l.includes('Message received: topic='));
   return {
     ids: loggedMessages(k.stdout, 'received').map((m) => m._id),
-    partitions: new Set(lines.map((l) => Number(/partition=(\d+)/.exec(l)![1]))),
+    partitions: new Set(lines.map((l) => Number(present(/partition=(\d+)/.exec(l))[1]))),
   };
 }
 
 function fromJava(c: ConsoleConsumer): Consumed {
   const records = c.records();
   return {
-    ids: records.map((r) => (JSON.parse(r.value!) as { _id: string })._id),
-    partitions: new Set(records.map((r) => r.partition!)),
+    ids: records.map((r) => (JSON.parse(present(r.value)) as { _id: string })._id),
+    partitions: new Set(records.map((r) => defined(r.partition))),
   };
 }
 

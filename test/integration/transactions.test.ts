@@ -4,6 +4,7 @@ import { renderCredentials } from '../../src/local/credentials.js';
 import { createTopic, JavaTools, type ConsoleConsumer } from '../helpers/javaTools.js';
 import { runKtc, type KtcRun } from '../helpers/runKtc.js';
 import { testCluster, uniqueName } from '../helpers/testCluster.js';
+import { defined, present } from '../../src/defined.js';
 
 /**
  * Transactions written by Kafka's Java producer (test/fixtures/java/KtcTransactions.java: two transactional
@@ -87,7 +88,7 @@ function consumedBy(run: KtcRun): Consumed[] {
       const m = /Message received: topic=(\S+), partition=(\d+), offset=(\d+), key=(\S+), message content: "(\S+)" \(not JSON: counted as foreign\)$/.exec(l);
       if (!m) throw new Error(`unexpected line: ${l}`);
       expect([m[1], m[4]]).toEqual([topic, m[5]]);
-      return { partition: Number(m[2]), offset: Number(m[3]), value: m[5]! };
+      return { partition: Number(m[2]), offset: Number(m[3]), value: defined(m[5]) };
     });
 }
 
@@ -96,9 +97,9 @@ function byPartition(records: Consumed[]): string[][] {
   const out: string[][] = [[], []];
   const last = [-1, -1];
   for (const r of records) {
-    expect(r.offset).toBeGreaterThan(last[r.partition]!);
+    expect(r.offset).toBeGreaterThan(defined(last[r.partition]));
     last[r.partition] = r.offset;
-    out[r.partition]!.push(r.value);
+    defined(out[r.partition]).push(r.value);
   }
   return out;
 }
@@ -106,7 +107,7 @@ function byPartition(records: Consumed[]): string[][] {
 const sorted = (records: Consumed[]) => [...records].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
 
 async function ktcRun(engine: EngineName, isolation: Isolation): Promise<{ run: KtcRun; records: Consumed[] }> {
-  const run = await runs.get(`${engine} ${isolation}`)!;
+  const run = await defined(runs.get(`${engine} ${isolation}`));
   expect(run.code, run.stderr).toBe(0);
   return { run, records: consumedBy(run) };
 }
@@ -126,7 +127,7 @@ describe('transactions written by the Java producer', () => {
     expect(run.stdout).toContain(`  Not messages: ${MARKERS} transaction markers.`);
     // The committed records are the same records (same offsets) as read_committed delivered.
     const committed = (await ktcRun('wire', 'read_committed')).records;
-    expect(sorted(records).filter((r) => COMMITTED[r.partition]!.includes(r.value))).toEqual(sorted(committed));
+    expect(sorted(records).filter((r) => defined(COMMITTED[r.partition]).includes(r.value))).toEqual(sorted(committed));
   });
 
   it.each(['read_committed', 'read_uncommitted'] as const)('--engine kafkajs delivers exactly what the wire engine does (%s)', async (isolation) => {
@@ -141,7 +142,7 @@ describe('transactions written by the Java producer', () => {
     expect(result.code, javaCommitted.describe()).toBe(0);
     const fromJava = javaCommitted.records().map((r): Consumed => {
       expect(r.key).toBe(r.value);
-      return { partition: r.partition!, offset: r.offset!, value: r.value! };
+      return { partition: defined(r.partition), offset: defined(r.offset), value: present(r.value) };
     });
     expect(sorted(fromJava)).toEqual(sorted((await ktcRun('wire', 'read_committed')).records));
   });

@@ -7,6 +7,7 @@ import type { RunResult } from '../../src/run/runResult.js';
 import { FaultProxy, type FlippedByte } from '../helpers/faultProxy.js';
 import { KtcProcess, runKtc, type KtcRun } from '../helpers/runKtc.js';
 import { TEST_CLUSTER, testCluster, uniqueName, type TestCluster } from '../helpers/testCluster.js';
+import { defined, present } from '../../src/defined.js';
 
 /**
  * ktc against a proxy that stalls, cuts or corrupts its connections to the
@@ -73,7 +74,7 @@ function expectOneErrorLine(run: KtcRun): string {
   expect(lines, run.stderr).toHaveLength(1);
   expect(lines[0]).toMatch(/^ktc: \S/);
   expect(run.stderr).not.toMatch(/^\s+at /m);
-  return lines[0]!;
+  return defined(lines[0]);
 }
 
 beforeAll(async () => {
@@ -160,7 +161,7 @@ describe('through a fault proxy on every broker connection (RF 3, acks=all)', ()
     const result = parseResult(done);
     expect(done.code, done.stderr).toBe(0);
     expect(result.producer).toMatchObject({ sent: 6000, acked: 6000, failed: 0 });
-    expect(result.verification!.lost).toBe(0);
+    expect(defined(result.verification).lost).toBe(0);
   }, 75_000);
 
   // Once a batch has gone unacknowledged for the whole delivery timeout, the run fails: ktc is a test client, and
@@ -265,7 +266,7 @@ describe('through a fault proxy on every broker connection (RF 3, acks=all)', ()
     expect(line).toMatch(new RegExp(`(partition[ =]*${partition}\\b|${topic}\\[${partition}\\]|${topic}-${partition}\\b)`));
     const offset = /offset[ =]*(\d+)/.exec(line);
     expect(offset, line).not.toBeNull();
-    expect(Number(offset![1])).toBeGreaterThanOrEqual(batchBaseOffset);
-    expect(Number(offset![1])).toBeLessThanOrEqual(batchLastOffset);
+    expect(Number(present(offset)[1])).toBeGreaterThanOrEqual(batchBaseOffset);
+    expect(Number(present(offset)[1])).toBeLessThanOrEqual(batchLastOffset);
   }, 75_000);
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { overallRatios, ratioLine, summarizeSide } from '../../../bench/suite/analysis.js';
 import type { BenchResults, CellResult, RunSample, ToolResult } from '../../../bench/suite/samples.js';
 import { BEGIN, END, readmeTable, replaceBetweenMarkers } from '../../../bench/suite/readmeTable.js';
+import { defined } from '../../../src/defined.js';
 
 const run = (round: number, rate: number): RunSample => ({
   round,
@@ -65,7 +66,7 @@ describe('bench analysis', () => {
   });
 
   it("gives each tool its spread, ktc's per-round ratio to it, its share of the limit and its cost", () => {
-    const java = summarizeSide(cellA, 'producer').tools.find((t) => t.id === 'java')!;
+    const java = defined(summarizeSide(cellA, 'producer').tools.find((t) => t.id === 'java'));
     expect(java.rate).toMatchObject({ median: 55, min: 50, max: 60, n: 3 });
     expect(java.ktcRatio?.median).toBe(2);
     expect(java.shareOfLimit).toBe(55 / 200);
@@ -75,7 +76,7 @@ describe('bench analysis', () => {
   });
 
   it('the consumer side is measured against the fetch limit', () => {
-    const ktc = summarizeSide(cellA, 'consumer').tools.find((t) => t.id === 'ktc')!;
+    const ktc = defined(summarizeSide(cellA, 'consumer').tools.find((t) => t.id === 'ktc'));
     expect(ktc.shareOfLimit).toBe(300 / 400);
   });
 

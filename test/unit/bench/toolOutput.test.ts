@@ -9,6 +9,7 @@ import {
   producerWindows,
   steadyRate,
 } from '../../../bench/suite/toolOutput.js';
+import { defined } from '../../../src/defined.js';
 
 // Verbatim output of Kafka 4.1.2's ProducerPerformance (acks=all, 1 KiB records, 60,000 of them).
 const JAVA_PRODUCER = `10620 records sent, 2093.0 records/sec (2.04 MB/sec), 2302.7 ms avg latency, 5969.0 ms max latency.
@@ -36,8 +37,8 @@ describe("the Java tools' output", () => {
   it('reads ProducerPerformance windows as records over records/sec', () => {
     const w = producerWindows(JAVA_PRODUCER, 5);
     expect(w.map((x) => x.records)).toEqual([10620, 20070, 23490]);
-    expect(w[0]!.seconds).toBeCloseTo(10620 / 2093.0, 9);
-    expect(w[2]!.seconds).toBeCloseTo(23490 / 4687.7, 9);
+    expect(defined(w[0]).seconds).toBeCloseTo(10620 / 2093.0, 9);
+    expect(defined(w[2]).seconds).toBeCloseTo(23490 / 4687.7, 9);
   });
 
   it("reads ProducerPerformance's final line, percentiles included", () => {
@@ -73,8 +74,8 @@ describe("the Java tools' output", () => {
   it("reads ktc's consumer progress lines, thousands separators and all", () => {
     const w = ktcConsumerWindows(KTC_CONSUMER, 1);
     expect(w.map((x) => x.records)).toEqual([12124, 28000]);
-    expect(w[0]!.seconds).toBeCloseTo(12124 / 8203, 9);
-    expect(w[1]!.seconds).toBe(1);
+    expect(defined(w[0]).seconds).toBeCloseTo(12124 / 8203, 9);
+    expect(defined(w[1]).seconds).toBe(1);
   });
 
   it("reads the @platformatic/kafka runner's JSON windows and ignores its other lines", () => {

@@ -3,6 +3,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { defined } from '../../../src/defined.js';
 
 // `ktc local` must not reach its cluster code when a flag is refused: every entry point fails the test if called.
 const clusterCalls = vi.hoisted(() => [] as string[]);
@@ -109,7 +110,7 @@ interface Case {
 
 /** The flag given `value` on a command line that is valid without it. */
 function argsFor(table: FlagTable, flag: string, value: string, base: (without: string) => string[]): string[] {
-  const spec = table[flag]!;
+  const spec = defined(table[flag]);
   if (spec.positional) return base(flag).map((a) => (a === `<${flag}>` ? value : a));
   if (spec.kind.boolean) return [...base(flag), `--${flag}=${value}`];
   return [...base(flag), `--${flag}`, value];
@@ -214,7 +215,7 @@ async function helpFlags(args: string[]): Promise<Set<string>> {
   try {
     const run = await runCli([...args, '--help']);
     const options = run.stdout.split(/^Examples:/m)[0] ?? '';
-    return new Set([...options.matchAll(/^\s+(?:-\w, )?--([a-z][a-z-]*)/gm)].map((m) => m[1]!));
+    return new Set([...options.matchAll(/^\s+(?:-\w, )?--([a-z][a-z-]*)/gm)].map((m) => defined(m[1])));
   } finally {
     exit.mockRestore();
   }

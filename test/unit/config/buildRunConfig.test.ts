@@ -4,6 +4,7 @@ import { readClientFlags } from '../../../src/config/clientFlags.js';
 import { parseCredentials } from '../../../src/config/credentialsFile.js';
 import { parseDuration } from '../../../src/config/flagKinds.js';
 import { UsageError } from '../../../src/errors.js';
+import { defined } from '../../../src/defined.js';
 
 function env(files: Record<string, string> = {}, vars: Record<string, string> = {}, stdin = ''): ConfigEnvironment & { notices: string[] } {
   const notices: string[] = [];
@@ -11,7 +12,7 @@ function env(files: Record<string, string> = {}, vars: Record<string, string> = 
     env: vars,
     readFile: (path) => {
       if (!(path in files)) throw Object.assign(new Error('nope'), { code: 'ENOENT' });
-      return files[path]!;
+      return defined(files[path]);
     },
     readStdin: () => stdin,
     notice: (l) => notices.push(l),
@@ -57,37 +58,37 @@ describe('client.py flags', () => {
   it('keeps client.py defaults: topic hot-topic, 15 messages, SASL_PLAINTEXT with SCRAM-SHA-512, group <username>-1', () => {
     const c = build({ ...base, producer: true, consumer: true }, env());
     expect(c.topic).toBe('hot-topic');
-    expect(c.produce!.numMessages).toBe(15);
+    expect(defined(c.produce).numMessages).toBe(15);
     expect(c.connection.securityProtocol).toBe('SASL_PLAINTEXT');
     expect(c.connection.sasl).toEqual({ mechanism: 'SCRAM-SHA-512', username: 'relation-8', password: 'pw' });
-    expect(c.consume!.groupId).toBe('relation-8-1');
+    expect(defined(c.consume).groupId).toBe('relation-8-1');
     expect(c.connection.brokers).toEqual(['10.0.0.1:9092', '10.0.0.2:9092']);
     expect(c.engine).toBe('wire');
     // Idempotent by default (acks=all), so 5 sends in flight keep order; the send size waits for the partition count.
-    expect(c.produce!.idempotent).toBe(true);
-    expect(c.produce!.maxInFlight).toBe(5);
-    expect(c.produce!.batchSize).toBeUndefined();
+    expect(defined(c.produce).idempotent).toBe(true);
+    expect(defined(c.produce).maxInFlight).toBe(5);
+    expect(defined(c.produce).batchSize).toBeUndefined();
   });
 
   it('keeps one send in flight without idempotence, where more could reorder a partition on a retry', () => {
     const c = buildRunConfig({ ...base, producer: true, acks: '1' }, env());
-    expect(c.produce!.idempotent).toBe(false);
-    expect(c.produce!.maxInFlight).toBe(1);
+    expect(defined(c.produce).idempotent).toBe(false);
+    expect(defined(c.produce).maxInFlight).toBe(1);
   });
 
   it('builds the group id from -c as prefix + "1"', () => {
-    expect(build({ ...base, consumer: true, 'consumer-group-prefix': 'cg' }, env()).consume!.groupId).toBe('cg1');
+    expect(defined(build({ ...base, consumer: true, 'consumer-group-prefix': 'cg' }, env()).consume).groupId).toBe('cg1');
   });
 
   it('leaves -r and --num-partitions to the broker when absent', () => {
-    const p = build({ ...base, producer: true }, env()).produce!;
+    const p = defined(build({ ...base, producer: true }, env()).produce);
     expect(p.partitions).toBeUndefined();
     expect(p.replicationFactor).toBeUndefined();
   });
 
   it('lets a consumer alone run until interrupted unless -n is given', () => {
-    expect(build({ ...base, consumer: true }, env()).consume!.maxMessages).toBeUndefined();
-    expect(build({ ...base, consumer: true, 'num-messages': '3' }, env()).consume!.maxMessages).toBe(3);
+    expect(defined(build({ ...base, consumer: true }, env()).consume).maxMessages).toBeUndefined();
+    expect(defined(build({ ...base, consumer: true, 'num-messages': '3' }, env()).consume).maxMessages).toBe(3);
   });
 
   it('logs every message on small runs and switches to progress on big ones', () => {
@@ -110,7 +111,7 @@ describe('--mongo-uri', () => {
     );
     expect(config.mongo).toEqual({ uri: 'mongodb://h:27017/', origin: 'unit-1' });
     // Without --mongo-uri, this kafkajs run would have used several worker threads.
-    expect(config.produce!.workers).toBe(1);
+    expect(defined(config.produce).workers).toBe(1);
   });
 
   it('is absent without the flag', () => {
@@ -120,12 +121,12 @@ describe('--mongo-uri', () => {
 
 describe('--partition-assignment-strategy', () => {
   it('offers range then roundrobin by default, like Java puts range first', () => {
-    expect(build({ ...base, consumer: true }, env()).consume!.assignors).toEqual(['range', 'roundrobin']);
+    expect(defined(build({ ...base, consumer: true }, env()).consume).assignors).toEqual(['range', 'roundrobin']);
   });
 
   it('keeps the order given (preference) and accepts Java class names', () => {
     const c = build({ ...base, consumer: true, 'partition-assignment-strategy': 'roundrobin,org.apache.kafka.clients.consumer.RangeAssignor' }, env());
-    expect(c.consume!.assignors).toEqual(['roundrobin', 'range']);
+    expect(defined(c.consume).assignors).toEqual(['roundrobin', 'range']);
   });
 
   it.each([
@@ -221,7 +222,7 @@ describe('credentials', () => {
     expect(c.connection.sasl?.username).toBe('relation-8');
     expect(c.connection.sasl?.password).toBe('uS76LoW8aEGTGgrlASKLrdqt8JPFuPB6');
     expect(c.topic).toBe('test-topic');
-    expect(c.consume!.groupId).toBe('relation-8-1');
+    expect(defined(c.consume).groupId).toBe('relation-8-1');
   });
 
   it('reads them from stdin with -', () => {
@@ -265,14 +266,14 @@ describe('small parsers', () => {
 
   it('accepts IPv6 and host names in server lists, and counts written with an exponent', () => {
     expect(build({ ...base, servers: '[::1]:9092, kafka-0.example:9093', producer: true }).connection.brokers).toEqual(['[::1]:9092', 'kafka-0.example:9093']);
-    expect(build({ ...base, producer: true, 'num-messages': '1e6' }).produce!.numMessages).toBe(1_000_000);
+    expect(defined(build({ ...base, producer: true, 'num-messages': '1e6' }).produce).numMessages).toBe(1_000_000);
   });
 
   it('matches choices without regard to case and keeps their spelling; -1 is a throughput, not a flag', () => {
     const c = build({ ...base, producer: true, 'security-protocol': 'sasl_plaintext', compression: 'LZ4', throughput: '-1', acks: '-1' });
     expect(c.connection.securityProtocol).toBe('SASL_PLAINTEXT');
-    expect(c.produce!.compression).toBe('lz4');
-    expect(c.produce!.throughput).toBe(-1);
-    expect(c.produce!.acks).toBe(-1);
+    expect(defined(c.produce).compression).toBe('lz4');
+    expect(defined(c.produce).throughput).toBe(-1);
+    expect(defined(c.produce).acks).toBe(-1);
   });
 });

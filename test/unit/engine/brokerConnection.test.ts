@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { API, BrokerConnection } from '../../../src/engine/wire/brokerConnection.js';
 import { Writer } from '../../../src/engine/wire/codec.js';
 import { ECHO_API, FakeBroker, KAFKA_4_RANGES, type FakeBrokerOptions } from './fakeBroker.js';
+import { defined } from '../../../src/defined.js';
 
 let broker: FakeBroker | undefined;
 let connection: BrokerConnection | undefined;
@@ -19,12 +20,12 @@ async function connect(options: FakeBrokerOptions = {}, timeoutMs = 2000): Promi
   return connection;
 }
 
-const echo = (c: BrokerConnection, text: string) => c.request(ECHO_API, 5, new Writer(32).string(text).result()).then((r) => r!.string());
+const echo = (c: BrokerConnection, text: string) => c.request(ECHO_API, 5, new Writer(32).string(text).result()).then((r) => defined(r).string());
 
 describe('ApiVersions negotiation', () => {
   it('asks ApiVersions v2 first and picks the highest version both sides speak', async () => {
     const c = await connect({ ranges: { ...KAFKA_4_RANGES, 0: [3, 5] } });
-    expect(broker!.requests.map((r) => [r.apiKey, r.version])).toEqual([[18, 2]]);
+    expect(defined(broker).requests.map((r) => [r.apiKey, r.version])).toEqual([[18, 2]]);
     expect(c.version(API.produce, 3, 8)).toBe(5);
     expect(c.version(API.fetch, 4, 11)).toBe(11);
     expect(c.brokerRange(API.fetch)).toEqual({ min: 4, max: 18 });
@@ -39,7 +40,7 @@ describe('ApiVersions negotiation', () => {
       error = err as Error;
     }
     expect(error?.message).toBe(
-      `the broker at 127.0.0.1:${broker!.port} accepts Produce v9-v13 and ktc speaks Produce v3-v8: ktc supports Apache Kafka 2.1 to 4.x brokers`,
+      `the broker at 127.0.0.1:${defined(broker).port} accepts Produce v9-v13 and ktc speaks Produce v3-v8: ktc supports Apache Kafka 2.1 to 4.x brokers`,
     );
     expect(error?.retriable).toBe(false);
     expect(error?.code).toBe(35);
@@ -52,20 +53,28 @@ describe('ApiVersions negotiation', () => {
       message: expect.stringMatching(/accepts Produce v9-v13 and ktc speaks Produce v7: ktc supports/),
       retriable: false,
     });
-    expect(broker!.of(API.produce)).toHaveLength(0);
+    expect(defined(broker).of(API.produce)).toHaveLength(0);
     expect(c.alive).toBe(true);
     expect(await echo(c, 'still usable')).toBe('still usable');
   });
 
   it('retries ApiVersions at the range an older broker answers UNSUPPORTED_VERSION with', async () => {
     const c = await connect({ ranges: { ...KAFKA_4_RANGES, 18: [0, 1] } });
-    expect(broker!.of(18).map((r) => r.version)).toEqual([2, 1]);
+    expect(
+      defined(broker)
+        .of(18)
+        .map((r) => r.version),
+    ).toEqual([2, 1]);
     expect(c.version(API.produce, 3, 8)).toBe(8);
   });
 
   it('falls back to ApiVersions v0 when the UNSUPPORTED_VERSION answer carries no range (brokers before 2.4)', async () => {
     const c = await connect({ ranges: { ...KAFKA_4_RANGES, 18: [0, 0] }, omitApiVersionsRangeOnError: true });
-    expect(broker!.of(18).map((r) => r.version)).toEqual([2, 0]);
+    expect(
+      defined(broker)
+        .of(18)
+        .map((r) => r.version),
+    ).toEqual([2, 0]);
     expect(c.version(API.metadata, 0, 8)).toBe(8);
   });
 
@@ -80,7 +89,7 @@ describe('ApiVersions negotiation', () => {
   it('authenticates with the SASL versions the broker accepts (SaslAuthenticate v0: no session lifetime)', async () => {
     const sasl = { username: 'u', password: 'p', sessionLifetimeMs: 500 };
     const c = await connect({ ranges: { ...KAFKA_4_RANGES, 36: [0, 0] }, sasl });
-    expect(broker!.requests.map((r) => [r.apiKey, r.version])).toEqual([
+    expect(defined(broker).requests.map((r) => [r.apiKey, r.version])).toEqual([
       [18, 2],
       [17, 1],
       [36, 0],
@@ -91,14 +100,14 @@ describe('ApiVersions negotiation', () => {
   it('authenticates with SaslAuthenticate v1 on a Kafka 4 broker, and reports a wrong password as non-retriable', async () => {
     const sasl = { username: 'u', password: 'p', sessionLifetimeMs: 0 };
     const c = await connect({ sasl });
-    expect(broker!.requests.map((r) => [r.apiKey, r.version])).toEqual([
+    expect(defined(broker).requests.map((r) => [r.apiKey, r.version])).toEqual([
       [18, 2],
       [17, 1],
       [36, 1],
     ]);
     expect(await echo(c, 'b')).toBe('b');
     await expect(
-      BrokerConnection.open('127.0.0.1', broker!.port, broker!.config({ sasl: { mechanism: 'PLAIN', username: 'u', password: 'wrong' } })),
+      BrokerConnection.open('127.0.0.1', defined(broker).port, defined(broker).config({ sasl: { mechanism: 'PLAIN', username: 'u', password: 'wrong' } })),
     ).rejects.toMatchObject({
       type: 'SASL_AUTHENTICATION_FAILED',
       retriable: false,

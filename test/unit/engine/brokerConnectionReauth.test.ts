@@ -4,6 +4,7 @@ import { BrokerConnection } from '../../../src/engine/wire/brokerConnection.js';
 import { Writer } from '../../../src/engine/wire/codec.js';
 import { reauthDelayMs } from '../../../src/engine/wire/saslSession.js';
 import { ECHO_API, FakeBroker } from './fakeBroker.js';
+import { defined } from '../../../src/defined.js';
 
 let broker: FakeBroker | undefined;
 let connection: BrokerConnection | undefined;
@@ -15,7 +16,7 @@ afterEach(async () => {
   broker = undefined;
 });
 
-const echo = (c: BrokerConnection, text: string) => c.request(ECHO_API, 5, new Writer(32).string(text).result()).then((r) => r!.string());
+const echo = (c: BrokerConnection, text: string) => c.request(ECHO_API, 5, new Writer(32).string(text).result()).then((r) => defined(r).string());
 
 describe('SASL re-authentication (KIP-368)', () => {
   it('picks its point between 85 % and 95 % of the session lifetime, as the Java client does', () => {
@@ -46,9 +47,9 @@ describe('SASL re-authentication (KIP-368)', () => {
     const events = broker.sasl;
     // Each re-authentication starts 90 % into the session the previous authentication opened (plus one request's wait).
     for (let i = 1; i < events.length; i += 2) {
-      expect(events[i]!.kind).toBe('reauth-start');
+      expect(defined(events[i]).kind).toBe('reauth-start');
       expect(events[i + 1]?.kind ?? 'reauthenticated').toBe('reauthenticated');
-      const into = events[i]!.at - events[i - 1]!.at;
+      const into = defined(events[i]).at - defined(events[i - 1]).at;
       expect(into).toBeGreaterThanOrEqual(lifetime * 0.9 - 5);
       expect(into).toBeLessThan(lifetime);
     }
@@ -78,7 +79,7 @@ describe('SASL re-authentication (KIP-368)', () => {
       sasl: { username: 'u', password: 'p', sessionLifetimeMs: 300 },
       handler: (req) => {
         // The credentials were revoked after the first authentication.
-        if (req.apiKey !== 36 || broker!.sasl.length === 0) return undefined;
+        if (req.apiKey !== 36 || defined(broker).sasl.length === 0) return undefined;
         reauthRefused = true;
         return { body: new Writer(64).int16(58).string('Authentication failed: credentials revoked').bytes(Buffer.alloc(0)).int64(0).result() };
       },

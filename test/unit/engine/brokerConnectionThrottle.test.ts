@@ -3,6 +3,7 @@ import { API, BrokerConnection } from '../../../src/engine/wire/brokerConnection
 import { Writer } from '../../../src/engine/wire/codec.js';
 import { ThrottleStats } from '../../../src/engine/wire/throttleStats.js';
 import { ECHO_API, FakeBroker } from './fakeBroker.js';
+import { defined } from '../../../src/defined.js';
 
 let broker: FakeBroker | undefined;
 let connection: BrokerConnection | undefined;
@@ -14,7 +15,7 @@ afterEach(async () => {
   broker = undefined;
 });
 
-const echo = (c: BrokerConnection, text: string) => c.request(ECHO_API, 5, new Writer(32).string(text).result()).then((r) => r!.string());
+const echo = (c: BrokerConnection, text: string) => c.request(ECHO_API, 5, new Writer(32).string(text).result()).then((r) => defined(r).string());
 
 async function connect(totals: ThrottleStats): Promise<BrokerConnection> {
   broker = await FakeBroker.start();
@@ -31,7 +32,7 @@ describe('throttling (KIP-219)', () => {
     c.throttled(300, API.produce, 7);
     const texts = ['a', 'b', 'c'];
     expect(await Promise.all(texts.map((t) => echo(c, t)))).toEqual(texts);
-    const arrivals = broker!.of(ECHO_API).slice(1);
+    const arrivals = defined(broker).of(ECHO_API).slice(1);
     expect(arrivals.map((r) => r.body.subarray(2).toString())).toEqual(texts);
     for (const r of arrivals) expect(r.at - reportedAt).toBeGreaterThanOrEqual(295);
     expect(c.throttle.snapshot()).toEqual({ count: 1, totalMs: 300, maxMs: 300 });
@@ -46,7 +47,7 @@ describe('throttling (KIP-219)', () => {
     c.throttled(350, API.metadata, 8);
     c.throttled(50, API.produce, 8);
     expect(await echo(c, 'x')).toBe('x');
-    expect(broker!.of(ECHO_API)[0]!.at - reportedAt).toBeGreaterThanOrEqual(345);
+    expect(defined(defined(broker).of(ECHO_API)[0]).at - reportedAt).toBeGreaterThanOrEqual(345);
     expect(totals.snapshot()).toEqual({ count: 3, totalMs: 600, maxMs: 350 });
   });
 
@@ -57,7 +58,7 @@ describe('throttling (KIP-219)', () => {
     c.throttled(400, API.fetch, 4);
     c.throttled(0, API.produce, 7);
     expect(await echo(c, 'x')).toBe('x');
-    expect(broker!.of(ECHO_API)[0]!.at - reportedAt).toBeLessThan(200);
+    expect(defined(defined(broker).of(ECHO_API)[0]).at - reportedAt).toBeLessThan(200);
     expect(c.throttle.snapshot()).toEqual({ count: 1, totalMs: 400, maxMs: 400 });
   });
 });

@@ -2,6 +2,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConnectionConfig } from '../../../src/config/connection.js';
 import { Reader, Writer } from '../../../src/engine/wire/codec.js';
+import { present } from '../../../src/defined.js';
 
 /**
  * Just enough of a Kafka broker, on loopback, to test BrokerConnection:
@@ -192,7 +193,7 @@ export class FakeBroker {
         return this.reply(socket, req, { body: w.result() });
       }
       case 36: {
-        const token = new Reader(req.body).bytes()!.toString();
+        const token = present(new Reader(req.body).bytes()).toString();
         const ok = sasl !== undefined && token === `\0${sasl.username}\0${sasl.password}`;
         const lifetime = ok ? sasl.sessionLifetimeMs : 0;
         const w = new Writer(64)

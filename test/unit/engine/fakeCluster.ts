@@ -8,6 +8,7 @@ import type { ClusterView, RequestChannel } from '../../../src/engine/wire/clust
 import { API } from '../../../src/engine/wire/brokerConnection.js';
 import { Reader, Writer } from '../../../src/engine/wire/codec.js';
 import { connectionError } from '../../../src/engine/wire/protocolErrors.js';
+import { defined, present } from '../../../src/defined.js';
 
 export interface ProducedBatch {
   partition: number;
@@ -108,7 +109,7 @@ export class FakeCluster implements ClusterView {
       r.string();
       r.array(() => {
         const partition = r.int32();
-        const batch = decodeBatch(partition, r.bytes()!);
+        const batch = decodeBatch(partition, present(r.bytes()));
         batches.push(batch);
         const fault = this.faults.get(partition)?.shift();
         if (fault && 'refuseConnection' in fault) throw connectionError('refused by the fake', 'ECONNREFUSED');
@@ -157,7 +158,7 @@ function decodeBatch(partition: number, bytes: Buffer): ProducedBatch {
     let z = 0;
     let scale = 1;
     for (;;) {
-      const b = bytes[pos++]!;
+      const b = defined(bytes[pos++]);
       z += (b & 0x7f) * scale;
       if (!(b & 0x80)) break;
       scale *= 128;

@@ -13,6 +13,7 @@ import {
   type GroupAssignment,
   type GroupMemberInfo,
 } from '../../../src/engine/groupAssignors.js';
+import { defined } from '../../../src/defined.js';
 
 /**
  * Bytes written by Kafka 4.1.2's Java client (ConsumerProtocol.serializeSubscription / serializeAssignment), and
@@ -43,7 +44,7 @@ const members = (...specs: string[]): GroupMemberInfo[] =>
     const [memberId, instance] = id.split('@') as [string, string | undefined];
     return { memberId, groupInstanceId: instance ?? null, topics: topics.split('+') };
   });
-const counts = (spec: string) => new Map(spec.split(',').map((t) => [t.split(':')[0]!, Number(t.split(':')[1])]));
+const counts = (spec: string) => new Map(spec.split(',').map((t) => [defined(t.split(':')[0]), Number(t.split(':')[1])]));
 /** The assignment as Java's fixture program prints it: member → ["t-0", ...]. */
 const printed = (a: GroupAssignment) =>
   Object.fromEntries([...a].map(([m, tps]) => [m, tps.flatMap(({ topic, partitions }) => partitions.map((p) => `${topic}-${p}`))]));
@@ -235,13 +236,13 @@ describe('kafkajs assigners', () => {
     const assigners = make(['roundrobin', 'range'], () => joins++);
     const protocols = assigners.map((a) => a.protocol({ topics: ['orders'] }));
     expect(protocols.map((p) => p.name)).toEqual(['roundrobin', 'range']);
-    expect(decodeSubscription(protocols[0]!.metadata).topics).toEqual(['orders']);
+    expect(decodeSubscription(defined(protocols[0]).metadata).topics).toEqual(['orders']);
     expect(joins).toBe(1);
   });
 
   it("assigns a Java member's v3 subscription next to ktc's, fetching metadata for a topic only the Java member reads", async () => {
     const [range] = make(['range']);
-    const result = await range!.assign({
+    const result = await defined(range).assign({
       members: [
         { memberId: 'ktc-1', memberMetadata: encodeSubscription(['orders']) },
         { memberId: 'consumer-g-1-x', memberMetadata: hex(JAVA.subscriptionV3) },

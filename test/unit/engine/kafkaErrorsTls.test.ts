@@ -5,6 +5,7 @@ import type { ConnectionConfig } from '../../../src/config/connection.js';
 import { describeKafkaError } from '../../../src/engine/kafkaErrors.js';
 import { kafkajsConfig } from '../../../src/engine/kafkajsClient.js';
 import { BrokerConnection } from '../../../src/engine/wire/brokerConnection.js';
+import { defined } from '../../../src/defined.js';
 
 /**
  * -x SASL_SSL against a plain-text port, through both of ktc's ways in: the
@@ -30,7 +31,7 @@ afterEach(async () => {
 
 async function plainTextBroker(behaviour: (socket: Socket) => void): Promise<number> {
   server = createServer(behaviour);
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => defined(server).listen(0, '127.0.0.1', resolve));
   return (server.address() as AddressInfo).port;
 }
 

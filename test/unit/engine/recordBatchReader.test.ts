@@ -6,6 +6,7 @@ import { CODECS, type CompressionCodec } from '../../../src/engine/wire/compress
 import { crc32c } from '../../../src/engine/wire/crc32c.js';
 import { writeRecordBatch } from '../../../src/engine/wire/recordBatch.js';
 import { CorruptBatchError, readRecordBatches, UnsupportedMessageFormatError, type AbortedTransaction } from '../../../src/engine/wire/recordBatchReader.js';
+import { defined } from '../../../src/defined.js';
 
 const fixtures = new URL('../../fixtures/batches/', import.meta.url);
 const fixture = (name: string): Buffer => readFileSync(new URL(name, fixtures));
@@ -70,8 +71,8 @@ describe('record batches written by the Java client', () => {
     expect(result).toEqual({ next: 13, controlRecords: 0, abortedRecords: 0 });
     expect(decoded(out)).toEqual(manifest.records.map(({ offset, key, value, headers }) => ({ offset, key, value, headers })));
     // no header array for records without headers
-    expect(out[0]!.recordHeaders).toBeUndefined();
-    expect(out[1]!.recordHeaders).toHaveLength(2);
+    expect(defined(out[0]).recordHeaders).toBeUndefined();
+    expect(defined(out[1]).recordHeaders).toHaveLength(2);
   });
 
   it('starts at the requested offset inside a batch', () => {
@@ -150,7 +151,7 @@ describe('record batch reader: integrity', () => {
       const first = whole.subarray(0, 12 + whole.readInt32BE(8));
       for (let i = 16; i < first.length; i++) {
         const b = Buffer.from(first);
-        b[i]! ^= 0xff;
+        b[i] = defined(b[i]) ^ 0xff;
         const err = readError(b);
         expect(err, `${name} byte ${i}`).toBeInstanceOf(CorruptBatchError);
         expect((err as CorruptBatchError).offset).toBe(0);
@@ -160,7 +161,7 @@ describe('record batch reader: integrity', () => {
 
   it('says what is wrong in one line, with the offset', () => {
     const b = batch(['hello', 'world'], 42);
-    b[70]! ^= 1;
+    b[70] = defined(b[70]) ^ 1;
     const err = readError(b, 42) as CorruptBatchError;
     expect(err.message).toMatch(
       /^corrupt record batch at offset 42 \(CRC mismatch\): stored CRC-32C 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}: its bytes changed after the producer wrote them$/,

@@ -3,13 +3,14 @@ import { Reader, Writer } from '../../../src/engine/wire/codec.js';
 import { crc32c, crc32cJs } from '../../../src/engine/wire/crc32c.js';
 import { writeRecordBatch } from '../../../src/engine/wire/recordBatch.js';
 import { ScramClient } from '../../../src/engine/wire/scram.js';
+import { defined, present } from '../../../src/defined.js';
 
 /** Reads a zigzag varint the way a broker does. */
 function readVarint(buf: Buffer, at: { pos: number }): number {
   let shift = 0;
   let z = 0;
   for (;;) {
-    const b = buf[at.pos++]!;
+    const b = defined(buf[at.pos++]);
     z |= (b & 0x7f) << shift;
     if (!(b & 0x80)) break;
     shift += 7;
@@ -55,7 +56,7 @@ describe('codec', () => {
     const r = new Reader(w.result());
     expect(r.string()).toBe('topic-ä');
     expect(r.string()).toBeNull();
-    expect(r.bytes()!.toString()).toBe('xyz');
+    expect(present(r.bytes()).toString()).toBe('xyz');
     expect(r.array(() => r.int32())).toEqual([1, 2, 3]);
     expect(r.int64()).toBe(2n ** 40n);
   });

@@ -4,6 +4,7 @@ import { Reader, Writer } from '../../../src/engine/wire/codec.js';
 import { DeliveryTimeoutError } from '../../../src/engine/wire/protocolErrors.js';
 import { parseProduceResponse, WireProducer, type WireProducerSettings } from '../../../src/engine/wire/wireProducer.js';
 import { FakeCluster } from './fakeCluster.js';
+import { defined } from '../../../src/defined.js';
 
 const settings = (overrides: Partial<WireProducerSettings> = {}): WireProducerSettings => ({
   acks: -1,
@@ -113,7 +114,7 @@ describe('WireProducer delivery', () => {
     expect(outcomes.flatMap((o) => [...o.values()])).toEqual([undefined, undefined, undefined, undefined, undefined]);
     expect(cluster.log(0)).toEqual(['m0a', 'm0b', 'm1a', 'm1b', 'm2a', 'm2b', 'm3a', 'm3b', 'm4a', 'm4b']);
     // One batch per partition per request: five requests were in flight before the first answer came back.
-    expect(cluster.requests.slice(0, 5).map((r) => r[0]!.baseSequence)).toEqual([0, 2, 4, 6, 8]);
+    expect(cluster.requests.slice(0, 5).map((r) => defined(r[0]).baseSequence)).toEqual([0, 2, 4, 6, 8]);
   });
 
   it('fails a batch with the delivery timeout (and the last error) when the partition never recovers', async () => {
@@ -123,7 +124,7 @@ describe('WireProducer delivery', () => {
     const started = Date.now();
     const [error] = [...(await send(producer, [batch(0, 'x')])).values()];
     expect(error).toBeInstanceOf(DeliveryTimeoutError);
-    expect(error!.message).toMatch(/not acknowledged within the delivery timeout.*NOT_ENOUGH_REPLICAS/);
+    expect(defined(error).message).toMatch(/not acknowledged within the delivery timeout.*NOT_ENOUGH_REPLICAS/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(200);
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(cluster.log(0)).toEqual([]);
@@ -136,7 +137,7 @@ describe('WireProducer delivery', () => {
     const started = Date.now();
     const [error] = [...(await send(producer, [batch(0, 'x')])).values()];
     expect(error).toBeInstanceOf(DeliveryTimeoutError);
-    expect(error!.message).toMatch(/no answer to the produce request for t\[0\]/);
+    expect(defined(error).message).toMatch(/no answer to the produce request for t\[0\]/);
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
@@ -161,7 +162,7 @@ describe('WireProducer delivery', () => {
     const outcomes = await send(producer, [batch(0, 'a', 'b')]);
     expect([...outcomes.values()]).toEqual([undefined]);
     expect(cluster.log(0)).toEqual(['warm', 'a', 'b']);
-    const last = cluster.requests.at(-1)![0]!;
+    const last = defined(defined(cluster.requests.at(-1))[0]);
     expect(last.baseSequence).toBe(0);
     expect(producer.counters().producerIdResets).toBe(1);
   });

@@ -2,6 +2,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { afterEach, describe, expect, it } from 'vitest';
 import { crc32c } from '../../../src/engine/wire/crc32c.js';
 import { BATCH_HEADER_BYTES, FaultProxy, FrameSplitter, fetchRecordSpans } from '../../helpers/faultProxy.js';
+import { defined } from '../../../src/defined.js';
 
 // ---- Kafka bytes, built by hand so the proxy's parser is checked against the protocol, not against ktc's writer.
 
@@ -117,13 +118,13 @@ let brokerSide: Peer[] = [];
 async function setup(): Promise<void> {
   brokerSide = [];
   server = createServer((s) => brokerSide.push(peer(s)));
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => defined(server).listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as AddressInfo).port;
   proxy = await FaultProxy.start([{ listenHost: '127.0.0.1', listenPort: 0, targetHost: '127.0.0.1', targetPort: port }]);
 }
 
 async function client(): Promise<Peer> {
-  const [host, port] = proxy!.listening[0]!.split(':') as [string, string];
+  const [host, port] = defined(defined(proxy).listening[0]).split(':') as [string, string];
   const before = brokerSide.length;
   const socket = await new Promise<Socket>((resolve) => {
     const s = connect({ host, port: Number(port) }, () => resolve(s));
@@ -180,7 +181,7 @@ describe('fetchRecordSpans', () => {
     ]);
     const spans = fetchRecordSpans(frame, version);
     expect(spans.map((s) => ({ topic: s.topic, partition: s.partition }))).toEqual([{ topic: 'topic-a', partition: 2 }]);
-    expect(frame.subarray(spans[0]!.start, spans[0]!.end).equals(batch)).toBe(true);
+    expect(frame.subarray(defined(spans[0]).start, defined(spans[0]).end).equals(batch)).toBe(true);
   });
 
   it('refuses the flexible versions (12+) instead of misreading them', () => {
@@ -196,15 +197,15 @@ describe('FaultProxy against a fake broker', () => {
     c.socket.write(req.subarray(0, 3));
     await pause(20);
     c.socket.write(req.subarray(3));
-    await until(() => brokerSide[0]!.bytes().length === req.length);
-    expect(brokerSide[0]!.bytes().equals(req)).toBe(true);
+    await until(() => defined(brokerSide[0]).bytes().length === req.length);
+    expect(defined(brokerSide[0]).bytes().equals(req)).toBe(true);
     const res = Buffer.concat([int32(8), int32(11), int32(0)]);
-    brokerSide[0]!.socket.write(res);
+    defined(brokerSide[0]).socket.write(res);
     await until(() => c.bytes().length === res.length);
     expect(c.bytes().equals(res)).toBe(true);
-    expect(proxy!.counters()).toMatchObject({
+    expect(defined(proxy).counters()).toMatchObject({
       connectionsAccepted: 1,
-      connectionsByListener: { [proxy!.listening[0]!]: 1 },
+      connectionsByListener: { [defined(defined(proxy).listening[0])]: 1 },
       connectionsOpen: 1,
       bytesToBroker: req.length,
       bytesToClient: res.length,
@@ -217,36 +218,36 @@ describe('FaultProxy against a fake broker', () => {
     await setup();
     const c = await client();
     c.socket.write(request(1, 4, 21));
-    await until(() => brokerSide[0]!.bytes().length > 0);
+    await until(() => defined(brokerSide[0]).bytes().length > 0);
     const body = Buffer.alloc(4 * 1024 * 1024);
     for (let i = 0; i < body.length; i += 4) body.writeUInt32BE(i, i);
     body.writeInt32BE(21, 0); // correlation id
     const res = Buffer.concat([int32(body.length), body]);
-    brokerSide[0]!.socket.write(res);
+    defined(brokerSide[0]).socket.write(res);
     await until(() => c.bytes().length === res.length, 10_000);
     expect(c.bytes().equals(res)).toBe(true);
-    expect(proxy!.counters().responsesByApiKey).toEqual({ 1: 1 });
+    expect(defined(proxy).counters().responsesByApiKey).toEqual({ 1: 1 });
   });
 
   it('stall() holds every byte in both directions with the sockets open; resume() delivers them in order', async () => {
     await setup();
     const c = await client();
-    proxy!.stall();
+    defined(proxy).stall();
     const req = request(0, 7, 1);
     c.socket.write(req);
-    brokerSide[0]!.socket.write(Buffer.concat([int32(4), int32(99)])); // unsolicited: must be held too
+    defined(brokerSide[0]).socket.write(Buffer.concat([int32(4), int32(99)])); // unsolicited: must be held too
     const late = await client(); // accepted during the stall, and stalled as well
     late.socket.write(request(3, 5, 2));
     await pause(300);
-    expect(brokerSide[0]!.bytes().length).toBe(0);
+    expect(defined(brokerSide[0]).bytes().length).toBe(0);
     expect(c.bytes().length).toBe(0);
-    expect(brokerSide[1]!.bytes().length).toBe(0);
+    expect(defined(brokerSide[1]).bytes().length).toBe(0);
     expect(c.socket.destroyed).toBe(false);
-    expect(proxy!.counters().connectionsOpen).toBe(2);
+    expect(defined(proxy).counters().connectionsOpen).toBe(2);
 
-    proxy!.resume();
-    await until(() => brokerSide[0]!.bytes().length === req.length && c.bytes().length === 8 && brokerSide[1]!.bytes().length > 0);
-    expect(brokerSide[0]!.bytes().equals(req)).toBe(true);
+    defined(proxy).resume();
+    await until(() => defined(brokerSide[0]).bytes().length === req.length && c.bytes().length === 8 && defined(brokerSide[1]).bytes().length > 0);
+    expect(defined(brokerSide[0]).bytes().equals(req)).toBe(true);
     expect(c.bytes().readInt32BE(4)).toBe(99);
   });
 
@@ -254,15 +255,15 @@ describe('FaultProxy against a fake broker', () => {
     await setup();
     const a = await client();
     const b = await client();
-    expect(proxy!.cut()).toBe(2);
-    await Promise.all([a.closed, b.closed, brokerSide[0]!.closed, brokerSide[1]!.closed]);
-    expect(proxy!.counters()).toMatchObject({ connectionsOpen: 0, connectionsCut: 2 });
+    expect(defined(proxy).cut()).toBe(2);
+    await Promise.all([a.closed, b.closed, defined(brokerSide[0]).closed, defined(brokerSide[1]).closed]);
+    expect(defined(proxy).counters()).toMatchObject({ connectionsOpen: 0, connectionsCut: 2 });
 
     const c = await client();
     const req = request(18, 3, 5);
     c.socket.write(req);
-    await until(() => brokerSide[2]!.bytes().length === req.length);
-    expect(proxy!.counters().connectionsAccepted).toBe(3);
+    await until(() => defined(brokerSide[2]).bytes().length === req.length);
+    expect(defined(proxy).counters().connectionsAccepted).toBe(3);
   });
 
   it.each([4, 11])(
@@ -270,10 +271,10 @@ describe('FaultProxy against a fake broker', () => {
     async (version) => {
       await setup();
       const c = await client();
-      const flipped = proxy!.flipNextFetchByte();
+      const flipped = defined(proxy).flipNextFetchByte();
       // A Produce response and an empty Fetch response pass untouched; the flip waits for records.
       c.socket.write(Buffer.concat([request(0, 7, 1), request(1, version, 2), request(1, version, 3), request(1, version, 4)]));
-      await until(() => proxy!.counters().requestsByApiKey[1] === 3);
+      await until(() => defined(proxy).counters().requestsByApiKey[1] === 3);
       const batchA = recordBatch(40, ['first-value', 'second'], 'key');
       const batchB = recordBatch(42, ['third']);
       const produceReply = fetchResponse(1, version, 't', [{ partition: 0, records: batchA }]); // same bytes, other API
@@ -284,16 +285,16 @@ describe('FaultProxy against a fake broker', () => {
       ]);
       const next = fetchResponse(4, version, 'orders', [{ partition: 5, records: batchB }]);
       const sent = Buffer.concat([produceReply, empty, withRecords, next]);
-      brokerSide[0]!.socket.write(sent);
+      defined(brokerSide[0]).socket.write(sent);
       await until(() => c.bytes().length === sent.length);
       const got = c.bytes();
 
       const diff = [...sent.keys()].filter((i) => sent[i] !== got[i]);
       expect(diff).toHaveLength(1);
-      const at = diff[0]!;
-      expect(got[at]).toBe(sent[at]! ^ 0xff);
+      const at = defined(diff[0]);
+      expect(got[at]).toBe(defined(sent[at]) ^ 0xff);
       const flip = await flipped;
-      const batchStart = produceReply.length + empty.length + fetchRecordSpans(withRecords, version)[0]!.start;
+      const batchStart = produceReply.length + empty.length + defined(fetchRecordSpans(withRecords, version)[0]).start;
       expect(flip).toMatchObject({
         topic: 'orders',
         partition: 5,
@@ -316,16 +317,16 @@ describe('FaultProxy against a fake broker', () => {
   it('leaves a Fetch response whose only batch is cut short alone, and flips the next one', async () => {
     await setup();
     const c = await client();
-    const flipped = proxy!.flipNextFetchByte();
+    const flipped = defined(proxy).flipNextFetchByte();
     c.socket.write(Buffer.concat([request(1, 4, 1), request(1, 4, 2)]));
-    await until(() => proxy!.counters().requestsByApiKey[1] === 2);
+    await until(() => defined(proxy).counters().requestsByApiKey[1] === 2);
     const batch = recordBatch(7, ['abcdef']);
     const partial = fetchResponse(1, 4, 't', [{ partition: 0, records: batch.subarray(0, batch.length - 3) }]);
     const whole = fetchResponse(2, 4, 't', [{ partition: 1, records: batch }]);
-    brokerSide[0]!.socket.write(Buffer.concat([partial, whole]));
+    defined(brokerSide[0]).socket.write(Buffer.concat([partial, whole]));
     await until(() => c.bytes().length === partial.length + whole.length);
     expect(c.bytes().subarray(0, partial.length).equals(partial)).toBe(true);
     expect((await flipped).partition).toBe(1);
-    expect(proxy!.flips).toHaveLength(1);
+    expect(defined(proxy).flips).toHaveLength(1);
   });
 });

@@ -3,20 +3,23 @@ import { consumerDocument, idText, parseMessage, producerDocument } from '../../
 import { mongoUser, redactMongoUri } from '../../../src/mongo/mongoUri.js';
 import { packValues, unpackValues } from '../../../src/mongo/recorderMessages.js';
 import { PayloadEncoder } from '../../../src/run/payload.js';
+import { defined } from '../../../src/defined.js';
 
 const message = (seq: number, recordSize?: number): Buffer =>
-  new PayloadEncoder({
-    format: 'json',
-    origin: 'unit-a (10.0.0.1)',
-    producerId: Buffer.from('6b746301aabbccdd', 'hex'),
-    ...(recordSize ? { recordSize } : {}),
-  }).encodeBatch(seq, 1, 1_795_000_000_123_456)[0]!;
+  defined(
+    new PayloadEncoder({
+      format: 'json',
+      origin: 'unit-a (10.0.0.1)',
+      producerId: Buffer.from('6b746301aabbccdd', 'hex'),
+      ...(recordSize ? { recordSize } : {}),
+    }).encodeBatch(seq, 1, 1_795_000_000_123_456)[0],
+  );
 
 describe("client.py's documents", () => {
   it('producer: the object that went to Kafka, _id included, keys in its order', () => {
     const doc = producerDocument(message(7));
     expect(doc).toEqual({ timestamp: 1795000000.123456, _id: '6b746301aabbccdd0000000000000007', origin: 'unit-a (10.0.0.1)', content: 'Message #7' });
-    expect(Object.keys(doc!)).toEqual(['timestamp', '_id', 'origin', 'content']);
+    expect(Object.keys(defined(doc))).toEqual(['timestamp', '_id', 'origin', 'content']);
   });
 
   it('producer: a value padded by --record-size is the same object', () => {
@@ -33,7 +36,7 @@ describe("client.py's documents", () => {
       destination: 'unit-b (10.0.0.2)',
       consumer_group: 'relation-9-',
     });
-    expect(Object.keys(doc!)).toEqual(['timestamp', '_id', 'origin', 'content', 'destination', 'consumer_group']);
+    expect(Object.keys(defined(doc))).toEqual(['timestamp', '_id', 'origin', 'content', 'destination', 'consumer_group']);
   });
 
   it.each([['not json'], ['[1,2]'], ['"a string"'], ['42'], ['null']])('%s makes no document', (text) => {
@@ -72,7 +75,7 @@ describe('--mongo-uri in messages', () => {
 describe('values on their way to the writer thread', () => {
   it('pack into one transferable block and come back byte for byte, nulls included', () => {
     const values = [Buffer.from('{"a": 1}'), null, Buffer.alloc(0), Buffer.from('ünïcode')];
-    const packed = packValues(values.length, (i) => values[i]!);
+    const packed = packValues(values.length, (i) => defined(values[i]));
     // Its own memory, never a slice of Node's shared pool (transferring that would detach the pool).
     expect(packed.data.byteOffset).toBe(0);
     expect(packed.data.buffer.byteLength).toBe(packed.data.byteLength);

@@ -5,6 +5,7 @@ import { renderHtmlReport, timelineSeries, type ReportData } from '../../../src/
 import { percentileSpectrum, spectrumPercentile, spectrumX } from '../../../src/report/percentileSpectrum.js';
 import type { RunResult } from '../../../src/run/runResult.js';
 import { LatencyHistogram } from '../../../src/stats/latencyHistogram.js';
+import { defined, present } from '../../../src/defined.js';
 
 /** An encoded histogram of 1..n µs, scaled, with a long tail: percentiles known in advance. */
 function encoded(n: number, scale: number): { encoded: string; p50: number; p90: number; p99: number; p999: number } {
@@ -71,7 +72,7 @@ const CONTEXT = {
 
 function embeddedData(html: string): ReportData {
   const m = /<script type="application\/json" id="ktc-data">([\s\S]*?)<\/script>/.exec(html);
-  return JSON.parse(m![1]!) as ReportData;
+  return JSON.parse(defined(present(m)[1])) as ReportData;
 }
 
 describe('percentile spectrum', () => {
@@ -83,19 +84,19 @@ describe('percentile spectrum', () => {
     expect(s.x).toHaveLength(41);
     const at = (x: number) => s.x.findIndex((v) => Math.abs(v - x) < 1e-6);
     const [producer, e2e] = s.series;
-    expect(producer!.label).toBe('producer: send → ack');
-    expect(producer!.values[at(10)]).toBe(service.p90 / 1000);
-    expect(producer!.values[at(100)]).toBe(service.p99 / 1000);
-    expect(producer!.values[at(1000)]).toBe(service.p999 / 1000);
+    expect(defined(producer).label).toBe('producer: send → ack');
+    expect(defined(producer).values[at(10)]).toBe(service.p90 / 1000);
+    expect(defined(producer).values[at(100)]).toBe(service.p99 / 1000);
+    expect(defined(producer).values[at(1000)]).toBe(service.p999 / 1000);
     // 2,000 samples say nothing past 1 - 1/2000: the line stops there.
-    expect(e2e!.values[at(1000)]).not.toBeNull();
-    expect(e2e!.values[at(10_000)]).toBeNull();
+    expect(defined(e2e).values[at(1000)]).not.toBeNull();
+    expect(defined(e2e).values[at(10_000)]).toBeNull();
   });
 });
 
 describe('timeline series', () => {
   it('turns cumulative counters into rates per interval and keeps p99 per interval in ms', () => {
-    const t = timelineSeries(result().timeline!);
+    const t = timelineSeries(defined(result().timeline));
     expect(t.seconds).toEqual([1, 2, 2.5]);
     expect(t.producedPerSecond).toEqual([4000, 5000, 2000]);
     expect(t.consumedPerSecond).toEqual([3000, 5000, 4000]);
@@ -118,7 +119,7 @@ describe('HTML report', () => {
     expect(html).toContain('<script>var uPlot=function(){/* stand-in */};</script>');
     const data = embeddedData(html);
     expect(data.spectrum.series.map((s) => s.name)).toEqual(['producerServiceTime', 'endToEnd']);
-    expect(data.spectrum.series[0]!.values[20]).toBe(service.p99 / 1000);
+    expect(defined(data.spectrum.series[0]).values[20]).toBe(service.p99 / 1000);
     expect(data.timeline.producedPerSecond).toEqual([4000, 5000, 2000]);
   });
 

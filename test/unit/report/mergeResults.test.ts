@@ -3,6 +3,7 @@ import { mergedTimeline, mergeResults, missingLines, type WorkerResult } from '.
 import type { RunResult } from '../../../src/run/runResult.js';
 import { emptySummary, LatencyHistogram } from '../../../src/stats/latencyHistogram.js';
 import type { ProducerVerification } from '../../../src/stats/sequenceTracker.js';
+import { defined } from '../../../src/defined.js';
 
 /** A deterministic spread of latencies, different per worker, with a tail. */
 function samples(seed: number, n: number): number[] {
@@ -95,29 +96,29 @@ describe('merging workers of a distributed run', () => {
     for (const v of [...a.values, ...b.values, ...c.values]) all.record(v);
     const expected = all.summary();
     all.destroy();
-    const got = merged.result.producer!.serviceTime;
+    const got = defined(merged.result.producer).serviceTime;
     expect(got.percentiles).toEqual(expected.percentiles);
     expect(got.min).toBe(expected.min);
     // An encoded histogram keeps values to 3 significant digits: the maximum comes back as its bucket's top.
     expect(Math.abs(got.max - expected.max) / expected.max).toBeLessThan(0.001);
-    expect(merged.result.producer!.serviceTime.count).toBe(6000 + 7000 + 8000);
-    expect(merged.result.consumer!.endToEnd.count).toBe(9000);
+    expect(defined(merged.result.producer).serviceTime.count).toBe(6000 + 7000 + 8000);
+    expect(defined(merged.result.consumer).endToEnd.count).toBe(9000);
   });
 
   it('sums counts over the longest window and verifies each producer against every consumer', () => {
     const merged = mergeResults([a, b, c], ['w-a', 'w-b', 'w-c'], 3);
     const r = merged.result;
-    expect(r.producer!.acked).toBe(3000);
-    expect(r.producer!.seconds).toBe(12);
-    expect(r.producer!.messagesPerSecond).toBe(250);
-    expect(r.producer!.delivery.retries).toBe(6);
-    expect(r.consumer!.received).toBe(3000);
-    expect(r.verification!.producers.map((p) => [p.producerId, p.acknowledged, p.unique, p.lost])).toEqual([
+    expect(defined(r.producer).acked).toBe(3000);
+    expect(defined(r.producer).seconds).toBe(12);
+    expect(defined(r.producer).messagesPerSecond).toBe(250);
+    expect(defined(r.producer).delivery.retries).toBe(6);
+    expect(defined(r.consumer).received).toBe(3000);
+    expect(defined(r.verification).producers.map((p) => [p.producerId, p.acknowledged, p.unique, p.lost])).toEqual([
       ['w-a', 1000, 1000, 0],
       ['w-b', 1000, 1000, 0],
       ['w-c', 1000, 990, 10],
     ]);
-    expect(r.verification!.lost).toBe(10);
+    expect(defined(r.verification).lost).toBe(10);
     expect(r.exitCode).toBe(3);
     expect(r.startedAt).toBe('2026-11-24T20:00:01.000Z');
     expect(r.warnings).toEqual(['w-b: late']);

@@ -4,6 +4,7 @@ import { ProgressWindow } from '../../../src/report/progressLines.js';
 import { renderSummary, summaryLines } from '../../../src/report/summary.js';
 import type { RunResult } from '../../../src/run/runResult.js';
 import type { LatencySummary } from '../../../src/stats/latencyHistogram.js';
+import { defined } from '../../../src/defined.js';
 
 const latency = (p50: number, p99: number, max: number): LatencySummary => ({
   count: 1000,
@@ -88,7 +89,7 @@ describe("Kafka's perf-test formats", () => {
   it("prints ConsumerPerformance's header and CSV line", () => {
     const [header, line] = kafkaConsumerLines(result());
     expect(header).toMatch(/^start\.time, end\.time, data\.consumed\.in\.MB/);
-    const fields = line!.split(', ');
+    const fields = defined(line).split(', ');
     expect(fields).toHaveLength(10);
     expect(fields[2]).toBe('95.3674');
     expect(fields[4]).toBe('1000000');
@@ -134,8 +135,12 @@ describe('summary', () => {
   it('names lost messages and unacknowledged sends', () => {
     const base = result();
     const r = result({
-      producer: { ...base.producer!, acked: 999_990, failed: 10, errors: [{ message: 'cannot reach Kafka', count: 1 }] },
-      verification: { ...base.verification!, lost: 3, producers: [{ ...base.verification!.producers[0]!, lost: 3, firstLost: [7, 8, 9] }] },
+      producer: { ...defined(base.producer), acked: 999_990, failed: 10, errors: [{ message: 'cannot reach Kafka', count: 1 }] },
+      verification: {
+        ...defined(base.verification),
+        lost: 3,
+        producers: [{ ...defined(defined(base.verification).producers[0]), lost: 3, firstLost: [7, 8, 9] }],
+      },
     });
     const text = summaryLines(r).join('\n');
     expect(text).toContain('10 NOT acknowledged');
@@ -149,7 +154,16 @@ describe('summary', () => {
     const kinds = (r: RunResult) => summaryLines(r).find((l) => l.startsWith('Consumed '));
     expect(kinds(base)).toBe('Consumed 1,000,000 messages from bench as group relation-3-1 (1,000,000 from ktc, 0 other JSON, 0 not JSON (foreign)).');
     const r = result({
-      consumer: { ...base.consumer!, received: 7, ktcMessages: 0, otherJson: 2, foreign: 3, nullValues: 2, abortedRecordsSkipped: 4, controlRecordsSkipped: 3 },
+      consumer: {
+        ...defined(base.consumer),
+        received: 7,
+        ktcMessages: 0,
+        otherJson: 2,
+        foreign: 3,
+        nullValues: 2,
+        abortedRecordsSkipped: 4,
+        controlRecordsSkipped: 3,
+      },
     });
     const lines = summaryLines(r);
     expect(kinds(r)).toBe('Consumed 7 messages from bench as group relation-3-1 (0 from ktc, 2 other JSON, 3 not JSON (foreign), 2 null values).');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BINARY_HEADER_SIZE, decodeRecord, minJsonRecordSize, newDecodedRecord, newProducerId, PayloadEncoder } from '../../../src/run/payload.js';
+import { defined } from '../../../src/defined.js';
 
 const SENT = 1_795_550_803_176_123;
 
@@ -8,7 +9,7 @@ describe('JSON payload (client.py compatible)', () => {
 
   it("is client.py's object: same keys, same order, Python separators", () => {
     const [value] = encoder.encodeBatch(41, 1, SENT);
-    const text = value!.toString('utf8');
+    const text = defined(value).toString('utf8');
     expect(text).toMatch(/^\{"timestamp": 1795550803\.176123, "_id": "[0-9a-f]{32}", "origin": "host-1 \(10\.0\.0\.7\)", "content": "Message #41"\}$/);
     expect(Object.keys(JSON.parse(text) as object)).toEqual(['timestamp', '_id', 'origin', 'content']);
   });
@@ -37,13 +38,13 @@ describe('JSON payload (client.py compatible)', () => {
   it('escapes the origin once, in the template', () => {
     const tricky = new PayloadEncoder({ format: 'json', origin: 'a "quoted" \\ origin', producerId: newProducerId() });
     const [v] = tricky.encodeBatch(0, 1, SENT);
-    expect((JSON.parse(v!.toString()) as { origin: string }).origin).toBe('a "quoted" \\ origin');
+    expect((JSON.parse(defined(v).toString()) as { origin: string }).origin).toBe('a "quoted" \\ origin');
   });
 
   it('reports the smallest record size that holds the JSON', () => {
     const size = minJsonRecordSize('o', 999);
     const fits = new PayloadEncoder({ format: 'json', origin: 'o', producerId: newProducerId(), recordSize: size });
-    expect(fits.encodeBatch(999, 1, SENT)[0]!.length).toBe(size);
+    expect(defined(fits.encodeBatch(999, 1, SENT)[0]).length).toBe(size);
     const tooSmall = new PayloadEncoder({ format: 'json', origin: 'o', producerId: newProducerId(), recordSize: size - 1 });
     expect(() => tooSmall.encodeBatch(999, 1, SENT)).toThrow(RangeError);
   });
@@ -54,8 +55,8 @@ describe('binary payload', () => {
     const encoder = new PayloadEncoder({ format: 'binary', origin: 'o', producerId: newProducerId(), recordSize: 100 });
     const [v] = encoder.encodeBatch(2 ** 40 + 3, 1, SENT);
     const out = newDecodedRecord();
-    expect(v!.length).toBe(100);
-    expect(decodeRecord(v!, out)).toBe('ktc');
+    expect(defined(v).length).toBe(100);
+    expect(decodeRecord(defined(v), out)).toBe('ktc');
     expect(out.seq).toBe(2 ** 40 + 3);
     expect(out.sentAtMicros).toBe(SENT);
     expect(() => new PayloadEncoder({ format: 'binary', origin: 'o', producerId: newProducerId(), recordSize: BINARY_HEADER_SIZE - 1 })).toThrow();
@@ -70,7 +71,7 @@ describe('producer ids across interleaved producers', () => {
       const out = newDecodedRecord();
       const seen: string[] = [];
       for (const i of [0, 0, 1, 0, 1, 1]) {
-        expect(decodeRecord(encoders[i]!.encodeBatch(7, 1, SENT)[0]!, out)).toBe('ktc');
+        expect(decodeRecord(defined(defined(encoders[i]).encodeBatch(7, 1, SENT)[0]), out)).toBe('ktc');
         seen.push(out.producerId);
       }
       const [a, b] = ids.map((id) => id.toString('hex'));

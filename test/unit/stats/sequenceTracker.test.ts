@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LatencyHistogram } from '../../../src/stats/latencyHistogram.js';
 import { SeqBitset } from '../../../src/stats/seqBitset.js';
 import { SequenceTracker } from '../../../src/stats/sequenceTracker.js';
+import { defined } from '../../../src/defined.js';
 
 describe('SequenceTracker', () => {
   it('finds acknowledged-but-missing, duplicated and out-of-order messages', () => {
@@ -11,7 +12,7 @@ describe('SequenceTracker', () => {
     for (const seq of [0, 1, 2, 4, 3, 5, 5, 6, 7]) t.observe('p1', seq, 0);
     const v = t.verify(new Map([['p1', acked]]));
     expect(v.lost).toBe(2); // 8 and 9
-    expect(v.producers[0]!.firstLost).toEqual([8, 9]);
+    expect(defined(v.producers[0]).firstLost).toEqual([8, 9]);
     expect(v.duplicates).toBe(1);
     expect(v.outOfOrder).toBe(1); // 3 after 4 on the same partition
   });
