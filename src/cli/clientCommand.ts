@@ -19,6 +19,7 @@ import { renderHtmlReport } from '../report/htmlReport.js';
 import { clientReportContext } from '../report/reportContext.js';
 import { DEFAULT_RESULTS_TOPIC } from '../distributed/resultsTopic.js';
 import { DistributedWorker } from '../distributed/worker.js';
+import { defined } from '../defined.js';
 
 function observerFor(config: RunConfig, out: Output): RunObserver {
   const window = new ProgressWindow();
@@ -83,7 +84,7 @@ function distributedWorker(flags: ClientFlags, config: RunConfig, out: Output): 
     return undefined;
   }
   // The barrier's reader joins a group of its own under the user's group prefix (ACLs on prefixed groups).
-  const groupId = (config.consume ?? buildRunConfig({ ...flags, producer: false, consumer: true }).consume!).groupId;
+  const groupId = (config.consume ?? defined(buildRunConfig({ ...flags, producer: false, consumer: true }).consume)).groupId;
   return new DistributedWorker(
     config,
     {
@@ -109,7 +110,7 @@ export async function runClient(flags: ClientFlags): Promise<number> {
   await worker?.prepare();
   const observer = observerFor(config, out);
   if (worker) {
-    const print = observer.progress;
+    const print = observer.progress?.bind(observer);
     observer.progress = (s) => {
       worker.progress(s);
       print?.(s);

@@ -12,6 +12,7 @@ import { Output } from '../report/output.js';
 import { ktcVersion } from '../report/reportContext.js';
 import { renderSummary } from '../report/summary.js';
 import { declareFlags } from './yargsFlags.js';
+import { defined } from '../defined.js';
 
 const RUN = 'Run:';
 const c = CLIENT_FLAGS;
@@ -65,7 +66,7 @@ export async function runResults(flags: ResultsFlags): Promise<number> {
   const clientFlags: ClientFlags = { ...flags, consumer: true };
   const config = buildRunConfig(clientFlags);
   const topicName = flags.resultsTopic ?? DEFAULT_RESULTS_TOPIC;
-  const topic = new ResultsTopic(config.connection, topicName, `${config.consume!.groupId}-`);
+  const topic = new ResultsTopic(config.connection, topicName, `${defined(config.consume).groupId}-`);
   const expect = flags.expect;
   const { state } = await topic.read(runId, (s) => (expect === undefined ? true : s.results.size >= expect), Date.now() + (flags.wait ?? 0));
   const out = new Output();

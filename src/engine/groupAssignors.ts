@@ -21,6 +21,7 @@
  */
 import type { Assigner, GroupMember, GroupMemberAssignment, PartitionAssigner } from 'kafkajs';
 import { Reader, Writer } from './wire/codec.js';
+import { defined } from '../defined.js';
 
 export const ASSIGNORS = ['range', 'roundrobin'] as const;
 export type AssignorName = (typeof ASSIGNORS)[number];
@@ -163,7 +164,7 @@ class AssignmentBuilder {
   }
 
   add(memberId: string, topic: string, partition: number): void {
-    const topics = this.byMember.get(memberId)!;
+    const topics = defined(this.byMember.get(memberId));
     let list = topics.get(topic);
     if (!list) topics.set(topic, (list = []));
     list.push(partition);
@@ -174,7 +175,7 @@ class AssignmentBuilder {
     for (const [memberId, topics] of this.byMember) {
       out.set(
         memberId,
-        [...topics.keys()].sort(compareStrings).map((topic) => ({ topic, partitions: topics.get(topic)!.sort((a, b) => a - b) })),
+        [...topics.keys()].sort(compareStrings).map((topic) => ({ topic, partitions: defined(topics.get(topic)).sort((a, b) => a - b) })),
       );
     }
     return out;
@@ -213,8 +214,8 @@ export function assignRoundRobin(members: readonly GroupMemberInfo[], counts: Pa
   let next = 0;
   for (const topic of topics) {
     for (let p = 0; p < (counts.get(topic) ?? 0); p++) {
-      while (!sorted[next % sorted.length]!.topics.includes(topic)) next++;
-      out.add(sorted[next % sorted.length]!.memberId, topic, p);
+      while (!defined(sorted[next % sorted.length]).topics.includes(topic)) next++;
+      out.add(defined(sorted[next % sorted.length]).memberId, topic, p);
       next++;
     }
   }

@@ -20,6 +20,7 @@ import type {
 } from './engine.js';
 import { kafkajsAssigners } from './groupAssignors.js';
 import { CONSUMER_RETRY, createKafka } from './kafkajsClient.js';
+import { defined } from '../defined.js';
 
 const { CompressionTypes } = kafkajs;
 
@@ -177,9 +178,10 @@ class KafkajsConsumer implements ConsumerEngine {
     await this.consumer.run({
       autoCommit: true,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset }) => {
+      eachBatch: async (payload) => {
+        const { batch } = payload;
         const processed = await onBatch({ topic: batch.topic, partition: batch.partition, messages: withRecordHeaders(batch.messages) });
-        if (processed > 0) resolveOffset(batch.messages[processed - 1]!.offset);
+        if (processed > 0) payload.resolveOffset(defined(batch.messages[processed - 1]).offset);
       },
     });
     await joined;

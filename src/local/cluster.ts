@@ -14,6 +14,7 @@ import { mongoPaths, mongoRunning, prepareMongoServer, startMongoServer } from '
 import { assertPortFree, nodeLogHint, spawnNode, stopProcesses, waitForPort } from './nodeProcess.js';
 import { log4jProperties, serverProperties } from './serverProperties.js';
 import { clusterAcls, generatePasswords, SASL_ROLES, USER_NAMES, type Passwords } from './users.js';
+import { defined } from '../defined.js';
 
 export interface UpOptions extends ClusterLayout {
   kafkaVersion: string;
@@ -128,7 +129,9 @@ async function startNodes(state: ClusterState, which: number[], deadline: number
   await writeState(state);
   await Promise.all(
     which.map((node) =>
-      waitForPort(nodeAddress(state.firstAddress, node), PORTS.saslPlaintext, state.processes[String(node)]!.pid, deadline, () => nodeLogHint(state.dir, node)),
+      waitForPort(nodeAddress(state.firstAddress, node), PORTS.saslPlaintext, defined(state.processes[String(node)]).pid, deadline, () =>
+        nodeLogHint(state.dir, node),
+      ),
     ),
   );
 }
@@ -211,7 +214,7 @@ export async function down(dir: string, keepData: boolean): Promise<{ found: boo
   if (!state) return { found: false, stopped: 0, wiped: false, mongoStopped: false };
   const running = nodeStatuses(state).filter((s) => s.running && s.pid !== undefined);
   const mongoPid = mongoRunning(state) ? state.mongo?.pid : undefined;
-  await stopProcesses([...running.map((s) => s.pid!), ...(mongoPid !== undefined ? [mongoPid] : [])], 20_000);
+  await stopProcesses([...running.map((s) => defined(s.pid)), ...(mongoPid !== undefined ? [mongoPid] : [])], 20_000);
   if (keepData) {
     await writeState({ ...state, processes: {}, ...(state.mongo ? { mongo: { port: state.mongo.port } } : {}) });
     return { found: true, stopped: running.length, wiped: false, mongoStopped: mongoPid !== undefined };
@@ -242,7 +245,7 @@ function requireNode(state: ClusterState, node: number): void {
 export async function killNode(dir: string, node: number): Promise<boolean> {
   const state = requireState(dir);
   requireNode(state, node);
-  const status = nodeStatuses(state).find((s) => s.node === node)!;
+  const status = defined(nodeStatuses(state).find((s) => s.node === node));
   if (!status.running || status.pid === undefined) return false;
   process.kill(status.pid, 'SIGKILL');
   const deadline = Date.now() + 5000;
@@ -255,7 +258,7 @@ export async function killNode(dir: string, node: number): Promise<boolean> {
 export async function startNode(dir: string, node: number, progress: Progress, timeoutMs = 90_000): Promise<boolean> {
   const state = requireState(dir);
   requireNode(state, node);
-  const status = nodeStatuses(state).find((s) => s.node === node)!;
+  const status = defined(nodeStatuses(state).find((s) => s.node === node));
   if (status.running) return false;
   await startNodes(state, [node], Date.now() + timeoutMs, progress);
   return true;

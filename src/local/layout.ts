@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { defined } from '../defined.js';
 
 /**
  * Where a local cluster lives and which addresses it binds. Node n listens on
@@ -63,7 +64,7 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export function nodeAddress(firstAddress: string, node: number): string {
   const octets = firstAddress.split('.').map(Number);
-  const last = octets[3]! + node - 1;
+  const last = defined(octets[3]) + node - 1;
   if (octets.length !== 4 || octets[0] !== 127 || last > 254) {
     throw new Error(`cannot place node ${node} after ${firstAddress}: local clusters use loopback addresses 127.x.y.z`);
   }

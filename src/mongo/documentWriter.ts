@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { CollectionWrites } from './mongoResult.js';
 import type { MessageDocument } from './documents.js';
+import { defined } from '../defined.js';
 
 /** What one unordered insert did: every document is either inserted, a duplicate, or failed. */
 export interface InsertOutcome {
@@ -133,9 +134,9 @@ export class DocumentWriter<T> {
   private take(max: number): MessageDocument[] {
     const docs: MessageDocument[] = [];
     while (docs.length < max && this.queue.length > 0) {
-      const chunk = this.queue[0]!;
+      const chunk = defined(this.queue[0]);
       while (chunk.next < chunk.end && docs.length < max) {
-        const doc = this.toDocument(chunk.items[chunk.next++]!, chunk.atMs);
+        const doc = this.toDocument(defined(chunk.items[chunk.next++]), chunk.atMs);
         this.pending--;
         if (doc) docs.push(doc);
         else this.writes.notJson++;

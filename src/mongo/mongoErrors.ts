@@ -1,13 +1,14 @@
 import { MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
 import { ExitCode, KtcError, UsageError, errorMessage } from '../errors.js';
 import { mongoUser, redactMongoUri } from './mongoUri.js';
+import { defined } from '../defined.js';
 
 /** MongoDB's "Authentication failed." server error code. */
 const AUTHENTICATION_FAILED = 18;
 const UNAUTHORIZED = 13;
 
 function firstLine(text: string): string {
-  const line = text.split('\n')[0]!.trim();
+  const line = defined(text.split('\n')[0]).trim();
   return line.length > 200 ? `${line.slice(0, 200)}...` : line;
 }
 

@@ -7,6 +7,7 @@ import type { MessageRecorder } from '../run/messageRecorder.js';
 import type { CollectionWrites, MongoResult } from './mongoResult.js';
 import { redactMongoUri } from './mongoUri.js';
 import { packValues, type FromRecorder, type RecorderSetup, type ToRecorder } from './recorderMessages.js';
+import { defined } from '../defined.js';
 
 const WORKER_URL = new URL('./recorderWorker.js', import.meta.url);
 
@@ -80,13 +81,13 @@ class MongoRecorder implements MessageRecorder {
     if (this.producedPending.length) {
       const batches = this.producedPending;
       this.producedPending = [];
-      const values = batches.length === 1 ? batches[0]! : batches.flat();
+      const values = batches.length === 1 ? defined(batches[0]) : batches.flat();
       this.sent.producer += values.length;
-      this.post({ type: 'produced', ...packValues(values.length, (i) => values[i]!) });
+      this.post({ type: 'produced', ...packValues(values.length, (i) => defined(values[i])) });
     }
     for (const { messages, count, atMs } of this.consumedPending) {
       this.sent.consumer += count;
-      this.post({ type: 'consumed', atMs, ...packValues(count, (i) => messages[i]!.value) });
+      this.post({ type: 'consumed', atMs, ...packValues(count, (i) => defined(messages[i]).value) });
     }
     this.consumedPending = [];
   }
@@ -150,7 +151,7 @@ export function openMongoRecorder(options: RecorderOptions): Promise<MessageReco
 
 /** The recorder for one run's config: which collections it writes follows --producer / --consumer. */
 export function openRunRecorder(config: RunConfig, onDuplicate?: (id: string) => void): Promise<MessageRecorder> {
-  const mongo = config.mongo!;
+  const mongo = defined(config.mongo);
   return openMongoRecorder({
     uri: mongo.uri,
     topic: config.topic,

@@ -1,3 +1,4 @@
+import { defined } from '../defined.js';
 /**
  * What ktc prints of a --mongo-uri: the URI with any password replaced, so it can go into messages, logs and
  * --json. Works on malformed URIs too, since those are exactly the ones an error message quotes.
@@ -23,7 +24,7 @@ export function redactMongoUri(uri: string): string {
 export function mongoUser(uri: string): string | undefined {
   const m = /^[a-z+]+:\/\/([^/?]*)@/i.exec(uri);
   if (!m) return undefined;
-  const userInfo = m[1]!;
+  const userInfo = defined(m[1]);
   const user = userInfo.slice(0, userInfo.includes(':') ? userInfo.indexOf(':') : undefined);
   try {
     return decodeURIComponent(user);

@@ -1,5 +1,6 @@
 import type { ConsumerStamp } from './documents.js';
 import type { MongoResult } from './mongoResult.js';
+import { defined } from '../defined.js';
 
 /**
  * Message values on their way to the MongoDB writer thread: one transferable block of bytes and each value's
@@ -36,7 +37,7 @@ export function unpackValues(packed: PackedValues): Array<Buffer | null> {
   const values = new Array<Buffer | null>(lengths.length);
   let offset = 0;
   for (let i = 0; i < lengths.length; i++) {
-    const length = lengths[i]!;
+    const length = defined(lengths[i]);
     if (length < 0) values[i] = null;
     else {
       values[i] = bytes.subarray(offset, offset + length);

@@ -9,13 +9,14 @@ import { describeMongoError } from './mongoErrors.js';
 import type { MongoResult } from './mongoResult.js';
 import { redactMongoUri } from './mongoUri.js';
 import { unpackValues, type FromRecorder, type RecorderSetup, type ToRecorder } from './recorderMessages.js';
+import { present } from '../defined.js';
 
 /**
  * The MongoDB writer thread of a --mongo-uri run: parsing messages, building documents, BSON and the driver's
  * I/O all happen here, on another core than the send loop and the consumer.
  */
 const setup = workerData as RecorderSetup;
-const port = parentPort!;
+const port = present(parentPort);
 const post = (message: FromRecorder): void => port.postMessage(message);
 
 function writers(client: MongoClient): { producer?: DocumentWriter<Buffer | null>; consumer?: DocumentWriter<Buffer | null> } {

@@ -1,4 +1,5 @@
 import type { FlagTable } from '../config/flagTable.js';
+import { defined } from '../defined.js';
 
 export const REDACTED = '<redacted>';
 
@@ -26,7 +27,7 @@ export function redactedCommandLine(argv: readonly string[], table: FlagTable, s
   const spellings = secretSpellings(table);
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+    const arg = defined(argv[i]);
     const spelled = spellings.find((s) => arg === s || arg.startsWith(`${s}=`) || (s.length === 2 && arg.startsWith(s) && !arg.startsWith('--')));
     if (spelled && arg === spelled) {
       out.push(arg);

@@ -6,6 +6,7 @@ import { PERCENTILES, type LatencySummary } from '../stats/latencyHistogram.js';
 import { count, fixed, ms } from './format.js';
 import { percentileSpectrum, type Spectrum } from './percentileSpectrum.js';
 import { summaryLines } from './summary.js';
+import { defined } from '../defined.js';
 
 const MB = 1024 * 1024;
 
@@ -44,7 +45,7 @@ export function chartLibrary(): ChartLibrary {
 }
 
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return text.replace(/[&<>"']/g, (c) => defined({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 }
 
 /** JSON that is safe inside a <script> element: no "</script>", no "<!--". */
@@ -89,7 +90,7 @@ function latencyRows(r: RunResult): string[][] {
   ];
   return all
     .filter((row): row is [string, LatencySummary] => row[1] !== undefined && row[1].count > 0)
-    .map(([name, s]) => [name, count(s.count), ...PERCENTILES.map((p) => ms(s.percentiles[`p${p}`]!)), ms(s.max), ms(s.mean)]);
+    .map(([name, s]) => [name, count(s.count), ...PERCENTILES.map((p) => ms(defined(s.percentiles[`p${p}`]))), ms(s.max), ms(s.mean)]);
 }
 
 /** Throughput and p99 per interval between timeline samples, for the over-time charts. */
@@ -203,7 +204,7 @@ export function renderHtmlReport(result: RunResult, context: ReportContext, lib:
   const throughput = throughputRows(result);
   const latency = latencyRows(result);
   const title = `ktc report: ${result.topic}, ${result.startedAt}`;
-  const noP99 = Boolean(result.timeline?.length) && !result.timeline!.some((s) => s.producerP99Micros !== undefined) && result.producer !== undefined;
+  const noP99 = Boolean(result.timeline?.length) && !defined(result.timeline).some((s) => s.producerP99Micros !== undefined) && result.producer !== undefined;
   const p99Note =
     context.p99OverTimeNote ??
     (noP99 ? 'Producer p99 over time is not drawn: producers in worker threads hand their histograms over only at the end.' : undefined);

@@ -3,6 +3,7 @@ import type { ConsumerResult, ProducerResult, RunResult } from '../run/runResult
 import { emptySummary, LatencyHistogram, type LatencySummary } from '../stats/latencyHistogram.js';
 import type { ProducerVerification, VerificationResult } from '../stats/sequenceTracker.js';
 import type { TimelineSample } from '../run/timeline.js';
+import { defined } from '../defined.js';
 
 const MB = 1024 * 1024;
 
@@ -100,7 +101,7 @@ function mergeConsumers(cs: readonly ConsumerResult[], summaries: Record<string,
     messagesPerSecond: rate(received, seconds),
     mbPerSecond: rate(bytes / MB, seconds),
     endToEnd: summaries.endToEnd ?? emptySummary(),
-    stopReason: cs.every((c) => c.stopReason === cs[0]!.stopReason) ? cs[0]!.stopReason : 'done',
+    stopReason: cs.every((c) => c.stopReason === defined(cs[0]).stopReason) ? defined(cs[0]).stopReason : 'done',
   };
 }
 

@@ -1,5 +1,6 @@
 import type { ProgressSnapshot } from '../run/clientRun.js';
 import { count, fixed } from './format.js';
+import { defined } from '../defined.js';
 
 const MB = 1024 * 1024;
 
@@ -40,7 +41,7 @@ export class ProgressWindow {
   }
 
   private consumerPart(s: ProgressSnapshot, seconds: number): string {
-    const c = s.consumer!;
+    const c = defined(s.consumer);
     if (!c.joined) return 'consumer joining its group...';
     const received = c.received - this.lastReceived;
     const bytes = c.bytes - this.lastConsumedBytes;

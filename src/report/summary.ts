@@ -3,6 +3,7 @@ import type { ProducerResult, RunResult } from '../run/runResult.js';
 import { PERCENTILES, type LatencySummary } from '../stats/latencyHistogram.js';
 import { count, fixed, ms } from './format.js';
 import { mongoLines } from './mongoLines.js';
+import { defined } from '../defined.js';
 
 const MB = 1024 * 1024;
 
@@ -15,7 +16,7 @@ function latencyTable(rows: Array<[string, LatencySummary | undefined]>): string
     colAligns: ['left', ...PERCENTILES.map(() => 'right' as const), 'right', 'right'],
   });
   for (const [name, s] of present) {
-    table.push([name, ...PERCENTILES.map((p) => ms(s.percentiles[`p${p}`]!)), ms(s.max), ms(s.mean)]);
+    table.push([name, ...PERCENTILES.map((p) => ms(defined(s.percentiles[`p${p}`]))), ms(s.max), ms(s.mean)]);
   }
   return table.toString();
 }

@@ -16,6 +16,7 @@ import { FatalSendError, SendStats, type AckedBatch } from './sendLoop.js';
 import type { MessageRecorder } from './messageRecorder.js';
 import { mongoIncomplete, type MongoResult } from '../mongo/mongoResult.js';
 import { TIMELINE_INTERVAL_MS, TimelineRecorder, type TimelineSource } from './timeline.js';
+import { defined } from '../defined.js';
 
 export interface ProgressSnapshot {
   elapsedSeconds: number;
@@ -164,8 +165,8 @@ export class ClientRun {
       ...(this.producers ? { producer: this.producers.live } : {}),
       ...(this.consumeLoop ? { consumer: this.consumeLoop.stats } : {}),
     });
-    if (observer.progress) timers.push(setInterval(() => observer.progress!(snapshot()), config.output.progressIntervalMs));
-    if (observer.live) timers.push(setInterval(() => observer.live!(snapshot()), 500));
+    if (observer.progress) timers.push(setInterval(() => observer.progress?.(snapshot()), config.output.progressIntervalMs));
+    if (observer.live) timers.push(setInterval(() => observer.live?.(snapshot()), 500));
     // --html: a timeline for the report, sampled by a timer beside the run, never inside the send loop.
     const timeline = config.output.html ? new TimelineRecorder() : undefined;
     if (timeline) timers.push(setInterval(() => timeline.sample(this.timelineSource(t0)), TIMELINE_INTERVAL_MS));
@@ -261,7 +262,7 @@ export class ClientRun {
   }
 
   private async startConsumer(): Promise<{ outcome: Promise<{ stats: ConsumeStats; reason: StopReason }> }> {
-    const consume = this.config.consume!;
+    const consume = defined(this.config.consume);
     let joinRequestedAt: number | undefined;
     const consumer = await this.withTimeout(
       this.engine.consumer({
@@ -292,7 +293,7 @@ export class ClientRun {
       {
         ...(this.config.output.logMessages && observer.consumed ? { onMessage: observer.consumed.bind(observer) } : {}),
         ...(this.config.produce ? { isDone: () => this.producerDone && this.allProducedSeen() } : {}),
-        ...(this.recorder ? { onProcessed: (batch: ConsumedBatch, processed: number) => this.recorder!.consumed(batch.messages, processed) } : {}),
+        ...(this.recorder ? { onProcessed: (batch: ConsumedBatch, processed: number) => defined(this.recorder).consumed(batch.messages, processed) } : {}),
       },
     );
     this.consumeLoop = loop;
@@ -329,10 +330,10 @@ export class ClientRun {
   }
 
   private async produce(partitions: number): Promise<ProducerOutcome[]> {
-    const produce = this.config.produce!;
+    const produce = defined(this.config.produce);
     const job = { connection: this.config.connection, engine: this.config.engine, topic: this.config.topic, partitions, produce };
     const observer = this.observer;
-    const logAcked = this.config.output.logMessages && observer.published ? (batch: AckedBatch) => observer.published!(this.config.topic, batch) : undefined;
+    const logAcked = this.config.output.logMessages && observer.published ? (batch: AckedBatch) => observer.published?.(this.config.topic, batch) : undefined;
     const recorder = this.recorder;
     const onAcked =
       logAcked && recorder
@@ -363,7 +364,7 @@ export class ClientRun {
 
   /** After producing: wait until everything acknowledged was consumed, or nothing new arrived for --timeout. */
   private async finishConsumer(outcome: Promise<{ stats: ConsumeStats; reason: StopReason }>): Promise<{ stats: ConsumeStats; reason: StopReason }> {
-    const loop = this.consumeLoop!;
+    const loop = defined(this.consumeLoop);
     if (this.config.produce) {
       let lastCount = -1;
       let lastChange = this.clock.nowMicros();
@@ -408,9 +409,13 @@ export class ClientRun {
       warnings.push(
         `${producer.lateSendsNotWaitingOnBroker} messages left more than 5 ms late while the broker had room for more: the result is bounded by ktc (the load generator), not the cluster; try --workers`,
       );
-    } else if (producer && this.config.produce!.throughput < 0 && client.cpuCores > 0.9 * Math.min(this.config.produce!.workers, availableParallelism())) {
+    } else if (
+      producer &&
+      defined(this.config.produce).throughput < 0 &&
+      client.cpuCores > 0.9 * Math.min(defined(this.config.produce).workers, availableParallelism())
+    ) {
       warnings.push(
-        `ktc kept ${(client.cpuCores * 100).toFixed(0)}% of a core busy: the figure may be ktc's limit rather than the cluster's${this.config.produce!.workers < availableParallelism() ? '; try --workers' : ''}`,
+        `ktc kept ${(client.cpuCores * 100).toFixed(0)}% of a core busy: the figure may be ktc's limit rather than the cluster's${defined(this.config.produce).workers < availableParallelism() ? '; try --workers' : ''}`,
       );
     }
     if (verification && verification.outOfOrder > 0 && this.config.produce && !this.config.produce.idempotent && this.config.produce.maxInFlight > 1) {
@@ -479,7 +484,7 @@ export class ClientRun {
       lateSendsWaitingOnCluster: sum((o) => o.lateSendsWaitingOnCluster),
       longestStallMs: Math.max(...outcomes.map((o) => o.longestStallMicros)) / 1000,
       delivery,
-      idempotent: this.config.produce!.idempotent,
+      idempotent: defined(this.config.produce).idempotent,
       errors: [...errors].map(([message, count]) => ({ message, count })),
     };
   }
@@ -487,7 +492,7 @@ export class ClientRun {
   private consumerResult(s: ConsumeStats, reason: StopReason): ConsumerResult {
     const seconds = s.firstAtMicros ? (s.lastAtMicros - s.firstAtMicros) / 1e6 : 0;
     return {
-      groupId: this.config.consume!.groupId,
+      groupId: defined(this.config.consume).groupId,
       received: s.received,
       ktcMessages: s.ktc,
       otherJson: s.json,

@@ -7,6 +7,7 @@ import type { SeqBitset } from '../stats/seqBitset.js';
 import type { Clock } from './clock.js';
 import { newProducerId, PayloadEncoder } from './payload.js';
 import { SendLoop, type SendLoopHooks } from './sendLoop.js';
+import { defined } from '../defined.js';
 
 /** One producer's share of the run: its slice of -n and --throughput. */
 export interface ProducerShare {
@@ -153,7 +154,7 @@ export class InProcessProducer implements ProducerRunner {
 
   async run(): Promise<ProducerOutcome[]> {
     const [share] = shares(this.job.produce.numMessages, this.job.produce.throughput, 1);
-    const { loop, producerId, counters, close } = await createSendLoop(this.engine, this.job, share!, this.clock, this.hooks);
+    const { loop, producerId, counters, close } = await createSendLoop(this.engine, this.job, defined(share), this.clock, this.hooks);
     this.loop = loop;
     if (this.stopped) loop.stop();
     try {

@@ -10,9 +10,10 @@ import { systemClock } from './clock.js';
 import { createSendLoop, outcomeOf, type ProducerJob, type ProducerShare } from './producerRunner.js';
 import type { SendLoop } from './sendLoop.js';
 import type { FromWorker, ToWorker } from './workerMessages.js';
+import { present } from '../defined.js';
 
 const { job, share } = workerData as { job: ProducerJob; share: ProducerShare };
-const port = parentPort!;
+const port = present(parentPort);
 const post = (message: FromWorker) => port.postMessage(message);
 let loop: SendLoop | undefined;
 let stopRequested = false;

@@ -7,6 +7,7 @@ import { FrameDecoder } from './frameDecoder.js';
 import { connectionError, protocolError } from './protocolErrors.js';
 import { reauthDelayMs, SASL_AUTHENTICATE_RANGE, SASL_HANDSHAKE_RANGE, saslExchange, type SaslVersions } from './saslSession.js';
 import { ThrottleStats, wireThrottle } from './throttleStats.js';
+import { defined } from '../../defined.js';
 
 export { API } from './apiVersions.js';
 
@@ -221,7 +222,7 @@ export class BrokerConnection {
         if (!this.reauthenticating && this.throttledUntil > now && !this.throttleTimer) this.armThrottleTimer(this.throttledUntil - now);
         return;
       }
-      const q = this.queue.shift()!;
+      const q = defined(this.queue.shift());
       this.write(q.apiKey, q.version, q.body, q.expectResponse).then(q.resolve, q.reject);
     }
   }
@@ -344,7 +345,7 @@ export class BrokerConnection {
       handshake: this.version(API.saslHandshake, SASL_HANDSHAKE_RANGE.min, SASL_HANDSHAKE_RANGE.max),
       authenticate: this.version(API.saslAuthenticate, SASL_AUTHENTICATE_RANGE.min, SASL_AUTHENTICATE_RANGE.max),
     };
-    this.scheduleReauth(await saslExchange(this.direct, this.saslVersions, this.config.sasl!));
+    this.scheduleReauth(await saslExchange(this.direct, this.saslVersions, defined(this.config.sasl)));
   }
 
   private scheduleReauth(lifetimeMs: number): void {
@@ -364,7 +365,7 @@ export class BrokerConnection {
     this.reauthenticating = true;
     this.reauthAt = 0;
     try {
-      this.scheduleReauth(await saslExchange(this.direct, this.saslVersions!, this.config.sasl!));
+      this.scheduleReauth(await saslExchange(this.direct, defined(this.saslVersions), defined(this.config.sasl)));
       this.reauthentications++;
     } catch (err) {
       this.fail(err as Error);

@@ -3,6 +3,7 @@ import type { ConnectionConfig } from '../../config/connection.js';
 import { API, BrokerConnection } from './brokerConnection.js';
 import { Writer, type Reader } from './codec.js';
 import { connectionError, protocolError, type WireError } from './protocolErrors.js';
+import { defined, present } from '../../defined.js';
 
 /** Metadata versions ktc speaks (the non-flexible ones Kafka 4 still accepts); the highest the broker has is used. */
 const METADATA_VERSIONS = [4, 8] as const;
@@ -53,7 +54,7 @@ export class ClusterMetadata implements ClusterView {
   /** Leader node id per partition index (-1 while a partition has none). */
   async leadersOf(topic: string): Promise<number[]> {
     if (!this.leaders.has(topic)) await this.refresh([topic]);
-    return this.leaders.get(topic)!;
+    return defined(this.leaders.get(topic));
   }
 
   knownLeaders(topic: string): number[] | undefined {
@@ -176,7 +177,7 @@ export class ClusterMetadata implements ClusterView {
     body.array(topics, (t) => body.string(t));
     body.int8(0); // allow_auto_topic_creation: false
     if (version >= 8) body.int8(0).int8(0); // include cluster / topic authorized operations: no
-    return parseMetadata((await connection.request(API.metadata, version, body.result()))!, version);
+    return parseMetadata(defined(await connection.request(API.metadata, version, body.result())), version);
   }
 
   private apply(answer: MetadataAnswer, topics: string[]): void {
@@ -199,7 +200,7 @@ export function parseMetadata(r: Reader, version: number): MetadataAnswer {
   const brokers = new Map<number, Broker>();
   r.array(() => {
     const id = r.int32();
-    const host = r.string()!;
+    const host = present(r.string());
     const port = r.int32();
     r.string(); // rack
     brokers.set(id, { host, port });
@@ -209,7 +210,7 @@ export function parseMetadata(r: Reader, version: number): MetadataAnswer {
   const topics = new Map<string, { error: number; leaders: number[] }>();
   r.array(() => {
     const error = r.int16();
-    const name = r.string()!;
+    const name = present(r.string());
     r.bool(); // is_internal
     const leaders: number[] = [];
     r.array(() => {

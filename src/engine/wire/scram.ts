@@ -1,4 +1,5 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { defined } from '../../defined.js';
 
 /** RFC 5802 SCRAM client, as Kafka's SCRAM-SHA-256/512 mechanisms expect it. */
 export class ScramClient {
@@ -40,7 +41,7 @@ export class ScramClient {
     const authMessage = `${this.firstBare},${text},${withoutProof}`;
     const signature = createHmac(this.hash, storedKey).update(authMessage).digest();
     const proof = Buffer.alloc(size);
-    for (let i = 0; i < size; i++) proof[i] = clientKey[i]! ^ signature[i]!;
+    for (let i = 0; i < size; i++) proof[i] = defined(clientKey[i]) ^ defined(signature[i]);
     const serverKey = createHmac(this.hash, salted).update('Server Key').digest();
     this.serverSignature = createHmac(this.hash, serverKey).update(authMessage).digest();
     return Buffer.from(`${withoutProof},p=${proof.toString('base64')}`);

@@ -9,6 +9,7 @@ import { ClusterMetadata } from './clusterMetadata.js';
 import { Writer, type Reader } from './codec.js';
 import { protocolError, type KafkaProtocolError, type WireError } from './protocolErrors.js';
 import { CorruptBatchError, readRecordBatches, UnsupportedMessageFormatError } from './recordBatchReader.js';
+import { defined } from '../../defined.js';
 
 /** Fetch versions ktc speaks (non-flexible; Kafka 4 accepts 4..17); the highest the broker has is used. */
 const FETCH_VERSIONS = [4, 11] as const;
@@ -230,7 +231,7 @@ export class WireConsumer implements ConsumerEngine {
     const shift = this.round++ % partitions.length;
     const byLeader = new Map<number, number[]>();
     for (let i = 0; i < partitions.length; i++) {
-      const partition = partitions[(i + shift) % partitions.length]!;
+      const partition = defined(partitions[(i + shift) % partitions.length]);
       const leader = leaders[partition] ?? -1;
       if (leader < 0) throw protocolError(5, `no leader for ${topic}[${partition}]`);
       let list = byLeader.get(leader);
@@ -267,13 +268,13 @@ export class WireConsumer implements ConsumerEngine {
     w.array(partitions, (p) => {
       w.int32(p);
       if (version >= 9) w.int32(-1); // current_leader_epoch: unknown
-      w.int64(positions.get(p)!);
+      w.int64(defined(positions.get(p)));
       if (version >= 5) w.int64(-1); // log_start_offset: -1 from consumers
       w.int32(this.partitionMaxBytes.get(p) ?? PARTITION_MAX_BYTES);
     });
     if (version >= 7) w.int32(0); // forgotten_topics_data
     if (version >= 11) w.string(''); // rack_id
-    const reply = (await connection.request(API.fetch, version, w.result()))!;
+    const reply = defined(await connection.request(API.fetch, version, w.result()));
     const response = parseFetchResponse(reply, version);
     this.stats.throttledMs += response.throttleMs;
     if (response.throttleMs > 0) connection.throttled(response.throttleMs, API.fetch, version);
@@ -292,7 +293,7 @@ export class WireConsumer implements ConsumerEngine {
         continue;
       }
       if (!records || records.length === 0) continue;
-      const from = positions.get(partition)!;
+      const from = defined(positions.get(partition));
       const messages: ConsumedMessage[] = [];
       const { next, controlRecords, abortedRecords, incomplete } = this.read(partition, records, from, messages, abortedTransactions);
       this.stats.controlRecords += controlRecords;
@@ -353,7 +354,7 @@ export class WireConsumer implements ConsumerEngine {
     const bound = (await this.retrying(() => this.admin.fetchTopicOffsets(topic))).find((b) => b.partition === partition);
     const logStart = Number(bound?.low ?? 0);
     const logEnd = Number(bound?.high ?? 0);
-    const from = positions.get(partition)!;
+    const from = defined(positions.get(partition));
     const to = autoOffsetReset === 'latest' ? logEnd : logStart;
     if (positions !== this.positions) return; // the assignment changed meanwhile
     positions.set(partition, to);

@@ -6,6 +6,7 @@ import { Writer, type Reader } from './codec.js';
 import { DeliveryTimeoutError, protocolError, type WireError } from './protocolErrors.js';
 import type { CompressionCodec } from './compression.js';
 import { writeRecordBatch } from './recordBatch.js';
+import { defined } from '../../defined.js';
 
 /** Versions ktc speaks (non-flexible; Kafka 4 accepts Produce 3..12, InitProducerId 0..5); the highest common one is used. */
 const PRODUCE_VERSIONS = [3, 8] as const;
@@ -229,7 +230,7 @@ export class WireProducer implements ProducerEngine {
       // Round i carries each lane's i-th sendable batch: one batch per partition per request, order kept.
       const rounds = new Map<number, Pending[][]>();
       for (const list of ready) {
-        const leader = leaders[list[0]!.lane.partition] ?? -1;
+        const leader = leaders[defined(list[0]).lane.partition] ?? -1;
         if (leader < 0) {
           this.cluster.forget(topic);
           for (const p of list) this.retryLater(p, protocolError(5, `no leader for ${topic}[${p.lane.partition}]`), now);
@@ -321,7 +322,7 @@ export class WireProducer implements ProducerEngine {
         else this.retryLater(p, failure, now);
         continue;
       }
-      const code = response!.errors.get(p.lane.partition) ?? (this.settings.acks === 0 ? 0 : 13);
+      const code = defined(response).errors.get(p.lane.partition) ?? (this.settings.acks === 0 ? 0 : 13);
       this.onPartitionResult(p, code, `producing to ${topic}[${p.lane.partition}] on ${address}`, now);
     }
   }
@@ -470,7 +471,7 @@ export class WireProducer implements ProducerEngine {
   private async initProducerId(): Promise<void> {
     const connection = await this.cluster.anyConnection();
     const body = new Writer(16).string(null).int32(60_000).result();
-    const r = (await connection.request(API.initProducerId, connection.version(API.initProducerId, ...INIT_PRODUCER_ID_VERSIONS), body))!;
+    const r = defined(await connection.request(API.initProducerId, connection.version(API.initProducerId, ...INIT_PRODUCER_ID_VERSIONS), body));
     this.stats.throttledMs += r.int32();
     const error = r.int16();
     const producerId = r.int64();
