@@ -24,6 +24,10 @@ export default tseslint.config(
         'error',
         { allowNumber: true, allowAny: false, allowBoolean: false, allowNullish: false, allowRegExp: false, allowNever: false },
       ],
+      // An error caught elsewhere (typed unknown) is relayed as it came, not wrapped.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
+      // `const { dropped: _dropped, ...rest } = o` is how this code copies an object without a key.
+      '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
       // One-line callbacks that call a void function (`(c) => this.onData(c)`), and `return this.fail(p)` to end a
       // void function early, are this codebase's idioms; neither uses the void value.
       '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true, ignoreVoidReturningFunctions: true }],

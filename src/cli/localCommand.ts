@@ -84,11 +84,11 @@ function printStatus(dir: string): void {
     `               SSL (mTLS)     ${endpoints(state, 'SSL')}`,
     `               internal :${PORTS.internal}, controller :${PORTS.controller}`,
     ...statuses.map(
-      (s) => `  node ${s.node}       ${s.address}  ${s.running ? `running  pid ${s.pid}` : 'stopped'}  log ${state.dir}/node-${s.node}/logs/server.log`,
+      (s) => `  node ${s.node}       ${s.address}  ${s.running ? `running  pid ${String(s.pid)}` : 'stopped'}  log ${state.dir}/node-${s.node}/logs/server.log`,
     ),
     ...(state.mongo
       ? [
-          `  mongodb      ${mongoUri(state)}  ${mongoRunning(state) ? `running  pid ${state.mongo.pid}` : 'stopped'}  FerretDB (SQLite)  log ${mongoPaths.log(state.dir)}`,
+          `  mongodb      ${String(mongoUri(state))}  ${mongoRunning(state) ? `running  pid ${String(state.mongo.pid)}` : 'stopped'}  FerretDB (SQLite)  log ${mongoPaths.log(state.dir)}`,
         ]
       : []),
   ];

@@ -57,7 +57,8 @@ export async function main(argv: string[]): Promise<number> {
     .help()
     .alias('help', 'h')
     .wrap(Math.min(120, process.stdout.columns || 100))
-    .fail((msg, err) => {
+    // yargs passes no error (null) for its own validation failures, though its types say Error.
+    .fail((msg: string, err: Error | null | undefined) => {
       // yargs' own refusals (parse errors) come as YError; anything else is ktc's or a bug.
       if (err && err.name !== 'YError') throw err;
       throw new UsageError(usageLine(err ? err.message : msg));
@@ -71,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode;
     }
     process.stderr.write(`ktc: unexpected error: ${errorMessage(err)} (set KTC_DEBUG=1 for details)\n`);
-    if (process.env.KTC_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    if (process.env.KTC_DEBUG && err instanceof Error) process.stderr.write(`${String(err.stack)}\n`);
     return ExitCode.failure;
   }
 }

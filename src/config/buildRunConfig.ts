@@ -243,7 +243,7 @@ export function buildRunConfig(flags: ClientFlags, env: ConfigEnvironment = defa
     throw new UsageError('say what to run: --producer, --consumer, or both (see ktc --help)');
   }
   const creds = loadCredentials(flags, env);
-  const credsSource = `--credentials ${flags.credentials === '-' ? 'standard input' : flags.credentials}`;
+  const credsSource = `--credentials ${flags.credentials === '-' ? 'standard input' : String(flags.credentials)}`;
   const brokers = brokersOf(flags, creds, credsSource);
   const protocol: SecurityProtocol = flags.securityProtocol ?? creds?.securityProtocol ?? (creds?.tls ? 'SASL_SSL' : 'SASL_PLAINTEXT');
   const mechanism = flags.saslMechanism ?? 'SCRAM-SHA-512';

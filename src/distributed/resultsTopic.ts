@@ -29,13 +29,14 @@ export function emptyRunState(): RunState {
 
 /** Folds one message into a run's state; messages of other runs and of unknown shape are skipped. */
 export function observe(state: RunState, runId: string, text: string): void {
-  let m: ResultsMessage;
+  let parsed: { v?: unknown; runId?: unknown; workerId?: unknown } | null;
   try {
-    m = JSON.parse(text) as ResultsMessage;
+    parsed = JSON.parse(text) as typeof parsed;
   } catch {
     return;
   }
-  if (m?.v !== 1 || m.runId !== runId || typeof m.workerId !== 'string') return;
+  if (parsed?.v !== 1 || parsed.runId !== runId || typeof parsed.workerId !== 'string') return;
+  const m = parsed as ResultsMessage;
   if (m.kind === 'hello' && !state.hello.includes(m.workerId)) state.hello.push(m.workerId);
   else if (m.kind === 'result') state.results.set(m.workerId, m.result);
   else if (m.kind === 'progress') state.progress.push(m);
@@ -152,9 +153,11 @@ export class ResultsTopic {
         };
         consumer
           .run({
-            eachMessage: async ({ partition, message }) => {
+            // kafkajs awaits the handler in a try block: a throw here is handled as a rejection would be.
+            eachMessage: ({ partition, message }) => {
               position.set(partition, BigInt(message.offset) + 1n);
               if (message.value) observe(state, runId, message.value.toString('utf8'));
+              return Promise.resolve();
             },
           })
           .catch(reject);

@@ -86,6 +86,7 @@ function decoded<T>(buffer: Buffer, what: string, read: (r: Reader) => T): T {
   try {
     return read(new Reader(buffer));
   } catch (err) {
+    // eslint-disable-next-line preserve-caught-error -- the message replaces the reader's RangeError; as a cause it would join the chain ktc's error description walks
     if (err instanceof RangeError) throw new Error(`consumer-group ${what} is truncated (${buffer.length} bytes)`);
     throw err;
   }

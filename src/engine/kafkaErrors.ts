@@ -25,6 +25,7 @@ function facts(err: unknown): ErrorFacts {
   let current: unknown = err;
   for (let depth = 0; current && depth < 8; depth++) {
     if (typeof current !== 'object') {
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a thrown non-object (a string, a number): String() is its text
       out.messages.push(String(current));
       break;
     }
@@ -145,7 +146,7 @@ export function describeKafkaError(err: unknown, ctx: ErrorContext): { message: 
     return fatal(`cannot create ${topic}: the number of partitions must be at least 1 (--num-partitions)`);
   }
   if (has(f, /INVALID_TOPIC_EXCEPTION|INVALID_TOPIC/)) {
-    return fatal(`"${ctx.topic}" is not a valid topic name: use up to 249 characters from a-z A-Z 0-9 . _ -`);
+    return fatal(`"${String(ctx.topic)}" is not a valid topic name: use up to 249 characters from a-z A-Z 0-9 . _ -`);
   }
   if (has(f, /UNKNOWN_TOPIC_OR_PARTITION|does not host this topic-partition|TopicMetadataNotLoaded/)) {
     return fatal(`${topic} does not exist (topics are not created automatically): create it by running the producer, or ask the admin`);

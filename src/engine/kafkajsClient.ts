@@ -15,8 +15,9 @@ for (const [type, codec] of [
   [CompressionTypes.ZSTD, 'zstd'],
 ] as const) {
   CompressionCodecs[type] = () => ({
-    compress: async (encoder: { buffer: Buffer }) => compress(codec, encoder.buffer),
-    decompress: async (buffer: Buffer) => decompress(codecId(codec), buffer),
+    // kafkajs awaits these; a codec error (missing binary, corrupt data) must reach it as a rejection, not a throw.
+    compress: (encoder: { buffer: Buffer }) => new Promise<Buffer>((resolve) => resolve(compress(codec, encoder.buffer))),
+    decompress: (buffer: Buffer) => new Promise<Buffer>((resolve) => resolve(decompress(codecId(codec), buffer))),
   });
 }
 

@@ -35,7 +35,7 @@ async function openssl(args: string[], cwd: string): Promise<void> {
       .split('\n')
       .filter((l) => !noise.test(l))
       .join('\n');
-    throw new KtcError(`openssl ${args[0]} failed while making the local cluster's certificates: ${lastLines(output, 2)}`);
+    throw new KtcError(`openssl ${String(args[0])} failed while making the local cluster's certificates: ${lastLines(output, 2)}`);
   }
 }
 

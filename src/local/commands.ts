@@ -37,6 +37,6 @@ export function requireJava17(): void {
   const match = /version "(\d+)(?:\.(\d+))?/.exec(out);
   const major = match ? Number(match[1] === '1' ? match[2] : match[1]) : 0;
   if (major < 17) {
-    throw new KtcError(`Kafka 4 needs Java 17 or newer, found "${out.split('\n')[0]}": install OpenJDK 17 (apt-get install openjdk-17-jre-headless)`);
+    throw new KtcError(`Kafka 4 needs Java 17 or newer, found "${String(out.split('\n')[0])}": install OpenJDK 17 (apt-get install openjdk-17-jre-headless)`);
   }
 }

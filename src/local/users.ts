@@ -38,7 +38,7 @@ export function generatePassword(): string {
   let out = '';
   for (const b of bytes) {
     if (b >= 248) continue; // 248 = 62 * 4: keeps the draw uniform
-    out += alphabet[b % 62];
+    out += alphabet.charAt(b % 62);
     if (out.length === 32) return out;
   }
   return out + generatePassword().slice(out.length);

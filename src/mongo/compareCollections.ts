@@ -1,4 +1,4 @@
-import { idText } from './documents.js';
+import { idText, stringifyOrUndefined } from './documents.js';
 
 /** The two collections as the comparison reads them: ids only, streamed. */
 export interface CollectionSource {
@@ -26,7 +26,7 @@ const EXAMPLES = 5;
 
 /** Set key of an _id: a string and a number that print alike are different ids to MongoDB. */
 function idKey(id: unknown): string {
-  return typeof id === 'string' ? `s${id}` : `j${JSON.stringify(id) ?? String(id)}`;
+  return typeof id === 'string' ? `s${id}` : `j${stringifyOrUndefined(id) ?? String(id)}`;
 }
 
 /**

@@ -39,7 +39,10 @@ export function consumerDocument(value: Buffer | null, consumedAtMs: number, sta
   return doc;
 }
 
+/** JSON.stringify's result: undefined for undefined, a function or a symbol, though lib.d.ts says string. */
+export const stringifyOrUndefined = JSON.stringify as (value: unknown) => string | undefined;
+
 /** The `_id` as client.py prints it in "Duplicated key with id: ..." (a string for its uuid4 hex ids). */
 export function idText(id: unknown): string {
-  return typeof id === 'string' ? id : (JSON.stringify(id) ?? String(id));
+  return typeof id === 'string' ? id : (stringifyOrUndefined(id) ?? String(id));
 }

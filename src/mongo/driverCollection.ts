@@ -1,4 +1,4 @@
-import { MongoBulkWriteError, type Collection, type Document } from 'mongodb';
+import { MongoBulkWriteError, type Collection, type Document, type WriteError } from 'mongodb';
 import type { MessageDocument } from './documents.js';
 import type { DocumentCollection, InsertOutcome } from './documentWriter.js';
 
@@ -8,7 +8,7 @@ const DUPLICATE_KEY = 11000;
 export const DUPLICATES_FIELD = 'duplicates';
 
 /** A driver collection behind the writer's interface: unordered inserts, duplicates told apart from failures. */
-export function driverCollection(collection: Collection<Document>): DocumentCollection {
+export function driverCollection(collection: Collection): DocumentCollection {
   return {
     async insertUnordered(docs: MessageDocument[]): Promise<InsertOutcome> {
       try {
@@ -16,7 +16,7 @@ export function driverCollection(collection: Collection<Document>): DocumentColl
         return { inserted: result.insertedCount, duplicateIds: [], failed: [] };
       } catch (err) {
         if (!(err instanceof MongoBulkWriteError)) throw err;
-        const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+        const writeErrors = ([] as WriteError[]).concat(err.writeErrors); // one error or a list
         const duplicateIds: unknown[] = [];
         const failed = new Map<string, number>();
         for (const e of writeErrors) {

@@ -80,6 +80,7 @@ export class Output {
   }
 
   get interactive(): boolean {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- isTTY is undefined when stderr is not a terminal, though typed boolean
     return Boolean(process.stderr.isTTY) && !this.logFile;
   }
 

@@ -82,7 +82,8 @@ export class ConsumeLoop {
     const timer = setInterval(() => this.checkTimers(), 100);
     try {
       await this.consumer.start(
-        (batch) => this.onBatch(batch),
+        // Both engines await this at once, so a throw in onBatch fails them as a rejection would.
+        (batch) => Promise.resolve(this.onBatch(batch)),
         (err) => {
           failure = err;
           this.stop('error');
@@ -111,7 +112,7 @@ export class ConsumeLoop {
   }
 
   /** Returns how many messages of the batch were processed: only their offsets get committed. */
-  private async onBatch(batch: ConsumedBatch): Promise<number> {
+  private onBatch(batch: ConsumedBatch): number {
     if (!this.finish) return 0; // stopping: leave the rest for the next consumer of the group
     const { stats, decoded } = this;
     const now = this.clock.nowMicros();

@@ -18,12 +18,12 @@ const post = (message: FromWorker) => port.postMessage(message);
 let loop: SendLoop | undefined;
 let stopRequested = false;
 
-port.on('message', (message: ToWorker) => {
-  if (message.type === 'stop') {
-    stopRequested = true;
-    loop?.stop();
-  }
-});
+// ToWorker has one message, { type: 'stop' }: any message stops the loop.
+const onMessage: (message: ToWorker) => void = () => {
+  stopRequested = true;
+  loop?.stop();
+};
+port.on('message', onMessage);
 
 async function main(): Promise<void> {
   const engine = createEngine(job.connection, job.engine);

@@ -84,12 +84,12 @@ export class ClusterMetadata implements ClusterView {
 
   async anyConnection(): Promise<BrokerConnection> {
     if (this.brokers.size === 0) await this.refresh([]);
-    let lastError: unknown;
+    let lastError: Error | undefined;
     for (const id of this.brokers.keys()) {
       try {
         return await this.connection(id);
       } catch (err) {
-        lastError = err;
+        lastError = err as Error;
       }
     }
     throw lastError ?? connectionError('no broker in the cluster metadata');
@@ -105,13 +105,14 @@ export class ClusterMetadata implements ClusterView {
   }
 
   /** Closes open connections now; one still being opened (a stalled broker) is closed when it opens, not awaited. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
     for (const c of this.connections.values())
       void c.then(
         (conn) => conn.close(),
         () => undefined,
       );
     this.connections.clear();
+    return Promise.resolve();
   }
 
   /** Asks any reachable broker (known ones first, then the bootstrap list) for brokers and leaders. */

@@ -54,13 +54,13 @@ interface ZstdCodec {
 function unavailable(codec: CompressionCodec, pkg: string, err: unknown): CodecUnavailableError {
   const why = (err as Error).message.split('\n')[0];
   return new CodecUnavailableError(
-    `${codec} needs the npm package ${pkg} with its binary for ${process.platform}-${process.arch}, which could not be loaded (${why}); reinstall ktc with its optional dependencies, or use another codec`,
+    `${codec} needs the npm package ${pkg} with its binary for ${process.platform}-${process.arch}, which could not be loaded (${String(why)}); reinstall ktc with its optional dependencies, or use another codec`,
   );
 }
 
-function load<T>(pkg: string, codec: CompressionCodec): T {
+function load(pkg: string, codec: CompressionCodec): unknown {
   try {
-    return require(pkg) as T;
+    return require(pkg);
   } catch (err) {
     throw unavailable(codec, pkg, err);
   }
@@ -73,8 +73,8 @@ let snappyLib: Snappy | undefined;
 let lz4Lib: Lz4 | undefined;
 let zstdLib: ZstdCodec | undefined;
 
-const snappy = (): Snappy => (snappyLib ??= load<Snappy>('snappy', 'snappy'));
-const lz4 = (): Lz4 => (lz4Lib ??= load<Lz4>('lz4-napi', 'lz4'));
+const snappy = (): Snappy => (snappyLib ??= load('snappy', 'snappy') as Snappy);
+const lz4 = (): Lz4 => (lz4Lib ??= load('lz4-napi', 'lz4') as Lz4);
 
 /** Node >= 22.15 has zstd in zlib; @types/node 20 does not know it. */
 type ZlibWithZstd = typeof zlib & {

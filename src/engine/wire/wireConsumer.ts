@@ -142,7 +142,7 @@ export class WireConsumer implements ConsumerEngine {
       });
     });
     await this.consumer.subscribe({ topic, fromBeginning: this.options.autoOffsetReset === 'earliest' });
-    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
+    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: () => Promise.resolve() });
     await joined;
     this.commitTimer = setInterval(() => void this.commit(), 1000);
     this.loop = this.fetchLoop(onBatch).catch(onError);
@@ -238,14 +238,14 @@ export class WireConsumer implements ConsumerEngine {
       if (!list) byLeader.set(leader, (list = []));
       list.push(partition);
     }
-    let failure: unknown;
+    let failure: Error | undefined;
     await Promise.all(
       [...byLeader].map(async ([leader, list]) => {
         try {
           await this.fetchFrom(leader, list, onBatch);
         } catch (err) {
           if ((err as WireError).retriable !== false) this.cluster.drop(leader);
-          failure ??= err;
+          failure ??= err as Error;
         }
       }),
     );
@@ -309,6 +309,7 @@ export class WireConsumer implements ConsumerEngine {
       if (!this.positions.has(partition)) continue;
       this.positions.set(partition, position);
       this.uncommitted.set(partition, position);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- onBatch, awaited above, may have paused us: TypeScript keeps the narrowing from before the await
       if (this.paused) void this.commit(); // processed while the rebalance began: commit it too
     }
     if (stale) throw stale;

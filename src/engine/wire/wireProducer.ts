@@ -182,7 +182,7 @@ export class WireProducer implements ProducerEngine {
 
   private lane(topic: string, partition: number): Lane {
     let byPartition = this.lanes.get(topic);
-    if (!byPartition) this.lanes.set(topic, (byPartition = new Map()));
+    if (!byPartition) this.lanes.set(topic, (byPartition = new Map<number, Lane>()));
     let lane = byPartition.get(partition);
     if (!lane) byPartition.set(partition, (lane = new Lane(topic, partition)));
     return lane;
@@ -204,6 +204,7 @@ export class WireProducer implements ProducerEngine {
       do {
         this.pumpAgain = false;
         this.pumpOnce();
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- pumpOnce's settle callbacks set pumpAgain and may close us; TypeScript does not see it
       } while (this.pumpAgain && !this.closed);
     } finally {
       this.pumping = false;
@@ -460,7 +461,8 @@ export class WireProducer implements ProducerEngine {
     const deadline = Date.now() + timeoutMs;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.initProducerId();
+        await this.initProducerId();
+        return;
       } catch (err) {
         if ((err as WireError).retriable === false || Date.now() + this.backoff(attempt) > deadline) throw err;
         await new Promise((resolve) => setTimeout(resolve, this.backoff(attempt)));
