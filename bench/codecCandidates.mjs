@@ -63,7 +63,7 @@ function cpuMs(fn, ms = 200) {
   for (let i = 0; i < 3; i++) fn();
   const start = process.cpuUsage();
   let calls = 0;
-  let used = 0;
+  let used;
   do {
     fn();
     calls++;

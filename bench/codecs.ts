@@ -59,10 +59,10 @@ export function jsonRecords(count: number, size: number, seed = 42): Buffer[] {
   const out: Buffer[] = [];
   for (let i = 0; i < count; i++) {
     let hex = '';
-    for (let h = 0; h < 12; h++) hex += '0123456789abcdef'[Math.floor(rnd() * 16)];
-    const head = `{"ts":${1_795_550_803_176 + i * 7},"id":"${hex}","user":${Math.floor(rnd() * 100_000)},"event":"${events[Math.floor(rnd() * events.length)]}","n":"`;
+    for (let h = 0; h < 12; h++) hex += '0123456789abcdef'.charAt(Math.floor(rnd() * 16));
+    const head = `{"ts":${1_795_550_803_176 + i * 7},"id":"${hex}","user":${Math.floor(rnd() * 100_000)},"event":"${defined(events[Math.floor(rnd() * events.length)])}","n":"`;
     let text = '';
-    while (head.length + text.length + 2 < size) text += `${words[Math.floor(rnd() * words.length)]} `;
+    while (head.length + text.length + 2 < size) text += `${defined(words[Math.floor(rnd() * words.length)])} `;
     out.push(Buffer.from(`${head}${text.slice(0, size - 2 - head.length)}"}`));
   }
   return out;
@@ -73,7 +73,7 @@ function cpuMsPerCall(fn: () => void, ms = 200): number {
   for (let i = 0; i < 3; i++) fn();
   const start = process.cpuUsage();
   let calls = 0;
-  let used = 0;
+  let used: number;
   do {
     fn();
     calls++;
@@ -115,7 +115,7 @@ function parseArgs(argv: string[]): { rounds: number; baseline?: string } {
   for (let i = 0; i < argv.length; i += 2) {
     if (argv[i] === '--rounds') opts.rounds = Number(argv[i + 1]);
     else if (argv[i] === '--baseline') opts.baseline = resolve(defined(argv[i + 1]));
-    else throw new Error(`unknown flag ${argv[i]} (use --rounds N, --baseline DIR)`);
+    else throw new Error(`unknown flag ${String(argv[i])} (use --rounds N, --baseline DIR)`);
   }
   if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new Error('--rounds needs a positive integer');
   return opts;
@@ -206,7 +206,7 @@ async function main(): Promise<void> {
   console.log('\nRecord batches (write: one batch into a reused request buffer; read: a 16-batch fetch response, CRC-32C checked)');
   console.log(batchTable.toString());
   if (old) {
-    console.log(`\nUncompressed path, before (${baseline}) and after`);
+    console.log(`\nUncompressed path, before (${String(baseline)}) and after`);
     console.log(compareTable.toString());
   }
 }

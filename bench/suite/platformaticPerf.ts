@@ -88,7 +88,7 @@ async function produce(kafka: PlatformaticModule, s: PlatformaticProduceSettings
   let next = 0;
   let partition = 0;
   let inFlight = 0;
-  let failure: unknown;
+  let failure: Error | undefined;
   let wake: (() => void) | undefined;
   const start = nowUs();
   const stopWindows = windows(5000, () => acked);
@@ -109,7 +109,7 @@ async function produce(kafka: PlatformaticModule, s: PlatformaticProduceSettings
           latency.recordMany(nowUs() - sentAt, count);
           acked += count;
         },
-        (err: unknown) => (failure ??= err),
+        (err: unknown) => (failure ??= err as Error),
       )
       .finally(() => {
         inFlight--;

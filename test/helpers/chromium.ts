@@ -30,7 +30,7 @@ export function ensureChromium(): { path: string } | { missing: string } {
   });
   if (install.status !== 0 || !existsSync(CHROMIUM)) {
     return {
-      missing: `${CHROMIUM} is missing and apt-get install chromium failed (status ${install.status}): ${install.stderr.trim().split('\n').pop() ?? ''}`,
+      missing: `${CHROMIUM} is missing and apt-get install chromium failed (status ${String(install.status)}): ${install.stderr.trim().split('\n').pop() ?? ''}`,
     };
   }
   execFileSync(CHROMIUM, ['--version']);

@@ -34,7 +34,11 @@ export function replayDockerfile(contextDir: string, dockerfile = 'Dockerfile'):
   let env: Record<string, string> = {};
   let entrypoint: string[] = [];
   const inRoot = (path: string) => join(root, path.startsWith('/') ? path : join(workdir, path));
-  const expand = (text: string) => text.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string, b: string) => env[a ?? b] ?? process.env[a ?? b] ?? '');
+  const expand = (text: string) =>
+    text.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => {
+      const name = a ?? b ?? '';
+      return env[name] ?? process.env[name] ?? '';
+    });
   for (const line of lines) {
     const [instruction, ...restParts] = line.split(/\s+/);
     const rest = line.slice(defined(instruction).length).trim();

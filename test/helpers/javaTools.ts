@@ -84,7 +84,7 @@ export class JavaTool {
   async waitForOutput(predicate: (stdout: string) => boolean, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this.stdout)) {
-      if (!this.running) throw new Error(`${this.name} exited (${this.child.exitCode ?? this.child.signalCode}) first;\n${this.describe()}`);
+      if (!this.running) throw new Error(`${this.name} exited (${String(this.child.exitCode ?? this.child.signalCode)}) first;\n${this.describe()}`);
       if (Date.now() > deadline) throw new Error(`${this.name}: output never matched within ${timeoutMs} ms;\n${this.describe()}`);
       await sleep(100);
     }
@@ -342,7 +342,7 @@ export class JavaTools {
       .join(':');
     const tool = this.track(new JavaTool(`javac ${sourceFile}`, 'javac', ['-d', classes, '-cp', classpath, sourceFile], 120_000));
     const result = await tool.wait();
-    if (result.code !== 0) throw new Error(`javac exited ${result.code ?? result.signal};\n${tool.describe()}`);
+    if (result.code !== 0) throw new Error(`javac exited ${String(result.code ?? result.signal)};\n${tool.describe()}`);
     return classes;
   }
 
@@ -350,7 +350,7 @@ export class JavaTools {
   program(classesDir: string, mainClass: string, args: string[], hardTimeoutMs = 120_000): JavaTool {
     const java = this.javaArgs(mainClass);
     const cp = java.indexOf('-cp') + 1;
-    java[cp] = `${classesDir}:${java[cp]}`;
+    java[cp] = `${classesDir}:${String(java[cp])}`;
     return this.track(new JavaTool(mainClass, 'java', [...java, ...args], hardTimeoutMs));
   }
 
@@ -403,7 +403,7 @@ export class JavaTools {
         'print.partition': print.partition,
         'print.offset': print.offset,
         'print.timestamp': print.timestamp,
-      }).flatMap(([k, v]) => ['--property', `${k}=${v === true}`]),
+      }).flatMap(([k, v]) => ['--property', `${k}=${String(v === true)}`]),
       '--property',
       `key.separator=${FIELD}`,
       '--property',
@@ -449,7 +449,7 @@ export class JavaTools {
   /** Produces records with the console producer and waits for it; rejects with its output unless it exits 0. */
   async produce(options: Omit<ConsoleProducerOptions, 'records'> & { records: ProducerRecord[] }): Promise<ToolResult> {
     const result = await this.consoleProducer(options).wait();
-    if (result.code !== 0) throw new Error(`console producer exited ${result.code ?? result.signal};\nstderr:\n${result.stderr.slice(-4000)}`);
+    if (result.code !== 0) throw new Error(`console producer exited ${String(result.code ?? result.signal)};\nstderr:\n${result.stderr.slice(-4000)}`);
     return result;
   }
 
@@ -469,7 +469,7 @@ export class JavaTools {
     const args = [...this.javaArgs('kafka.tools.DumpLogSegments'), '--files', segments.flat().join(',')];
     const tool = this.track(new JavaTool('DumpLogSegments', 'java', args, 120_000));
     const result = await tool.wait();
-    if (result.code !== 0) throw new Error(`DumpLogSegments exited ${result.code ?? result.signal};\n${tool.describe()}`);
+    if (result.code !== 0) throw new Error(`DumpLogSegments exited ${String(result.code ?? result.signal)};\n${tool.describe()}`);
     // "Dumping <file>" starts each file's section.
     const byFile = new Map<string, LogBatch[]>();
     for (const section of result.stdout.split(/^Dumping /m).slice(1)) {

@@ -196,7 +196,7 @@ const cases: Case[] = [
 /** 127.0.2.1 as 127.0.513: the two last octets as one number, which inet_aton reads as the same address. */
 function inetAtonSpelling(address: string): string {
   const [a, b, c, d] = address.split('.').map(Number);
-  return `${a}.${b}.${defined(c) * 256 + defined(d)}`;
+  return `${defined(a)}.${defined(b)}.${defined(c) * 256 + defined(d)}`;
 }
 
 describe('bad input: one clear line, a documented exit status, no stack trace, no secret', () => {

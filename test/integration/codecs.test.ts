@@ -27,6 +27,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unassigned when beforeAll failed
   await java?.close();
 });
 
@@ -117,7 +118,7 @@ async function write(codec: CompressionCodec): Promise<Written> {
   ];
   for (const [name, flags] of runs) {
     const run = await ktc(['-t', topic, '--producer', '-n', String(KTC_MESSAGES), ...flags]);
-    if (run.code !== 0) throw new Error(`ktc ${flags.join(' ')} exited ${run.code}: ${run.stderr}`);
+    if (run.code !== 0) throw new Error(`ktc ${flags.join(' ')} exited ${String(run.code)}: ${run.stderr}`);
     published[name] = loggedMessages(run.stdout, 'published').map((m) => m._id);
     if (new Set(published[name]).size !== KTC_MESSAGES) throw new Error(`ktc ${flags.join(' ')} published ${published[name].length} messages:\n${run.stdout}`);
   }

@@ -84,7 +84,7 @@ describe('distributed runs through the results topic', () => {
     const report = await runKtc(['results', '--credentials', '-', '--run-id', runId, '--expect', '3', '--json'], { input: creds, timeoutMs: 90_000 });
     expect(report.code, report.stderr).toBe(0);
     const merged = JSON.parse(report.stdout) as MergedJson;
-    expect(merged.workers.sort()).toEqual(workers.map((w) => `${hostname()}-${w.child.pid}`).sort());
+    expect(merged.workers.sort()).toEqual(workers.map((w) => `${hostname()}-${String(w.child.pid)}`).sort());
     expect(merged.missing).toEqual([]);
     const r = merged.result;
     expect(defined(r.producer).acked).toBe(3 * M);
@@ -117,8 +117,8 @@ describe('distributed runs through the results topic', () => {
     });
     expect(report.code).toBe(1);
     const merged = JSON.parse(report.stdout) as MergedJson;
-    const victimId = `${hostname()}-${victim.child.pid}`;
-    expect(merged.workers.sort()).toEqual(finishing.map((w) => `${hostname()}-${w.child.pid}`).sort());
+    const victimId = `${hostname()}-${String(victim.child.pid)}`;
+    expect(merged.workers.sort()).toEqual(finishing.map((w) => `${hostname()}-${String(w.child.pid)}`).sort());
     expect(merged.missing).toEqual([victimId]);
     expect(defined(merged.result.producer).acked).toBe(2000);
     expect(report.stderr).toBe(

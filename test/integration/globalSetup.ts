@@ -1,4 +1,3 @@
-import type { TestProject } from 'vitest/node';
 import { down, nodeStatuses, up } from '../../src/local/cluster.js';
 import { readState } from '../../src/local/clusterState.js';
 import { DEFAULT_KAFKA_VERSION, DEFAULT_TOPIC, defaultCacheDir } from '../../src/local/layout.js';
@@ -9,12 +8,12 @@ import { TEST_CLUSTER } from '../helpers/testCluster.js';
  * one that is already running (fast local iteration), and tears down only
  * what it started.
  */
-export default async function setup(_project: TestProject): Promise<() => Promise<void>> {
+export default async function setup(): Promise<() => Promise<void>> {
   const existing = readState(TEST_CLUSTER.dir);
   const running = existing !== undefined && nodeStatuses(existing).every((s) => s.running);
   if (running) {
     process.stderr.write(`[ktc tests] reusing the running test cluster in ${TEST_CLUSTER.dir}\n`);
-    return async () => undefined;
+    return () => Promise.resolve();
   }
   if (existing) await down(TEST_CLUSTER.dir, false);
   const result = await up({

@@ -124,7 +124,7 @@ describe('--html report', () => {
       }
 
       const shot = join(scratch, 'report.png');
-      await page.screenshot({ path: shot as `${string}.png`, fullPage: true });
+      await page.screenshot({ path: shot, fullPage: true });
       expect(statSync(shot).size).toBeGreaterThan(20_000);
       // Refreshes the README's picture: KTC_UPDATE_DOCS=1 npx vitest run --project integration test/integration/htmlReport.test.ts
       if (process.env.KTC_UPDATE_DOCS) copyFileSync(shot, join(repoRoot, 'docs', 'html-report.png'));

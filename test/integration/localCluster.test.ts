@@ -37,11 +37,12 @@ async function roundTrip(connection: ConnectionConfig, topic: string, groupId: s
     return await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no message back on ${topic}`)), 30_000);
       void consumer.run({
-        eachMessage: async ({ message }) => {
+        eachMessage: ({ message }) => {
           if (message.value?.toString() === value) {
             clearTimeout(timer);
             resolve(value);
           }
+          return Promise.resolve();
         },
       });
     }).then(() => value);
@@ -135,7 +136,7 @@ describe('ktc local: a real, locked-down Kafka 4 cluster', () => {
     const crashed = new Promise<string>((resolve) => {
       consumer.on(consumer.events.CRASH, (event) => resolve(String(event.payload.error)));
     });
-    await consumer.run({ eachMessage: async () => undefined });
+    await consumer.run({ eachMessage: () => Promise.resolve() });
     const error = await Promise.race([crashed, new Promise<string>((r) => setTimeout(() => r('no error'), 30_000))]);
     await consumer.disconnect();
     expect(error).not.toBe('no error');

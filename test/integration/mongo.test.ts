@@ -1,4 +1,4 @@
-import { MongoClient, type Document } from 'mongodb';
+import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka } from '../../src/engine/kafkajsClient.js';
 import { up } from '../../src/local/cluster.js';
@@ -23,7 +23,8 @@ async function relationTopic(prefix: string): Promise<string> {
 }
 
 const client = () => ['-u', 'relation-3', '-p', cluster.passwords.client, '-s', plain];
-const docs = (topic: string, collection: 'producer' | 'consumer'): Promise<Document[]> => mongo.db(topic).collection(collection).find({}).toArray();
+const docs = (topic: string, collection: 'producer' | 'consumer'): Promise<Array<Record<string, unknown>>> =>
+  mongo.db(topic).collection(collection).find({}).toArray();
 const ids = (list: ReadonlyArray<{ _id?: unknown }>): unknown[] => list.map((d) => d._id).sort();
 
 beforeAll(async () => {
@@ -46,6 +47,7 @@ beforeAll(async () => {
 }, 30 * 60_000);
 
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unassigned when beforeAll failed
   await mongo?.close();
 });
 
@@ -180,7 +182,7 @@ describe('--mongo-uri bad input: one line before anything is produced', () => {
     },
     {
       name: 'authentication failure',
-      mongoUri: () => `${uri.replace('mongodb://', `mongodb://relation-3:${cluster.passwords.client}@`)}`,
+      mongoUri: () => uri.replace('mongodb://', `mongodb://relation-3:${cluster.passwords.client}@`),
       exit: 1,
       line: () =>
         `ktc: authentication failed as user "relation-3" at MongoDB ${uri.replace('mongodb://', 'mongodb://relation-3:***@')}: check the user and password in --mongo-uri (and authSource)`,

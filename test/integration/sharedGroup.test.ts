@@ -25,6 +25,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unassigned when beforeAll failed
   await java?.close();
 });
 
@@ -105,7 +106,7 @@ function expectExactlyOnce(ids: string[], got: { ktc: Consumed; java: Consumed }
 /** waitForGroup, failing at once with ktc's output if ktc exits first (e.g. refused by the group). */
 async function groupWhileKtcRuns(group: string, k: KtcProcess, predicate: (g: GroupView) => boolean): Promise<GroupView> {
   const exited = k.done.then((r): never => {
-    throw new Error(`ktc exited (${r.code}) before the group was ready; stderr:\n${r.stderr}`);
+    throw new Error(`ktc exited (${String(r.code)}) before the group was ready; stderr:\n${r.stderr}`);
   });
   return Promise.race([waitForGroup(java.admin, group, predicate), exited]);
 }

@@ -76,6 +76,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.allSettled(runs.values());
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unassigned when beforeAll failed
   await java?.close();
 });
 

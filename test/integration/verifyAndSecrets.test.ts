@@ -41,7 +41,7 @@ describe('secrets', () => {
     const secret = 'Sup3rSecretPassw0rdForPs';
     const ktc = new KtcProcess(['-u', 'someone', '-p', secret, '-s', `127.0.0.1:${port}`, '--producer', '--timeout', '5s']);
     await new Promise((r) => setTimeout(r, 1500));
-    const cmdline = readFileSync(`/proc/${ktc.child.pid}/cmdline`, 'utf8');
+    const cmdline = readFileSync(`/proc/${String(ktc.child.pid)}/cmdline`, 'utf8');
     const done = await ktc.done;
     silent.close();
     expect(cmdline).toMatch(/^ktc/);

@@ -64,7 +64,7 @@ function parseResult(run: KtcRun): RunResult {
   try {
     return JSON.parse(run.stdout) as RunResult;
   } catch {
-    throw new Error(`ktc printed no JSON result (exit ${run.code}); stderr:\n${run.stderr}\nstdout:\n${run.stdout.slice(-2000)}`);
+    throw new Error(`ktc printed no JSON result (exit ${String(run.code)}); stderr:\n${run.stderr}\nstdout:\n${run.stdout.slice(-2000)}`);
   }
 }
 
@@ -92,6 +92,7 @@ beforeAll(async () => {
 afterEach(() => proxy.resume());
 
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unassigned when beforeAll failed
   await proxy?.close();
 });
 
@@ -257,7 +258,7 @@ describe('through a fault proxy on every broker connection (RF 3, acks=all)', ()
     expect(
       corrupt.length,
       `${corrupt.length} records of the corrupted batch [${batchBaseOffset}..${batchLastOffset}] were counted as consumed ` +
-        `(exit ${done.code}); the one with the flipped byte: ${flippedLogged}`,
+        `(exit ${String(done.code)}); the one with the flipped byte: ${flippedLogged}`,
     ).toBe(0);
     expect(done.code, `stderr:\n${done.stderr}\nstdout tail:\n${done.stdout.slice(-1500)}`).toBe(1);
     const line = expectOneErrorLine(done);

@@ -157,9 +157,15 @@ export class FakeBroker {
     const ranges = this.options.ranges ?? KAFKA_4_RANGES;
     const isSasl = req.apiKey === 17 || req.apiKey === 36;
     if (!isSasl && req.apiKey !== 18) {
-      if (!state.authenticated) return this.violation(socket, `api ${req.apiKey} before authentication`);
+      if (!state.authenticated) {
+        this.violation(socket, `api ${req.apiKey} before authentication`);
+        return;
+      }
       // The broker checks expiry when it takes the request up (after answering the ones before it).
-      if (Date.now() > state.expiresAt) return this.violation(socket, `api ${req.apiKey} after the session expired`);
+      if (Date.now() > state.expiresAt) {
+        this.violation(socket, `api ${req.apiKey} after the session expired`);
+        return;
+      }
     }
     const range = ranges[req.apiKey];
     if (!range || req.version < range[0] || req.version > range[1]) {
@@ -174,7 +180,8 @@ export class FakeBroker {
             .int16(range?.[1] ?? 0);
         return this.reply(socket, req, { body: w.result() });
       }
-      return this.violation(socket, `api ${req.apiKey} v${req.version} is not supported`);
+      this.violation(socket, `api ${req.apiKey} v${req.version} is not supported`);
+      return;
     }
     switch (req.apiKey) {
       case 18: {
@@ -214,7 +221,8 @@ export class FakeBroker {
       case ECHO_API:
         return this.reply(socket, req, { body: req.body });
       default:
-        return this.violation(socket, `api ${req.apiKey} has no fake`);
+        this.violation(socket, `api ${req.apiKey} has no fake`);
+        return;
     }
   }
 

@@ -68,12 +68,12 @@ export class FakeCluster implements ClusterView {
     this.leadersKnown = false;
   }
 
-  async connection(nodeId: number): Promise<RequestChannel> {
-    return this.channel(`broker-${nodeId}`);
+  connection(nodeId: number): Promise<RequestChannel> {
+    return Promise.resolve(this.channel(`broker-${nodeId}`));
   }
 
-  async anyConnection(): Promise<RequestChannel> {
-    return this.channel('any');
+  anyConnection(): Promise<RequestChannel> {
+    return Promise.resolve(this.channel('any'));
   }
 
   drop(): void {}
@@ -121,6 +121,7 @@ export class FakeCluster implements ClusterView {
       });
     });
     this.requests.push(batches);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set in the forEach callback above, which TypeScript does not follow
     if (loseResponse) throw connectionError('connection closed before the response', 'ECONNRESET');
     const w = new Writer(256).int32(1).string('t').int32(answers.length);
     // Produce v8: record_errors (none) and error_message (null) after log_start_offset.

@@ -223,9 +223,10 @@ describe('kafkajs assigners', () => {
   const cluster = {
     findTopicPartitionMetadata: (topic: string) =>
       Array.from({ length: partitionsOf[topic] ?? 0 }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0] })),
-    addMultipleTargetTopics: async (topics: string[]) => {
+    addMultipleTargetTopics: (topics: string[]) => {
       added.push(topics);
       partitionsOf.payments = 2;
+      return Promise.resolve();
     },
   } as unknown as Cluster;
   const make = (names: Parameters<typeof kafkajsAssigners>[0], onJoin?: () => void) =>

@@ -64,7 +64,7 @@ describe.skipIf(!hasJava)("Kafka's Java client reads ktc's batches", () => {
       writeFileSync(file, w.result());
       files.push(file);
       expected.push(
-        `batch base=0 last=${vs.length - 1} magic=2 codec=${codec} producerId=77 epoch=2 baseSequence=9 transactional=${transactional} control=false maxTimestamp=${TS}`,
+        `batch base=0 last=${vs.length - 1} magic=2 codec=${codec} producerId=77 epoch=2 baseSequence=9 transactional=${String(transactional)} control=false maxTimestamp=${TS}`,
         ...vs.map((v, i) => `record offset=${i} timestamp=${TS} key=null value=${shown(v)} headers=0`),
       );
     }

@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { compareCollections } from '../../../src/mongo/compareCollections.js';
 
-async function* from<T>(items: T[]): AsyncIterable<T> {
-  for (const item of items) yield item;
+/** The async iterable compareCollections reads a collection as (a driver cursor's shape), from an array. */
+function from<T>(items: T[]): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]: () => {
+      let i = 0;
+      return { next: () => Promise.resolve(i < items.length ? { value: items[i++] as T, done: false } : { value: undefined, done: true }) };
+    },
+  };
 }
 
 describe('ktc verify: producer against consumer', () => {

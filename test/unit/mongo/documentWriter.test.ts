@@ -35,8 +35,9 @@ class FakeCollection implements DocumentCollection {
     }
   }
 
-  async countDuplicates(ids: unknown[]): Promise<void> {
+  countDuplicates(ids: unknown[]): Promise<void> {
     this.duplicateMarks.push(ids);
+    return Promise.resolve();
   }
 
   release(): void {

@@ -48,7 +48,7 @@ function simulation(stallAtMicros: number, stallMicros: number, serviceMicros: n
     },
     abort: () => undefined,
     counters: () => ({ requests: 0, retries: 0, producerIdResets: 0, throttledMs: 0 }),
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   };
   return { clock, engine };
 }
@@ -125,7 +125,7 @@ describe('SendLoop self-diagnosis', () => {
       send: (_topic, batches, settled) => void Promise.resolve().then(() => batches.forEach((b) => settled(b, undefined))),
       abort: () => undefined,
       counters: () => ({ requests: 0, retries: 0, producerIdResets: 0, throttledMs: 0 }),
-      close: async () => undefined,
+      close: () => Promise.resolve(),
     };
     const encoder = new PayloadEncoder({ format: 'binary', origin: 'o', producerId: newProducerId(), recordSize: 32 });
     const loop = new SendLoop(
