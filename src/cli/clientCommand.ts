@@ -18,6 +18,7 @@ import { renderSummary } from '../report/summary.js';
 import { renderHtmlReport } from '../report/htmlReport.js';
 import { clientReportContext } from '../report/reportContext.js';
 import { DEFAULT_RESULTS_TOPIC } from '../distributed/resultsTopic.js';
+import { waitUntil } from '../distributed/startAt.js';
 import { DistributedWorker } from '../distributed/worker.js';
 import { defined } from '../defined.js';
 
@@ -97,6 +98,15 @@ function distributedWorker(flags: ClientFlags, config: RunConfig, out: Output): 
   );
 }
 
+/** What the run awaits before producing: the --workers-expected barrier, then --start-at. */
+function startGate(worker: DistributedWorker | undefined, startAt: number | undefined, signal: AbortSignal, out: Output): (() => Promise<void>) | undefined {
+  if (!worker && startAt === undefined) return undefined;
+  return async () => {
+    await worker?.gate();
+    if (startAt !== undefined) await waitUntil(startAt, signal, (text) => out.error(`ktc: ${text}`));
+  };
+}
+
 /** Runs the client command; resolves to the exit status. */
 export async function runClient(flags: ClientFlags): Promise<number> {
   const config = buildRunConfig(flags);
@@ -116,11 +126,20 @@ export async function runClient(flags: ClientFlags): Promise<number> {
       print?.(s);
     };
   }
-  const run = new ClientRun(config, createEngine(config.connection, config.engine), observer, systemClock, recorder, worker ? () => worker.gate() : undefined);
+  const startWait = new AbortController();
+  const run = new ClientRun(
+    config,
+    createEngine(config.connection, config.engine),
+    observer,
+    systemClock,
+    recorder,
+    startGate(worker, flags.startAt, startWait.signal, out),
+  );
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
     if (signals > 1) process.exit(signal === 'SIGTERM' ? 143 : ExitCode.interrupted);
+    startWait.abort();
     run.interrupt(signal);
   };
   process.on('SIGINT', onSignal);

@@ -10,6 +10,7 @@ import {
   inputFile,
   INT16_MAX,
   INT32_MAX,
+  instant,
   list,
   outputFile,
   rate,
@@ -176,6 +177,12 @@ export const CLIENT_FLAGS = {
     group: DISTRIBUTED,
     kind: topicName,
     describe: "topic for --run-id workers' announcements, progress and results, created when missing [default: ktc-results]",
+  },
+  'start-at': {
+    group: DISTRIBUTED,
+    kind: instant,
+    describe:
+      'start producing at this moment, e.g. 2026-11-27T10:00:00Z, or 10:00:30 (UTC, the next such time), so workers started apart measure the same window; after --workers-expected when both are given',
   },
 
   'log-messages': { group: OUTPUT, kind: booleanSwitch, describe: 'log every message (default when -n <= 100, and for a consumer alone)' },

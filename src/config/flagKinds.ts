@@ -45,6 +45,7 @@ export const FLAG_KIND_NAMES = [
   'keyValue',
   'loopbackAddress',
   'kafkaVersion',
+  'instant',
   'refused',
 ] as const;
 export type FlagKindName = (typeof FLAG_KIND_NAMES)[number];
@@ -141,6 +142,53 @@ export const duration: FlagKind<number> = {
   label: 'duration',
   accepts: `a positive duration, ${DURATION_EXAMPLES}`,
   parse: parseDuration,
+};
+
+/** How far ahead --start-at may be: further is more likely a wrong date than a plan. */
+export const MAX_START_AHEAD_MS = 24 * 3600_000;
+
+/**
+ * A moment as epoch milliseconds: an ISO 8601 date and time with its zone
+ * (2026-11-27T10:00:00Z, ...+01:00), or a time of day in UTC (10:00,
+ * 10:00:30), meaning its next occurrence. Workers on machines in different
+ * zones agree on it only when the zone is said, so a date without one is refused.
+ */
+export function parseInstant(text: string, nowMs: number = Date.now()): number {
+  const clock = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(text);
+  if (clock) {
+    const [h, m, s] = [Number(clock[1]), Number(clock[2]), Number(clock[3] ?? 0)];
+    if (h > 23 || m > 59 || s > 59) throw new FlagValueError('is not a time of day: give HH:MM or HH:MM:SS (UTC), e.g. 10:00:30');
+    const day = new Date(nowMs);
+    const at = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), h, m, s);
+    // A time of day already passed today means tomorrow's, unless it passed only just now (a late worker).
+    return at < nowMs - 60_000 ? at + 24 * 3600_000 : at;
+  }
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(text)) {
+    throw new FlagValueError(
+      /^\d{4}-\d{2}-\d{2}T[\d:.]+$/.test(text)
+        ? 'has no time zone: add Z for UTC (e.g. 2026-11-27T10:00:00Z) or an offset (+01:00), so every worker reads the same moment'
+        : 'is not a time: give an ISO 8601 time with its zone (e.g. 2026-11-27T10:00:00Z) or a time of day in UTC (e.g. 10:00:30)',
+    );
+  }
+  const [y, mo, d] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  const at = Date.parse(text);
+  // Date.parse rolls 2026-02-30 over into March: the day must exist as written.
+  if (Number.isNaN(at) || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d)
+    throw new FlagValueError('is not a valid date and time, e.g. 2026-11-27T10:00:00Z');
+  return at;
+}
+
+/** A moment to start at, at most 24 h ahead (see parseInstant). */
+export const instant: FlagKind<number> = {
+  name: 'instant',
+  label: 'time',
+  accepts: 'an ISO 8601 time with its zone (e.g. 2026-11-27T10:00:00Z) or a time of day in UTC (e.g. 10:00:30)',
+  parse(text) {
+    const at = parseInstant(text);
+    if (at - Date.now() > MAX_START_AHEAD_MS) throw new FlagValueError('is more than 24 h away: give a time within the next day');
+    return at;
+  },
 };
 
 /** One of a fixed list, matched without regard to case; the list's spelling is kept. */

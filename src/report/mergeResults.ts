@@ -72,6 +72,7 @@ function mergeProducers(ps: readonly ProducerResult[], summaries: Record<string,
     ...(summaries.producerScheduleSlip ? { scheduleSlip: summaries.producerScheduleSlip } : {}),
     lateSendsNotWaitingOnBroker: sum(ps, (p) => p.lateSendsNotWaitingOnBroker),
     lateSendsWaitingOnCluster: sum(ps, (p) => p.lateSendsWaitingOnCluster),
+    lateSendsHostBusy: sum(ps, (p) => p.lateSendsHostBusy),
     longestStallMs: Math.max(...ps.map((p) => p.longestStallMs)),
     delivery: {
       requests: sum(ps, (p) => p.delivery.requests),

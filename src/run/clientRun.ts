@@ -403,8 +403,14 @@ export class ClientRun {
     if (consumed && consumed.stats.endToEnd.count > 0) histograms.endToEnd = consumed.stats.endToEnd.encode();
     const verification = consumed ? consumed.stats.tracker.verify(this.acknowledged()) : undefined;
     const warnings: string[] = [];
-    // A few late sends are the host's hiccups (a broker restarting beside ktc takes CPU); the result is bounded by
-    // ktc only when a real share of the messages left late with nothing holding ktc back.
+    // A few late sends are hiccups; the result is bounded by ktc only when a real share of the messages left late
+    // while ktc itself was busy and nothing held it back. Late because the host ran other processes (a broker
+    // restarting beside ktc) is said as such: neither ktc's limit nor the cluster's.
+    if (producer && producer.lateSendsHostBusy > LATE_SHARE_FOR_WARNING * producer.sent) {
+      warnings.push(
+        `${producer.lateSendsHostBusy} messages left more than 5 ms late while ktc was ready but not running (other processes had this host's CPU): latencies from the schedule include that wait; run ktc where nothing else competes for the CPU for cleaner figures`,
+      );
+    }
     if (producer && producer.lateSendsNotWaitingOnBroker > LATE_SHARE_FOR_WARNING * producer.sent) {
       warnings.push(
         `${producer.lateSendsNotWaitingOnBroker} messages left more than 5 ms late while the broker had room for more: the result is bounded by ktc (the load generator), not the cluster; try --workers`,
@@ -423,8 +429,11 @@ export class ClientRun {
         `${verification.outOfOrder} messages arrived out of order within a partition: without idempotence, retries with several sends in flight (--max-in-flight ${this.config.produce.maxInFlight}) can reorder them; keep idempotence on or use --max-in-flight 1 when order matters`,
       );
     }
-    if (client.eventLoopDelayP99Ms > 50)
-      warnings.push(`ktc's event loop was up to ${client.eventLoopDelayP99Ms.toFixed(0)} ms late (p99): latencies include ktc's own delay`);
+    if (client.eventLoopDelayP99Ms > 50) {
+      // A loop that is late while ktc hardly uses the CPU was not running: the host had other work.
+      const cause = client.cpuCores < 0.5 ? ` while ktc used ${(client.cpuCores * 100).toFixed(0)}% of a core, so other processes had this host's CPU` : '';
+      warnings.push(`ktc's event loop was up to ${client.eventLoopDelayP99Ms.toFixed(0)} ms late (p99)${cause}: latencies include that delay`);
+    }
     let exitCode: number = ExitCode.ok;
     if (producer && producer.failed > 0) exitCode = ExitCode.failure;
     // The collections are the record other units compare against: a gap in them is a failed run.
@@ -482,6 +491,7 @@ export class ClientRun {
       ...(slip ? { scheduleSlip: slip.summary } : {}),
       lateSendsNotWaitingOnBroker: sum((o) => o.lateSends),
       lateSendsWaitingOnCluster: sum((o) => o.lateSendsWaitingOnCluster),
+      lateSendsHostBusy: sum((o) => o.lateSendsHostBusy),
       longestStallMs: Math.max(...outcomes.map((o) => o.longestStallMicros)) / 1000,
       delivery,
       idempotent: defined(this.config.produce).idempotent,

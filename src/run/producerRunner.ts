@@ -25,6 +25,7 @@ export interface ProducerOutcome {
   ackedBytes: number;
   lateSends: number;
   lateSendsWaitingOnCluster: number;
+  lateSendsHostBusy: number;
   longestStallMicros: number;
   delivery: DeliveryCounters;
   startedAtMicros: number;
@@ -119,6 +120,7 @@ export function outcomeOf(loop: SendLoop, producerId: string, delivery: Delivery
     ackedBytes: s.ackedBytes,
     lateSends: s.lateSends,
     lateSendsWaitingOnCluster: s.lateSendsWaitingOnCluster,
+    lateSendsHostBusy: s.lateSendsHostBusy,
     longestStallMicros: s.longestStallMicros,
     delivery,
     startedAtMicros: s.startedAtMicros,

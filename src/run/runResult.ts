@@ -26,6 +26,8 @@ export interface ProducerResult {
   lateSendsNotWaitingOnBroker: number;
   /** Messages that left late because the cluster held the loop back (in-flight limit reached during retries or failover). */
   lateSendsWaitingOnCluster: number;
+  /** Messages that left late while ktc was ready but not running: other processes had the host's CPU. */
+  lateSendsHostBusy: number;
   /** Longest time without an acknowledgement while messages waited for one (a failover shows here). */
   longestStallMs: number;
   /** Produce requests, retried batches, producer id renewals and quota throttling, summed over producers. */

@@ -40,6 +40,11 @@ export class SendStats {
   lateSends = 0;
   /** Sends that left late because the loop had waited on the cluster (in-flight limit reached, retries, failover). */
   lateSendsWaitingOnCluster = 0;
+  /**
+   * Sends that left late while ktc had hardly run: the host gave the CPU to other processes (a broker restarting
+   * beside ktc, a busy CI machine). Neither ktc's limit nor the cluster's.
+   */
+  lateSendsHostBusy = 0;
   /** Longest time without any acknowledgement while messages were waiting for one. */
   longestStallMicros = 0;
   startedAtMicros = 0;
@@ -51,6 +56,12 @@ export class SendStats {
 
 /** How late a send may leave before it counts as late. */
 const LATE_SEND_MICROS = 5_000;
+/**
+ * A late send is the host's doing when ktc used less than this share of the
+ * wall-clock time since the loop last went idle: it was ready to run but not
+ * running. Above it, ktc's own work (or its garbage collection) kept it busy.
+ */
+const HOST_BUSY_CPU_SHARE = 0.5;
 
 /** One partition's share of a send, as handed to the engine and back. */
 export interface AckedBatch extends PartitionBatch {
@@ -98,6 +109,11 @@ export class SendLoop {
   private nextPartition = 0;
   /** Until when the loop was held back by the cluster (in-flight limit reached): later lateness is ktc's own. */
   private heldBackUntil = 0;
+  /** When the loop last went idle (wall and CPU clocks), to tell a late wake-up's cause. Paced runs only. */
+  private idleAtMicros = 0;
+  private idleAtCpuMicros = 0;
+  /** The cause of the last late send whose wake-up could be measured; back-to-back catch-up sends share it. */
+  private lateBecauseHostBusy = false;
   private readonly settled = (batch: LoopBatch, error: Error | undefined): void => this.onSettled(batch, error);
 
   constructor(
@@ -129,6 +145,7 @@ export class SendLoop {
       const now = clock.nowMicros();
       if (now >= deadline) break;
       if (stats.inFlight >= settings.maxInFlight) {
+        this.markIdle(schedule);
         await this.waitForWake();
         this.heldBackUntil = clock.nowMicros();
         continue;
@@ -137,12 +154,14 @@ export class SendLoop {
       if (schedule) {
         const due = schedule.dueBy(now) - next;
         if (due <= 0) {
+          this.markIdle(schedule);
           await this.sleepUntil(Math.min(schedule.scheduledAt(next), deadline));
           continue;
         }
         count = Math.min(count, due);
       }
       this.dispatch(next, count, now, schedule);
+      this.markIdle(schedule);
       next += count;
     }
     while (stats.inFlight > 0) await this.waitForWake();
@@ -161,6 +180,7 @@ export class SendLoop {
       if (sentAt - scheduledAt > LATE_SEND_MICROS) {
         // Due while the loop waited for the cluster: late because of the cluster, not because of ktc.
         if (scheduledAt <= this.heldBackUntil) stats.lateSendsWaitingOnCluster += count;
+        else if (this.hostWasBusy(sentAt)) stats.lateSendsHostBusy += count;
         else stats.lateSends += count;
       }
     }
@@ -240,6 +260,23 @@ export class SendLoop {
         resolve();
       };
     });
+  }
+
+  /** Paced runs: notes when the loop yields, so a late wake-up can be told apart from ktc's own work. */
+  private markIdle(schedule: RateSchedule | undefined): void {
+    if (!schedule) return;
+    this.idleAtMicros = this.clock.nowMicros();
+    this.idleAtCpuMicros = this.clock.cpuMicros();
+  }
+
+  /**
+   * Whether a late send was late because the host did not run ktc: since the loop last yielded, ktc used little
+   * CPU although far more wall-clock time passed. A wake-up too recent to measure keeps the last verdict.
+   */
+  private hostWasBusy(sentAt: number): boolean {
+    const wall = sentAt - this.idleAtMicros;
+    if (wall >= LATE_SEND_MICROS) this.lateBecauseHostBusy = this.clock.cpuMicros() - this.idleAtCpuMicros < HOST_BUSY_CPU_SHARE * wall;
+    return this.lateBecauseHostBusy;
   }
 
   /** Sleeps until a message is due, but wakes early for acks or stop() so those are handled promptly. */

@@ -99,6 +99,24 @@ describe('distributed runs through the results topic', () => {
     expect(defined(r.producer).serviceTime.count).toBe(3 * M);
   });
 
+  it('--start-at holds production until the moment and says so on stderr', { timeout: 120_000 }, async () => {
+    const topic = uniqueName('start-at');
+    // Producer only: nothing but the topic's creation comes before the wait, which 15 s leaves room for under load.
+    const startAt = new Date(Date.now() + 15_000);
+    startAt.setUTCMilliseconds(0);
+    const at = startAt.toISOString().replace('.000Z', 'Z');
+    const run = await runKtc(['--credentials', '-', '-t', topic, '--producer', '-n', '5', '--start-at', at], { input: creds, timeoutMs: 90_000 });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(
+      new RegExp(`^ktc: waiting until ${startAt.toISOString().replace(/\./g, '\\.')} to start producing \\(--start-at\\), (1[0-5]|[1-9]) s from now\n$`),
+    );
+    // client.py's JSON carries the send time in seconds: every message was sent at or after the moment.
+    const sentAt = [...run.stdout.matchAll(/Message published to topic=\S+, message content: \{"timestamp": ([0-9.]+)/g)].map((m) => Number(m[1]) * 1000);
+    expect(sentAt).toHaveLength(5);
+    for (const t of sentAt) expect(t).toBeGreaterThanOrEqual(startAt.getTime());
+    expect(run.stdout).toContain('Produced 5 of 5 messages');
+  });
+
   it('a worker killed mid-run is named as missing in one line, and the other two are merged', { timeout: 240_000 }, async () => {
     const runId = uniqueName('run');
     const topic = uniqueName('dist');

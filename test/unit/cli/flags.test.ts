@@ -59,6 +59,7 @@ const REFUSED: Record<FlagKindName, readonly string[]> = {
   list: ['sticky', 'range,range', ''],
   keyValue: ['nokey', '=x', ''],
   loopbackAddress: ['10.0.0.1', '127.0.0.256', 'nonsense', ''],
+  instant: ['10am', '2026-11-27T10:00:00', '2026-02-30T10:00:00Z', '24:00', '2099-01-01T00:00:00Z', ''],
   kafkaVersion: ['3.9.0', 'latest', ''],
   refused: ['mongodb://127.0.0.1:27017'],
 };

@@ -46,6 +46,7 @@ function result(): RunResult {
       serviceTime: summary,
       lateSendsNotWaitingOnBroker: 0,
       lateSendsWaitingOnCluster: 0,
+      lateSendsHostBusy: 0,
       longestStallMs: 3,
       delivery: { requests: 10, retries: 0, producerIdResets: 0, throttledMs: 0 },
       idempotent: true,

@@ -45,6 +45,7 @@ function worker(id: string, seed: number, acked: number, seconds: number, verifi
       serviceTime: emptySummary(),
       lateSendsNotWaitingOnBroker: 0,
       lateSendsWaitingOnCluster: 0,
+      lateSendsHostBusy: 0,
       longestStallMs: 10 * seed,
       delivery: { requests: 10, retries: seed, producerIdResets: 0, throttledMs: 0 },
       idempotent: true,

@@ -32,6 +32,7 @@ function result(overrides: Partial<RunResult> = {}): RunResult {
       serviceTime: latency(12_345, 45_678, 123_456),
       lateSendsNotWaitingOnBroker: 0,
       lateSendsWaitingOnCluster: 0,
+      lateSendsHostBusy: 0,
       longestStallMs: 40,
       delivery: { requests: 1000, retries: 0, producerIdResets: 0, throttledMs: 0 },
       idempotent: true,

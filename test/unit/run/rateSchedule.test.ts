@@ -31,6 +31,7 @@ function simulation(stallAtMicros: number, stallMicros: number, serviceMicros: n
       now += Math.max(ms * 1000, 1000);
       await Promise.resolve();
     },
+    cpuMicros: () => 0,
   };
   let stalled = false;
   const engine: ProducerEngine = {
@@ -111,15 +112,18 @@ describe('SendLoop self-diagnosis', () => {
     expect(stats.longestStallMicros).toBeGreaterThanOrEqual(3_000_000);
   });
 
-  it('blames ktc when sends leave late although the in-flight limit was never reached', async () => {
+  /** A loop whose every sleep overruns by 20 ms, during which ktc itself runs for `cpuShare` of the time. */
+  async function oversleeping(cpuShare: number) {
     let now = 0;
+    let cpu = 0;
     const clock: Clock = {
       nowMicros: () => now,
-      // A generator that oversleeps by 20 ms every time: the broker answers at once, the lateness is ktc's own.
       sleep: async (ms) => {
         now += ms * 1000 + 20_000;
+        cpu += cpuShare * (ms * 1000 + 20_000);
         await Promise.resolve();
       },
+      cpuMicros: () => cpu,
     };
     const engine: ProducerEngine = {
       send: (_topic, batches, settled) => void Promise.resolve().then(() => batches.forEach((b) => settled(b, undefined))),
@@ -135,8 +139,21 @@ describe('SendLoop self-diagnosis', () => {
       clock,
       { classifyError: () => ({ message: 'x', fatal: true }) },
     );
-    const stats = await loop.run();
-    expect(stats.lateSends).toBeGreaterThan(0);
+    return loop.run();
+  }
+
+  it('blames ktc when sends leave late although the in-flight limit was never reached and ktc was busy', async () => {
+    // The broker answers at once and ktc ran the whole time: the lateness is ktc's own work.
+    const stats = await oversleeping(1);
+    expect(stats.lateSends).toBeGreaterThan(300);
+    expect(stats.lateSendsHostBusy).toBe(0);
+    expect(stats.lateSendsWaitingOnCluster).toBe(0);
+  });
+
+  it('blames the host, not ktc, when sends leave late while ktc was ready but hardly ran (other processes had the CPU)', async () => {
+    const stats = await oversleeping(0.1);
+    expect(stats.lateSendsHostBusy).toBeGreaterThan(300);
+    expect(stats.lateSends).toBe(0);
     expect(stats.lateSendsWaitingOnCluster).toBe(0);
   });
 });
