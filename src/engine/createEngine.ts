@@ -20,21 +20,23 @@ class WireEngine implements Engine {
     this.kafkajs = new KafkajsEngine(connection);
   }
 
-  /** kafkajs' admin, plus a wait until every broker knows a topic it created (consumers may ask any broker). */
+  /**
+   * kafkajs' admin, plus a wait until every broker knows the topic (consumers may ask any broker): one it
+   * created, or one another client is creating right now (workers of one run start together).
+   */
   async admin(): Promise<AdminEngine> {
     const admin = await this.kafkajs.admin();
     const connection = this.connection;
     return {
       async ensureTopic(spec) {
         const info = await admin.ensureTopic(spec);
-        if (info.created) {
-          const cluster = new ClusterMetadata(connection);
-          try {
-            // Bounded well inside --timeout: the wait only spares clients a retry, it must never fail the run.
-            await cluster.awaitTopicOnEveryBroker(info.topic, info.partitions, Math.min(10_000, connection.timeoutMs / 3));
-          } finally {
-            await cluster.close();
-          }
+        if (info.partitions === 0) return info;
+        const cluster = new ClusterMetadata(connection);
+        try {
+          // Bounded well inside --timeout: the wait only spares clients a retry, it must never fail the run.
+          await cluster.awaitTopicOnEveryBroker(info.topic, info.partitions, Math.min(10_000, connection.timeoutMs / 3));
+        } finally {
+          await cluster.close();
         }
         return info;
       },

@@ -64,6 +64,11 @@ function has(f: ErrorFacts, pattern: RegExp): boolean {
   return [...f.names, ...f.types, ...f.codes, ...f.messages].some((s) => pattern.test(s));
 }
 
+/** A broker's "no such topic (yet)": what a client sees between another client's creation and its metadata reaching every broker. */
+export function isUnknownTopic(err: unknown): boolean {
+  return has(facts(err), /UNKNOWN_TOPIC_OR_PARTITION|LEADER_NOT_AVAILABLE|does not host this topic-partition/);
+}
+
 const who = (ctx: ErrorContext) => (ctx.username ? ` as user "${ctx.username}"` : '');
 
 /**

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs from 'kafkajs';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { ConnectionConfig } from '../config/connection.js';
@@ -19,6 +20,7 @@ import type {
   TopicSpec,
 } from './engine.js';
 import { kafkajsAssigners } from './groupAssignors.js';
+import { isUnknownTopic } from './kafkaErrors.js';
 import { CONSUMER_RETRY, createKafka } from './kafkajsClient.js';
 import { defined } from '../defined.js';
 
@@ -31,6 +33,9 @@ const KAFKAJS_CODEC: Record<Compression, kafkajs.CompressionTypes> = {
   lz4: CompressionTypes.LZ4,
   zstd: CompressionTypes.ZSTD,
 };
+
+/** How long a topic another client just created may take to show on the brokers. */
+const EXISTING_TOPIC_WAIT_MS = 10_000;
 
 class KafkajsAdmin implements AdminEngine {
   private readonly admin: ReturnType<Kafka['admin']>;
@@ -54,7 +59,25 @@ class KafkajsAdmin implements AdminEngine {
       if (existing && existing.partitions > 0) return existing;
       throw err;
     }
-    return this.describe(spec.topic, created);
+    return created ? this.describe(spec.topic, true) : this.describeExisting(spec.topic);
+  }
+
+  /**
+   * "Already exists" may come from another client's creation still under way (workers of one run start
+   * together): its partitions reach the brokers' metadata a moment later. Like the Java client's metadata wait,
+   * ask again for a while before calling the topic missing.
+   */
+  private async describeExisting(topic: string): Promise<TopicInfo> {
+    const deadline = Date.now() + EXISTING_TOPIC_WAIT_MS;
+    for (;;) {
+      try {
+        const info = await this.describe(topic, false);
+        if (info.partitions > 0 || Date.now() >= deadline) return info;
+      } catch (err) {
+        if (!isUnknownTopic(err) || Date.now() >= deadline) throw err;
+      }
+      await sleep(200);
+    }
   }
 
   private create(spec: TopicSpec): Promise<boolean> {

@@ -1,4 +1,6 @@
 /**
+ * Two fixes to kafkajs 2.2.4, put in place before kafkajs loads.
+ *
  * kafkajs 2.2.4 groups a send's messages per partition with
  * `Object.assign(result, { [p]: [...current, message] })`: quadratic in the
  * messages per partition, 15% of ktc's CPU at 100-byte records. kafkajs has
@@ -32,6 +34,34 @@ export function groupMessagesPerPartition({
   return result;
 }
 
+/** The fields of kafkajs' RequestQueue that its scheduleCheckPendingRequests reads and writes. */
+interface RequestQueueState {
+  throttledUntil: number;
+  throttleCheckTimeoutId: NodeJS.Timeout | null;
+  pending: unknown[];
+  checkPendingRequests(): void;
+}
+
+/** kafkajs' own interval for re-checking a throttled queue. */
+const CHECK_PENDING_REQUESTS_INTERVAL_MS = 10;
+
+/**
+ * kafkajs 2.2.4's RequestQueue.scheduleCheckPendingRequests, with the
+ * timeout never below 1 ms. kafkajs passes `throttledUntil - now`, negative
+ * when nothing is throttled; Node up to 22 silently treats that as 1 ms, Node
+ * 24 does too but prints a TimeoutNegativeWarning to stderr on every
+ * connection, which breaks ktc's one-line error output.
+ */
+export function scheduleCheckPendingRequests(this: RequestQueueState): void {
+  if (this.throttleCheckTimeoutId) return;
+  const untilUnthrottled = this.throttledUntil - Date.now();
+  const wait = this.pending.length > 0 && untilUnthrottled <= 0 ? CHECK_PENDING_REQUESTS_INTERVAL_MS : Math.max(1, untilUnthrottled);
+  this.throttleCheckTimeoutId = setTimeout(() => {
+    this.throttleCheckTimeoutId = null;
+    this.checkPendingRequests();
+  }, wait);
+}
+
 const require = createRequire(import.meta.url);
 const PATCHED_VERSION = '2.2.4';
 
@@ -46,6 +76,8 @@ function install(): void {
     module.loaded = true;
     module.exports = groupMessagesPerPartition;
     require.cache[file] = module;
+    const queue = require('kafkajs/src/network/requestQueue/index.js') as { prototype: { scheduleCheckPendingRequests: unknown } };
+    queue.prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
   } catch {
     // Layout differs from the one checked: run kafkajs unpatched.
   }

@@ -99,6 +99,24 @@ describe('distributed runs through the results topic', () => {
     expect(defined(r.producer).serviceTime.count).toBe(3 * M);
   });
 
+  it('five clients started together on a topic none of them has created: one creates it, all of them produce and consume', { timeout: 120_000 }, async () => {
+    const topic = uniqueName('race');
+    // Each in a group of its own, so each consumer reads everything and verifies its own producer.
+    const runs = await Promise.all(
+      [1, 2, 3, 4, 5].map((i) =>
+        runKtc(['--credentials', '-', '-t', topic, '-c', `${topic}-${i}-`, '-r', '3', '--num-partitions', '3', '--producer', '--consumer', '-n', '20', '--json'], {
+          input: creds,
+          timeoutMs: 90_000,
+        }),
+      ),
+    );
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    const results = runs.map((run) => JSON.parse(run.stdout) as RunResult);
+    expect(results.filter((r) => r.topicInfo?.created)).toHaveLength(1);
+    for (const r of results) expect(r.topicInfo?.partitions).toBe(3);
+    expect(results.map((r) => r.producer?.acked)).toEqual([20, 20, 20, 20, 20]);
+  });
+
   it('--start-at holds production until the moment and says so on stderr', { timeout: 120_000 }, async () => {
     const topic = uniqueName('start-at');
     // Producer only: nothing but the topic's creation comes before the wait, which 15 s leaves room for under load.

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { groupMessagesPerPartition } from '../../../src/engine/kafkajsPatch.js';
+import { groupMessagesPerPartition, scheduleCheckPendingRequests } from '../../../src/engine/kafkajsPatch.js';
 import '../../../src/engine/kafkajsClient.js';
 import { defined } from '../../../src/defined.js';
 
@@ -24,5 +24,33 @@ describe('the linear replacement for kafkajs groupMessagesPerPartition', () => {
   it('is what kafkajs 2.2.4 uses once ktc loaded it', () => {
     const file = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js');
     expect(require(file)).toBe(groupMessagesPerPartition);
+  });
+});
+
+describe("kafkajs' request queue timer on Node 24", () => {
+  it('is the version that never asks for a negative timeout', () => {
+    const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as { prototype: { scheduleCheckPendingRequests: unknown } };
+    expect(RequestQueue.prototype.scheduleCheckPendingRequests).toBe(scheduleCheckPendingRequests);
+  });
+
+  it('waits at least 1 ms when nothing is throttled, kafkajs\' interval when requests are pending, and until the throttle ends otherwise', () => {
+    const delays: number[] = [];
+    const real = globalThis.setTimeout;
+    globalThis.setTimeout = ((fn: () => void, ms: number) => {
+      delays.push(ms);
+      return real(fn, 0);
+    }) as typeof setTimeout;
+    try {
+      const queue = (pending: unknown[], throttledUntil: number) => ({ throttledUntil, throttleCheckTimeoutId: null, pending, checkPendingRequests: () => undefined });
+      scheduleCheckPendingRequests.call(queue([], -1));
+      scheduleCheckPendingRequests.call(queue([{}], -1));
+      scheduleCheckPendingRequests.call(queue([{}], Date.now() + 500));
+    } finally {
+      globalThis.setTimeout = real;
+    }
+    expect(delays[0]).toBe(1);
+    expect(delays[1]).toBe(10);
+    expect(delays[2]).toBeGreaterThan(400);
+    expect(delays[2]).toBeLessThanOrEqual(500);
   });
 });
