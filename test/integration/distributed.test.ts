@@ -104,10 +104,13 @@ describe('distributed runs through the results topic', () => {
     // Each in a group of its own, so each consumer reads everything and verifies its own producer.
     const runs = await Promise.all(
       [1, 2, 3, 4, 5].map((i) =>
-        runKtc(['--credentials', '-', '-t', topic, '-c', `${topic}-${i}-`, '-r', '3', '--num-partitions', '3', '--producer', '--consumer', '-n', '20', '--json'], {
-          input: creds,
-          timeoutMs: 90_000,
-        }),
+        runKtc(
+          ['--credentials', '-', '-t', topic, '-c', `${topic}-${i}-`, '-r', '3', '--num-partitions', '3', '--producer', '--consumer', '-n', '20', '--json'],
+          {
+            input: creds,
+            timeoutMs: 90_000,
+          },
+        ),
       ),
     );
     for (const run of runs) expect(run.code, run.stderr).toBe(0);

@@ -33,7 +33,7 @@ describe("kafkajs' request queue timer on Node 24", () => {
     expect(RequestQueue.prototype.scheduleCheckPendingRequests).toBe(scheduleCheckPendingRequests);
   });
 
-  it('waits at least 1 ms when nothing is throttled, kafkajs\' interval when requests are pending, and until the throttle ends otherwise', () => {
+  it("waits at least 1 ms when nothing is throttled, kafkajs' interval when requests are pending, and until the throttle ends otherwise", () => {
     const delays: number[] = [];
     const real = globalThis.setTimeout;
     globalThis.setTimeout = ((fn: () => void, ms: number) => {
@@ -41,7 +41,12 @@ describe("kafkajs' request queue timer on Node 24", () => {
       return real(fn, 0);
     }) as typeof setTimeout;
     try {
-      const queue = (pending: unknown[], throttledUntil: number) => ({ throttledUntil, throttleCheckTimeoutId: null, pending, checkPendingRequests: () => undefined });
+      const queue = (pending: unknown[], throttledUntil: number) => ({
+        throttledUntil,
+        throttleCheckTimeoutId: null,
+        pending,
+        checkPendingRequests: () => undefined,
+      });
       scheduleCheckPendingRequests.call(queue([], -1));
       scheduleCheckPendingRequests.call(queue([{}], -1));
       scheduleCheckPendingRequests.call(queue([{}], Date.now() + 500));
