@@ -27,6 +27,7 @@ import { Writer } from '../src/engine/wire/codec.js';
 import { CODECS, codecId, compress, decompress, type CompressionCodec } from '../src/engine/wire/compression.js';
 import { writeRecordBatch } from '../src/engine/wire/recordBatch.js';
 import { readRecordBatches } from '../src/engine/wire/recordBatchReader.js';
+import { WireRecordList } from '../src/engine/wire/recordList.js';
 import { defined } from '../src/defined.js';
 
 const SIZES = [100, 1024] as const;
@@ -160,9 +161,9 @@ async function main(): Promise<void> {
         writeRecordBatch(w, values, 1_795_550_803_176, { codec });
       };
       cases[`read ${codec}`] = () => {
-        out.length = 0;
-        readRecordBatches(defined(fetches[codec]), 0, out);
-        if (out.length !== FETCH_BATCHES * RECORDS) throw new Error(`read ${out.length} records`);
+        const list = new WireRecordList(); // one per fetched partition, as the consumer does
+        readRecordBatches(defined(fetches[codec]), 0, list);
+        if (list.length !== FETCH_BATCHES * RECORDS) throw new Error(`read ${list.length} records`);
       };
     }
     if (old) {

@@ -22,6 +22,7 @@ import type {
 import { kafkajsAssigners } from './groupAssignors.js';
 import { isUnknownTopic } from './kafkaErrors.js';
 import { CONSUMER_RETRY, createKafka } from './kafkajsClient.js';
+import { MessageList } from './messageList.js';
 import { defined } from '../defined.js';
 
 const { CompressionTypes } = kafkajs;
@@ -203,7 +204,7 @@ class KafkajsConsumer implements ConsumerEngine {
       eachBatchAutoResolve: false,
       eachBatch: async (payload) => {
         const { batch } = payload;
-        const processed = await onBatch({ topic: batch.topic, partition: batch.partition, messages: withRecordHeaders(batch.messages) });
+        const processed = await onBatch({ topic: batch.topic, partition: batch.partition, records: new MessageList(withRecordHeaders(batch.messages)) });
         if (processed > 0) payload.resolveOffset(defined(batch.messages[processed - 1]).offset);
       },
     });

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { RunConfig } from '../config/runConfig.js';
 import type { ConsumedBatch, ConsumedMessage, Engine, TopicInfo } from '../engine/engine.js';
+import { messagesOf } from '../engine/messageList.js';
 import { describeKafkaError, kafkaError, type ErrorContext } from '../engine/kafkaErrors.js';
 import { ExitCode, KtcError } from '../errors.js';
 import { emptySummary, LatencyHistogram, type LatencySummary } from '../stats/latencyHistogram.js';
@@ -293,7 +294,9 @@ export class ClientRun {
       {
         ...(this.config.output.logMessages && observer.consumed ? { onMessage: observer.consumed.bind(observer) } : {}),
         ...(this.config.produce ? { isDone: () => this.producerDone && this.allProducedSeen() } : {}),
-        ...(this.recorder ? { onProcessed: (batch: ConsumedBatch, processed: number) => defined(this.recorder).consumed(batch.messages, processed) } : {}),
+        ...(this.recorder
+          ? { onProcessed: (batch: ConsumedBatch, processed: number) => defined(this.recorder).consumed(messagesOf(batch.records, processed), processed) }
+          : {}),
       },
     );
     this.consumeLoop = loop;

@@ -2,7 +2,7 @@ import type { ConsumedBatch, ConsumedMessage, ConsumerCounters, ConsumerEngine }
 import { LatencyHistogram } from '../stats/latencyHistogram.js';
 import { SequenceTracker } from '../stats/sequenceTracker.js';
 import type { Clock } from './clock.js';
-import { decodeRecord, newDecodedRecord, type RecordKind } from './payload.js';
+import { decodeValue, newDecodedRecord, type RecordKind } from './payload.js';
 
 export interface ConsumeSettings {
   /** Stop after this many messages (any kind). */
@@ -115,29 +115,51 @@ export class ConsumeLoop {
   private onBatch(batch: ConsumedBatch): number {
     if (!this.finish) return 0; // stopping: leave the rest for the next consumer of the group
     const { stats, decoded } = this;
+    const { records, partition } = batch;
     const now = this.clock.nowMicros();
     if (stats.firstAtMicros === 0) stats.firstAtMicros = now;
     stats.lastAtMicros = now;
-    const limit = this.settings.maxMessages ?? Infinity;
-    let processed = 0;
-    for (const message of batch.messages) {
-      if (stats.received >= limit) break;
-      processed++;
-      const value = message.value;
-      stats.received++;
-      stats.bytes += value?.length ?? 0;
-      const kind = decodeRecord(value, decoded);
+    const processed = Math.min(records.length, Math.max(0, (this.settings.maxMessages ?? Infinity) - stats.received));
+    const onMessage = this.hooks.onMessage;
+    // Records of one send share their send time and carry consecutive sequence numbers: both are recorded per run.
+    let latency = -1;
+    let latencyCount = 0;
+    let runProducer = '';
+    let runFirst = 0;
+    let runNext = 0;
+    for (let i = 0; i < processed; i++) {
+      const length = records.valueLength(i);
+      let kind: RecordKind = 'null';
+      if (length >= 0) {
+        stats.bytes += length;
+        kind = decodeValue(records.valueBytes(i), records.valueStart(i), length, decoded);
+      }
       if (kind === 'ktc') {
         stats.ktc++;
-        stats.endToEnd.record(now - decoded.sentAtMicros);
-        stats.tracker.observe(decoded.producerId, decoded.seq, batch.partition);
+        const micros = now - decoded.sentAtMicros;
+        if (micros === latency) latencyCount++;
+        else {
+          if (latencyCount > 0) stats.endToEnd.recordMany(latency, latencyCount);
+          latency = micros;
+          latencyCount = 1;
+        }
+        if (decoded.seq === runNext && decoded.producerId === runProducer) runNext++;
+        else {
+          if (runNext > runFirst) stats.tracker.observeRun(runProducer, runFirst, runNext - runFirst, partition);
+          runProducer = decoded.producerId;
+          runFirst = decoded.seq;
+          runNext = runFirst + 1;
+        }
       } else if (kind === 'json') stats.json++;
       else if (kind === 'null') stats.nullValues++;
       else stats.foreign++;
-      this.hooks.onMessage?.(batch.topic, batch.partition, message, kind);
+      onMessage?.(batch.topic, partition, records.message(i), kind);
     }
+    if (latencyCount > 0) stats.endToEnd.recordMany(latency, latencyCount);
+    if (runNext > runFirst) stats.tracker.observeRun(runProducer, runFirst, runNext - runFirst, partition);
+    stats.received += processed;
     if (processed > 0) this.hooks.onProcessed?.(batch, processed);
-    if (stats.received >= limit) this.stop('count');
+    if (stats.received >= (this.settings.maxMessages ?? Infinity)) this.stop('count');
     else if (this.hooks.isDone?.()) this.stop('done');
     return processed;
   }

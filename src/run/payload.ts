@@ -19,6 +19,7 @@ export type PayloadFormat = 'json' | 'binary';
 
 const MARKER = Buffer.from('ktc\x01', 'latin1');
 const BINARY_MAGIC = Buffer.from('ktc\x02', 'latin1');
+const BINARY_MAGIC_WORD = BINARY_MAGIC.readInt32BE(0);
 export const BINARY_HEADER_SIZE = 28;
 
 const JSON_HEAD = Buffer.from('{"timestamp": ', 'latin1');
@@ -85,13 +86,14 @@ export function minJsonRecordSize(origin: string, maxSeq: number): number {
 }
 
 export class PayloadEncoder {
-  private readonly producerId: Buffer;
   private readonly producerHex: Buffer;
   private readonly originAndContent: Buffer; // `", "origin": "...", "content": "Message #`
+  /** The binary format's first 12 bytes: magic and producer id. */
+  private readonly binaryHead: Buffer;
 
   constructor(private readonly options: EncoderOptions) {
-    this.producerId = options.producerId;
     this.producerHex = Buffer.from(options.producerId.toString('hex'), 'latin1');
+    this.binaryHead = Buffer.concat([BINARY_MAGIC, options.producerId]);
     this.originAndContent = Buffer.from(`", "origin": ${JSON.stringify(options.origin)}${CONTENT_KEY}`, 'utf8');
     if (options.format === 'binary' && options.recordSize !== undefined && options.recordSize < BINARY_HEADER_SIZE) {
       throw new RangeError(`record size ${options.recordSize} is below the ${BINARY_HEADER_SIZE}-byte binary header`);
@@ -151,13 +153,15 @@ export class PayloadEncoder {
     value[end] = 125; // '}'
   }
 
+  /** Byte stores rather than copy/fill calls: at 100-byte records each native call cost more than its bytes. */
   private writeBinary(value: Buffer, seq: number, sentAtMicros: number): void {
-    BINARY_MAGIC.copy(value, 0);
-    this.producerId.copy(value, 4);
-    value.writeUInt32BE(Math.floor(seq / 0x1_0000_0000), 12);
-    value.writeUInt32BE(seq >>> 0, 16);
-    value.writeDoubleBE(sentAtMicros, 20);
-    value.fill(0, BINARY_HEADER_SIZE);
+    const head = this.binaryHead;
+    for (let i = 0; i < 12; i++) value[i] = head[i]!;
+    putWord(value, 12, Math.floor(seq / 0x1_0000_0000));
+    putWord(value, 16, seq >>> 0);
+    TIME_VIEW.setFloat64(0, sentAtMicros);
+    for (let i = 0; i < 8; i++) value[20 + i] = TIME_BYTES[i]!;
+    for (let i = BINARY_HEADER_SIZE; i < value.length; i++) value[i] = 0;
   }
 }
 
@@ -175,9 +179,10 @@ export function newDecodedRecord(): DecodedRecord {
   return { producerId: '', seq: 0, sentAtMicros: 0 };
 }
 
-function startsWith(value: Buffer, prefix: Buffer, at = 0): boolean {
-  if (value.length < at + prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (value[at + i] !== prefix[i]) return false;
+/** Whether bytes[at, end) begins with `prefix`. */
+function startsWith(bytes: Buffer, prefix: Buffer, at: number, end: number): boolean {
+  if (end - at < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[at + i] !== prefix[i]) return false;
   return true;
 }
 
@@ -202,9 +207,9 @@ function readHex(value: Buffer, start: number, end: number): number {
   return n;
 }
 
-function isJsonObject(value: Buffer): boolean {
+function isJsonObject(bytes: Buffer, start: number, end: number): boolean {
   try {
-    const parsed: unknown = JSON.parse(value.toString('utf8'));
+    const parsed: unknown = JSON.parse(bytes.toString('utf8', start, end));
     return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
   } catch {
     return false;
@@ -215,23 +220,40 @@ function isJsonObject(value: Buffer): boolean {
  * The producer id as a string, converted only when it differs from the last
  * one: consecutive records nearly always come from the same producer, and a
  * string per record was a tenth of the consumer's time at 100-byte records.
+ * Ids are 8 bytes (binary) or 16 (hex text), compared as 32-bit words.
  */
 class IdCache {
-  private bytes = Buffer.alloc(0);
+  private words: number[] = [];
   private text = '';
 
   constructor(private readonly encoding: 'hex' | 'latin1') {}
 
   get(value: Buffer, start: number, end: number): string {
-    const n = end - start;
-    let same = this.bytes.length === n;
-    for (let i = 0; same && i < n; i++) same = this.bytes[i] === value[start + i];
+    const words = this.words;
+    let same = words.length === (end - start) >>> 2;
+    for (let w = 0; same && w < words.length; w++) same = words[w] === word(value, start + 4 * w);
     if (!same) {
-      this.bytes = Buffer.from(value.subarray(start, end));
+      this.words = Array.from({ length: (end - start) >>> 2 }, (_, w) => word(value, start + 4 * w));
       this.text = value.toString(this.encoding, start, end);
     }
     return this.text;
   }
+}
+
+/** The send time's 8 bytes (big-endian double), written once per value through one view. */
+const TIME_BYTES = new Uint8Array(8);
+const TIME_VIEW = new DataView(TIME_BYTES.buffer);
+
+function putWord(bytes: Buffer, at: number, v: number): void {
+  bytes[at] = v >>> 24;
+  bytes[at + 1] = (v >>> 16) & 0xff;
+  bytes[at + 2] = (v >>> 8) & 0xff;
+  bytes[at + 3] = v & 0xff;
+}
+
+/** Four bytes as one number (the caller has checked they are there). */
+function word(bytes: Buffer, at: number): number {
+  return ((bytes[at] ?? 0) << 24) | ((bytes[at + 1] ?? 0) << 16) | ((bytes[at + 2] ?? 0) << 8) | (bytes[at + 3] ?? 0);
 }
 
 const binaryIds = new IdCache('hex');
@@ -242,27 +264,32 @@ const jsonIds = new IdCache('latin1');
  * another JSON object (client.py's messages), foreign bytes, or no value at all (a tombstone).
  */
 export function decodeRecord(value: Buffer | null, out: DecodedRecord): RecordKind {
-  if (value === null) return 'null';
-  if (startsWith(value, BINARY_MAGIC) && value.length >= BINARY_HEADER_SIZE) {
-    out.producerId = binaryIds.get(value, 4, 12);
-    out.seq = value.readUInt32BE(12) * 0x1_0000_0000 + value.readUInt32BE(16);
-    out.sentAtMicros = value.readDoubleBE(20);
+  return value === null ? 'null' : decodeValue(value, 0, value.length, out);
+}
+
+/** decodeRecord for a value that is `length` bytes of `bytes` from `start`: the consumer reads values where they arrived. */
+export function decodeValue(bytes: Buffer, start: number, length: number, out: DecodedRecord): RecordKind {
+  const end = start + length;
+  if (length >= BINARY_HEADER_SIZE && word(bytes, start) === BINARY_MAGIC_WORD) {
+    out.producerId = binaryIds.get(bytes, start + 4, start + 12);
+    out.seq = (word(bytes, start + 12) >>> 0) * 0x1_0000_0000 + (word(bytes, start + 16) >>> 0);
+    out.sentAtMicros = bytes.readDoubleBE(start + 20);
     return 'ktc';
   }
-  if (startsWith(value, JSON_HEAD) && startsWith(value, JSON_ID_KEY, JSON_HEAD.length + TIMESTAMP_WIDTH)) {
-    const markerHex = value.toString('latin1', ID_OFFSET, ID_OFFSET + 8);
-    if (markerHex === '6b746301') {
-      const t = JSON_HEAD.length;
-      const seconds = readDigits(value, t, t + 10);
-      const micros = readDigits(value, t + 11, t + 17);
-      const seq = readHex(value, ID_OFFSET + 16, ID_OFFSET + 32);
+  if (startsWith(bytes, JSON_HEAD, start, end) && startsWith(bytes, JSON_ID_KEY, start + JSON_HEAD.length + TIMESTAMP_WIDTH, end)) {
+    const id = start + ID_OFFSET;
+    if (end >= id + 32 && bytes.toString('latin1', id, id + 8) === '6b746301') {
+      const t = start + JSON_HEAD.length;
+      const seconds = readDigits(bytes, t, t + 10);
+      const micros = readDigits(bytes, t + 11, t + 17);
+      const seq = readHex(bytes, id + 16, id + 32);
       if (!Number.isNaN(seconds) && !Number.isNaN(micros) && !Number.isNaN(seq)) {
-        out.producerId = jsonIds.get(value, ID_OFFSET, ID_OFFSET + 16);
+        out.producerId = jsonIds.get(bytes, id, id + 16);
         out.seq = seq;
         out.sentAtMicros = seconds * 1_000_000 + micros;
         return 'ktc';
       }
     }
   }
-  return isJsonObject(value) ? 'json' : 'foreign';
+  return isJsonObject(bytes, start, end) ? 'json' : 'foreign';
 }

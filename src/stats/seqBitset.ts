@@ -14,8 +14,24 @@ export class SeqBitset {
     return true;
   }
 
-  addRange(first: number, count: number): void {
-    for (let s = first; s < first + count; s++) this.add(s);
+  /** Adds first .. first+count-1, a word at a time; returns how many of them were not present. */
+  addRange(first: number, count: number): number {
+    if (count <= 0) return 0;
+    const last = first + count - 1;
+    const firstWord = first >>> 5;
+    const lastWord = last >>> 5;
+    if (lastWord >= this.words.length) this.grow(lastWord);
+    let added = 0;
+    for (let w = firstWord; w <= lastWord; w++) {
+      const low = w === firstWord ? first & 31 : 0;
+      const high = w === lastWord ? last & 31 : 31;
+      const mask = high - low === 31 ? 0xffff_ffff : (((1 << (high - low + 1)) - 1) << low) >>> 0;
+      const old = this.words[w] ?? 0;
+      added += bitCount((mask & ~old) >>> 0);
+      this.words[w] = old | mask;
+    }
+    this.size += added;
+    return added;
   }
 
   has(seq: number): boolean {
@@ -69,4 +85,10 @@ export class SeqBitset {
     next.set(this.words);
     this.words = next;
   }
+}
+
+function bitCount(n: number): number {
+  n = n - ((n >>> 1) & 0x5555_5555);
+  n = (n & 0x3333_3333) + ((n >>> 2) & 0x3333_3333);
+  return (Math.imul((n + (n >>> 4)) & 0x0f0f_0f0f, 0x0101_0101) >>> 24) & 0xff;
 }

@@ -75,12 +75,16 @@ export class BrokerConnection {
     private readonly config: ConnectionConfig,
     readonly address: string,
     options: BrokerConnectionOptions,
+    frames: FrameDecoder,
   ) {
-    this.frames = new FrameDecoder(address);
+    this.frames = frames;
     this.throttleTotals = options.throttleTotals ?? wireThrottle;
     this.random = options.random ?? Math.random;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // Plain TCP reads straight into the decoder (onread, below) and emits no 'data'; TLS hands over its own chunks.
+    socket.on('data', (chunk: Buffer) => {
+      this.onReceived(() => this.frames.push(chunk));
+    });
     socket.on('error', (err: NodeJS.ErrnoException) => this.fail(connectionError(`${address}: ${err.message}`, err.code)));
     socket.on('close', () => this.fail(connectionError(`${address}: connection closed`)));
   }
@@ -88,6 +92,9 @@ export class BrokerConnection {
   /** Connects (TLS first when configured), negotiates API versions, then authenticates. */
   static async open(host: string, port: number, config: ConnectionConfig, options: BrokerConnectionOptions = {}): Promise<BrokerConnection> {
     const address = `${host}:${port}`;
+    // Brokers never speak first: frames arrive only after the connection exists and has sent a request.
+    const opening: { connection?: BrokerConnection } = {};
+    const frames = new FrameDecoder(address, (frame) => opening.connection?.onFrame(frame));
     const socket = await new Promise<Socket>((resolve, reject) => {
       const timer = setTimeout(
         () => {
@@ -116,19 +123,28 @@ export class BrokerConnection {
         };
         s = tlsConnect(tlsOptions, () => done());
       } else {
-        s = netConnect({ host, port }, () => done());
+        const onread = {
+          buffer: () => frames.readBuffer(),
+          callback: (n: number): boolean => {
+            if (opening.connection) opening.connection.onReceived(() => frames.received(n));
+            else s.destroy(connectionError(`${address} sent data before ktc asked for any`));
+            return true; // keep reading
+          },
+        };
+        s = netConnect({ host, port, onread }, () => done());
       }
       s.once('error', (err: NodeJS.ErrnoException) => done(Object.assign(connectionError(`${address}: ${err.message}`, err.code), { cause: err })));
     });
-    const connection = new BrokerConnection(socket, config, address, options);
+    const opened = new BrokerConnection(socket, config, address, options, frames);
+    opening.connection = opened;
     try {
-      await connection.negotiateVersions();
-      if (config.sasl) await connection.authenticate();
+      await opened.negotiateVersions();
+      if (config.sasl) await opened.authenticate();
     } catch (err) {
-      connection.close();
+      opened.close();
       throw err;
     }
-    return connection;
+    return opened;
   }
 
   get alive(): boolean {
@@ -270,10 +286,18 @@ export class BrokerConnection {
     });
   }
 
-  private onData(chunk: Buffer): void {
+  /**
+   * A response frame the caller has finished with, nothing sliced from it
+   * kept: its memory receives the next large response (the consumer's fetches).
+   */
+  release(frame: Reader): void {
+    this.frames.release(frame.buf);
+  }
+
+  private onReceived(deliver: () => void): void {
     if (this.failure) return;
     try {
-      this.frames.push(chunk, (frame) => this.onFrame(frame));
+      deliver();
     } catch (err) {
       // Never let a malformed stream throw out of the socket's event handler: the connection fails instead.
       this.fail((err as { retriable?: boolean }).retriable === undefined ? connectionError(`${this.address}: ${(err as Error).message}`) : (err as Error));

@@ -103,7 +103,7 @@ export class Writer {
 export class Reader {
   pos = 0;
 
-  constructor(private readonly buf: Buffer) {}
+  constructor(readonly buf: Buffer) {}
 
   int8(): number {
     const v = this.buf.readInt8(this.pos);

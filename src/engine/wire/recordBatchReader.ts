@@ -1,6 +1,7 @@
-import type { ConsumedMessage, RecordHeader } from '../engine.js';
+import type { RecordHeader } from '../engine.js';
 import { CodecUnavailableError, CompressionError, decompress } from './compression.js';
 import { crc32c } from './crc32c.js';
+import type { WireRecordList } from './recordList.js';
 
 /**
  * A batch that cannot be what its producer wrote: checksum mismatch, lengths
@@ -115,7 +116,7 @@ function varint(buf: Buffer): number {
  * Throws CorruptBatchError or UnsupportedMessageFormatError (retriable:
  * false) for batches no fetch will ever read.
  */
-export function readRecordBatches(records: Buffer, fromOffset: number, out: ConsumedMessage[], options?: ReadOptions): ReadResult {
+export function readRecordBatches(records: Buffer, fromOffset: number, out: WireRecordList, options?: ReadOptions): ReadResult {
   const result: ReadResult = { next: fromOffset, controlRecords: 0, abortedRecords: 0 };
   // Java's CompletedFetch: aborted transactions by first offset; a producer is aborted from there until its ABORT marker.
   const listed = options?.isolation === 'read_committed' ? options.abortedTransactions : undefined;
@@ -193,6 +194,22 @@ export function readRecordBatches(records: Buffer, fromOffset: number, out: Cons
   return result;
 }
 
+/**
+ * The offset a fetch continues from after these record batches, from their
+ * headers alone (what readRecordBatches returns as `next` when they are
+ * sound): lets the consumer ask for the next fetch before decoding this one.
+ */
+export function nextOffset(records: Buffer, fromOffset: number): number {
+  let next = fromOffset;
+  for (let pos = 0; pos + 27 <= records.length;) {
+    const size = LOG_OVERHEAD + records.readInt32BE(pos + 8);
+    if (size < HEADER || pos + size > records.length) break;
+    next = Math.max(next, Number(records.readBigInt64BE(pos)) + records.readInt32BE(pos + 23) + 1);
+    pos += size;
+  }
+  return next;
+}
+
 function hex(n: number): string {
   return n.toString(16).padStart(8, '0');
 }
@@ -217,7 +234,7 @@ function readRecords(
   baseOffset: number,
   count: number,
   fromOffset: number,
-  out: ConsumedMessage[],
+  out: WireRecordList,
 ): void {
   const body = recordsOf(records, pos, end, codec, baseOffset);
   const start = codec === 0 ? pos + HEADER : 0;
@@ -226,6 +243,8 @@ function readRecords(
   const delivered = out.length;
   try {
     if (count > limit - start) throw new BadRecord(`${count} records cannot fit in ${limit - start} bytes`);
+    const bodyIndex = out.useBody(body);
+    out.reserve(count);
     for (let i = 0; i < count; i++) {
       if (at >= limit) throw new BadRecord(`the batch ends after ${i} of its ${count} records`);
       const length = varint(body);
@@ -235,45 +254,67 @@ function readRecords(
       varint(body); // timestampDelta
       const offset = baseOffset + varint(body);
       const keyLength = varint(body);
-      let key: Buffer | null = null;
+      const keyStart = at;
       if (keyLength >= 0) {
         if (at + keyLength > recordEnd) throw new BadRecord(`key of ${keyLength} bytes runs past its record`);
-        key = body.subarray(at, at + keyLength);
         at += keyLength;
       }
       const valueLength = varint(body);
-      let value: Buffer | null = null;
+      const valueStart = at;
       if (valueLength >= 0) {
         if (at + valueLength > recordEnd) throw new BadRecord(`value of ${valueLength} bytes runs past its record`);
-        value = body.subarray(at, at + valueLength);
         at += valueLength;
       }
+      const headersAt = at;
       const headerCount = varint(body);
-      let headers: RecordHeader[] | undefined;
-      if (headerCount !== 0) headers = readHeaders(body, headerCount, recordEnd);
+      if (headerCount !== 0) skipHeaders(body, headerCount, recordEnd);
       if (at !== recordEnd) throw new BadRecord(`record length ${length} does not match its fields`);
-      if (offset >= fromOffset) out.push({ offset: String(offset), value, key, recordHeaders: headers });
+      if (offset >= fromOffset)
+        out.push(
+          bodyIndex,
+          offset,
+          keyStart,
+          keyLength < 0 ? -1 : keyLength,
+          valueStart,
+          valueLength < 0 ? -1 : valueLength,
+          headerCount === 0 ? -1 : headersAt,
+        );
     }
     if (at !== limit) throw new BadRecord(`the batch declares ${count} records, but ${limit - at} bytes follow the last one`);
   } catch (err) {
-    out.length = delivered; // nothing of a corrupt batch reaches the caller
+    out.truncate(delivered); // nothing of a corrupt batch reaches the caller
     if (err instanceof BadRecord) throw new CorruptBatchError(baseOffset, 'bad record', err.message);
     throw err;
   }
 }
 
-function readHeaders(body: Buffer, count: number, recordEnd: number): RecordHeader[] {
+/** Checks a record's headers fit in it, without building them (the consumer's hot path never reads them). */
+function skipHeaders(body: Buffer, count: number, recordEnd: number): void {
   if (count < 0 || count > recordEnd - at) throw new BadRecord(`header count ${count}`);
-  const headers: RecordHeader[] = new Array<RecordHeader>(count);
   for (let h = 0; h < count; h++) {
     const keyLength = varint(body);
     if (keyLength < 0 || at + keyLength > recordEnd) throw new BadRecord(`header key of ${keyLength} bytes`);
+    at += keyLength;
+    const valueLength = varint(body);
+    if (valueLength >= 0) {
+      if (at + valueLength > recordEnd) throw new BadRecord(`header value of ${valueLength} bytes runs past its record`);
+      at += valueLength;
+    }
+  }
+}
+
+/** The headers of a record the reader checked, from the position of its header count. */
+export function readHeadersAt(body: Buffer, headersAt: number): RecordHeader[] {
+  at = headersAt;
+  const count = varint(body);
+  const headers: RecordHeader[] = new Array<RecordHeader>(count);
+  for (let h = 0; h < count; h++) {
+    const keyLength = varint(body);
     const key = body.toString('utf8', at, at + keyLength);
     at += keyLength;
     const valueLength = varint(body);
     let value: Buffer | null = null;
     if (valueLength >= 0) {
-      if (at + valueLength > recordEnd) throw new BadRecord(`header value of ${valueLength} bytes runs past its record`);
       value = body.subarray(at, at + valueLength);
       at += valueLength;
     }

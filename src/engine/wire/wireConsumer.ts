@@ -3,12 +3,13 @@ import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { ConnectionConfig } from '../../config/connection.js';
 import { CONSUMER_RETRY } from '../kafkajsClient.js';
 import { kafkajsAssigners } from '../groupAssignors.js';
-import type { ConsumedBatch, ConsumedMessage, ConsumerCounters, ConsumerEngine, ConsumerOptions } from '../engine.js';
-import { API } from './brokerConnection.js';
+import type { ConsumedBatch, ConsumerCounters, ConsumerEngine, ConsumerOptions } from '../engine.js';
+import { API, type BrokerConnection } from './brokerConnection.js';
 import { ClusterMetadata } from './clusterMetadata.js';
 import { Writer, type Reader } from './codec.js';
 import { protocolError, type KafkaProtocolError, type WireError } from './protocolErrors.js';
-import { CorruptBatchError, readRecordBatches, UnsupportedMessageFormatError } from './recordBatchReader.js';
+import { CorruptBatchError, nextOffset, readRecordBatches, UnsupportedMessageFormatError } from './recordBatchReader.js';
+import { WireRecordList } from './recordList.js';
 import { defined } from '../../defined.js';
 
 /** Fetch versions ktc speaks (non-flexible; Kafka 4 accepts 4..17); the highest the broker has is used. */
@@ -32,6 +33,13 @@ interface PartitionFetch {
 export interface AbortedTransaction {
   producerId: bigint;
   firstOffset: number;
+}
+
+type Fetched = { connection: BrokerConnection; version: number; reply: Reader } | { error: Error };
+
+function settle(fetched: Fetched): { connection: BrokerConnection; version: number; reply: Reader } {
+  if ('error' in fetched) throw fetched.error;
+  return fetched;
 }
 
 export function parseFetchResponse(r: Reader, version: number): { throttleMs: number; partitions: PartitionFetch[] } {
@@ -87,6 +95,10 @@ export class WireConsumer implements ConsumerEngine {
   /** Raised for a partition whose next batch is larger than a fetch brings back (Java's soft limit, KIP-74). */
   private readonly partitionMaxBytes = new Map<number, number>();
   private readonly timeoutMs: number;
+  /** The fetch sent ahead per leader, and the positions it assumed. */
+  private readonly prefetched = new Map<number, { positions: Map<number, number>; offsets: Map<number, number>; fetched: Promise<Fetched> }>();
+  /** One per partition, reused fetch after fetch (a partition is in one fetch at a time). */
+  private readonly recordLists = new Map<number, WireRecordList>();
 
   constructor(
     kafka: Kafka,
@@ -244,6 +256,7 @@ export class WireConsumer implements ConsumerEngine {
         try {
           await this.fetchFrom(leader, list, onBatch);
         } catch (err) {
+          this.prefetched.delete(leader); // sent on assumptions this failure may have broken
           if ((err as WireError).retriable !== false) this.cluster.drop(leader);
           failure ??= err as Error;
         }
@@ -252,32 +265,96 @@ export class WireConsumer implements ConsumerEngine {
     if (failure !== undefined) throw failure;
   }
 
+  /**
+   * One fetch from one leader, delivered partition by partition. As soon as
+   * its response is parsed, the next fetch for the same partitions goes out
+   * (from the offsets this one ends at), so the broker reads and sends while
+   * ktc decodes, as the Java consumer prefetches while the application
+   * handles records; it is used only if every position is still what it
+   * assumed.
+   */
   private async fetchFrom(leader: number, partitions: number[], onBatch: (batch: ConsumedBatch) => Promise<number>): Promise<void> {
-    const { topic } = this.options;
     const positions = this.positions;
-    const connection = await this.cluster.connection(leader);
-    const version = connection.version(API.fetch, ...FETCH_VERSIONS);
-    const w = new Writer(128);
-    w.int32(-1)
-      .int32(this.options.maxWaitMs)
-      .int32(1)
-      .int32(MAX_BYTES)
-      .int8(this.options.isolationLevel === 'read_committed' ? 1 : 0);
-    if (version >= 7) w.int32(0).int32(-1); // session_id, session_epoch: no incremental fetch session
-    w.int32(1).string(topic);
-    w.array(partitions, (p) => {
-      w.int32(p);
-      if (version >= 9) w.int32(-1); // current_leader_epoch: unknown
-      w.int64(defined(positions.get(p)));
-      if (version >= 5) w.int64(-1); // log_start_offset: -1 from consumers
-      w.int32(this.partitionMaxBytes.get(p) ?? PARTITION_MAX_BYTES);
+    const { connection, version, reply } = settle(await (this.takePrefetch(leader, partitions, positions) ?? this.send(leader, partitions, positions)));
+    try {
+      const response = parseFetchResponse(reply, version);
+      this.stats.throttledMs += response.throttleMs;
+      if (response.throttleMs > 0) connection.throttled(response.throttleMs, API.fetch, version);
+      this.prefetch(leader, response, positions);
+      await this.deliver(connection, response, positions, onBatch);
+    } finally {
+      // Record lists point into the response only until their next fetch, and message(i) copies: its memory can take the next response.
+      connection.release(reply);
+    }
+  }
+
+  /** Sends a Fetch for `partitions` from their `positions`; never rejects (a failure is returned, so a prefetch nobody awaits is no unhandled rejection). */
+  private async send(leader: number, partitions: number[], positions: ReadonlyMap<number, number>): Promise<Fetched> {
+    try {
+      const { topic } = this.options;
+      const connection = await this.cluster.connection(leader);
+      const version = connection.version(API.fetch, ...FETCH_VERSIONS);
+      const w = new Writer(128);
+      w.int32(-1)
+        .int32(this.options.maxWaitMs)
+        .int32(1)
+        .int32(MAX_BYTES)
+        .int8(this.options.isolationLevel === 'read_committed' ? 1 : 0);
+      if (version >= 7) w.int32(0).int32(-1); // session_id, session_epoch: no incremental fetch session
+      w.int32(1).string(topic);
+      w.array(partitions, (p) => {
+        w.int32(p);
+        if (version >= 9) w.int32(-1); // current_leader_epoch: unknown
+        w.int64(defined(positions.get(p)));
+        if (version >= 5) w.int64(-1); // log_start_offset: -1 from consumers
+        w.int32(this.partitionMaxBytes.get(p) ?? PARTITION_MAX_BYTES);
+      });
+      if (version >= 7) w.int32(0); // forgotten_topics_data
+      if (version >= 11) w.string(''); // rack_id
+      const reply = defined(await connection.request(API.fetch, version, w.result()));
+      return { connection, version, reply };
+    } catch (err) {
+      return { error: err as Error };
+    }
+  }
+
+  /** Sends the fetch that follows `response` if every partition in it came back without error. */
+  private prefetch(leader: number, response: ReturnType<typeof parseFetchResponse>, positions: Map<number, number>): void {
+    if (this.stopped || this.paused) return;
+    const offsets = new Map<number, number>();
+    for (const { partition, error, records } of response.partitions) {
+      const from = positions.get(partition);
+      if (error !== 0 || from === undefined) return;
+      offsets.set(partition, records && records.length > 0 ? nextOffset(records, from) : from);
+    }
+    if (offsets.size === 0) return;
+    // The next round lists the partitions one place rotated, as fetchRound does.
+    const order = [...offsets.keys()];
+    order.push(defined(order.shift()));
+    this.prefetched.set(leader, { positions, offsets, fetched: this.send(leader, order, offsets) });
+  }
+
+  /** The prefetched response for these partitions, if it was asked for from exactly their current positions; otherwise it is dropped. */
+  private takePrefetch(leader: number, partitions: number[], positions: Map<number, number>): Promise<Fetched> | undefined {
+    const prefetch = this.prefetched.get(leader);
+    if (!prefetch) return undefined;
+    this.prefetched.delete(leader);
+    const matches =
+      prefetch.positions === positions && prefetch.offsets.size === partitions.length && partitions.every((p) => prefetch.offsets.get(p) === positions.get(p));
+    if (matches) return prefetch.fetched;
+    void prefetch.fetched.then((f) => {
+      if (!('error' in f)) f.connection.release(f.reply);
     });
-    if (version >= 7) w.int32(0); // forgotten_topics_data
-    if (version >= 11) w.string(''); // rack_id
-    const reply = defined(await connection.request(API.fetch, version, w.result()));
-    const response = parseFetchResponse(reply, version);
-    this.stats.throttledMs += response.throttleMs;
-    if (response.throttleMs > 0) connection.throttled(response.throttleMs, API.fetch, version);
+    return undefined;
+  }
+
+  private async deliver(
+    connection: BrokerConnection,
+    response: ReturnType<typeof parseFetchResponse>,
+    positions: Map<number, number>,
+    onBatch: (batch: ConsumedBatch) => Promise<number>,
+  ): Promise<void> {
+    const { topic } = this.options;
     let stale: KafkaProtocolError | undefined;
     for (const { partition, error, records, abortedTransactions } of response.partitions) {
       // Stopped, rebalancing (these records go to whoever owns the partition next), or the assignment changed.
@@ -294,7 +371,9 @@ export class WireConsumer implements ConsumerEngine {
       }
       if (!records || records.length === 0) continue;
       const from = defined(positions.get(partition));
-      const messages: ConsumedMessage[] = [];
+      let messages = this.recordLists.get(partition);
+      if (!messages) this.recordLists.set(partition, (messages = new WireRecordList()));
+      messages.clear();
       const { next, controlRecords, abortedRecords, incomplete } = this.read(partition, records, from, messages, abortedTransactions);
       this.stats.controlRecords += controlRecords;
       this.stats.abortedRecords += abortedRecords;
@@ -302,8 +381,8 @@ export class WireConsumer implements ConsumerEngine {
         this.growFetch(partition, incomplete.size ?? 2 * (this.partitionMaxBytes.get(partition) ?? PARTITION_MAX_BYTES), from);
         continue;
       }
-      const processed = messages.length ? await onBatch({ topic, partition, messages }) : 0;
-      const position = processed < messages.length ? Number(messages[processed]?.offset ?? next) : next;
+      const processed = messages.length ? await onBatch({ topic, partition, records: messages }) : 0;
+      const position = processed < messages.length ? messages.offset(processed) : next;
       if (processed < messages.length) this.stopped = true;
       // The assignment may have changed while onBatch ran: record progress only for a partition still ours.
       if (!this.positions.has(partition)) continue;
@@ -320,7 +399,7 @@ export class WireConsumer implements ConsumerEngine {
   }
 
   /** Decodes one partition's records; a corrupt batch becomes one error naming the topic, partition and offset. */
-  private read(partition: number, records: Buffer, from: number, out: ConsumedMessage[], aborted: AbortedTransaction[]): ReturnType<typeof readRecordBatches> {
+  private read(partition: number, records: Buffer, from: number, out: WireRecordList, aborted: AbortedTransaction[]): ReturnType<typeof readRecordBatches> {
     try {
       return readRecordBatches(records, from, out, {
         isolation: this.options.isolationLevel,

@@ -5,7 +5,16 @@ import { Writer } from '../../../src/engine/wire/codec.js';
 import { CODECS, type CompressionCodec } from '../../../src/engine/wire/compression.js';
 import { crc32c } from '../../../src/engine/wire/crc32c.js';
 import { writeRecordBatch } from '../../../src/engine/wire/recordBatch.js';
-import { CorruptBatchError, readRecordBatches, UnsupportedMessageFormatError, type AbortedTransaction } from '../../../src/engine/wire/recordBatchReader.js';
+import {
+  CorruptBatchError,
+  nextOffset,
+  readRecordBatches,
+  UnsupportedMessageFormatError,
+  type AbortedTransaction,
+  type ReadOptions,
+} from '../../../src/engine/wire/recordBatchReader.js';
+import { WireRecordList } from '../../../src/engine/wire/recordList.js';
+import { messagesOf } from '../../../src/engine/messageList.js';
 import { defined } from '../../../src/defined.js';
 
 const fixtures = new URL('../../fixtures/batches/', import.meta.url);
@@ -48,17 +57,25 @@ function batch(values: string[], baseOffset: number, codec: CompressionCodec = '
   return b;
 }
 
+/** Reads into a record list, then appends its records as objects to `out` (what the tests compare). */
+function readInto(records: Buffer, fromOffset: number, out: ConsumedMessage[], options?: ReadOptions): ReturnType<typeof readRecordBatches> {
+  const list = new WireRecordList();
+  const result = readRecordBatches(records, fromOffset, list, options);
+  out.push(...messagesOf(list));
+  return result;
+}
+
 function fixCrc(b: Buffer, at = 0): Buffer {
   b.writeUInt32BE(crc32c(b, at + 21, at + 12 + b.readInt32BE(at + 8)), at + 17);
   return b;
 }
 
 function readError(records: Buffer, fromOffset = 0): Error {
-  const out: ConsumedMessage[] = [];
+  const list = new WireRecordList();
   try {
-    readRecordBatches(records, fromOffset, out);
+    readRecordBatches(records, fromOffset, list);
   } catch (err) {
-    expect(out).toEqual([]); // nothing of a corrupt batch reaches the caller
+    expect(list.length).toBe(0); // nothing of a corrupt batch reaches the caller
     return err as Error;
   }
   throw new Error('expected the reader to throw');
@@ -73,7 +90,7 @@ function readCorrupt(records: Buffer, fromOffset = 0): CorruptBatchError {
 describe('record batches written by the Java client', () => {
   it.each(CODECS)('decodes %s exactly: offsets, keys, values, nulls, empty ones, headers, several blocks', (codec) => {
     const out: ConsumedMessage[] = [];
-    const result = readRecordBatches(fixture(`${codec}.bin`), 0, out);
+    const result = readInto(fixture(`${codec}.bin`), 0, out);
     expect(result).toEqual({ next: 13, controlRecords: 0, abortedRecords: 0 });
     expect(decoded(out)).toEqual(manifest.records.map(({ offset, key, value, headers }) => ({ offset, key, value, headers })));
     // no header array for records without headers
@@ -83,19 +100,19 @@ describe('record batches written by the Java client', () => {
 
   it('starts at the requested offset inside a batch', () => {
     const out: ConsumedMessage[] = [];
-    expect(readRecordBatches(fixture('zstd.bin'), 8, out).next).toBe(13);
+    expect(readInto(fixture('zstd.bin'), 8, out).next).toBe(13);
     expect(out.map((m) => m.offset)).toEqual(['8', '9', '10', '11', '12']);
   });
 
   it('reads an idempotent batch', () => {
     const out: ConsumedMessage[] = [];
-    expect(readRecordBatches(fixture('idempotent.bin'), 0, out).next).toBe(3);
+    expect(readInto(fixture('idempotent.bin'), 0, out).next).toBe(3);
     expect(out.map((m) => text(m.value))).toEqual(['idem-0', 'idem-1', 'idem-2']);
   });
 
   it('read_uncommitted returns every data record and counts the transaction markers', () => {
     const out: ConsumedMessage[] = [];
-    const result = readRecordBatches(fixture('transactions.bin'), 0, out);
+    const result = readInto(fixture('transactions.bin'), 0, out);
     expect(out.map((m) => Number(m.offset))).toEqual(manifest.transactions.readUncommitted);
     expect(result).toEqual({ next: 16, controlRecords: 4, abortedRecords: 0 });
   });
@@ -103,7 +120,7 @@ describe('record batches written by the Java client', () => {
   it('read_committed returns exactly the committed and non-transactional records', () => {
     const { abortedTransactions } = manifest.transactions;
     const out: ConsumedMessage[] = [];
-    const result = readRecordBatches(fixture('transactions.bin'), 0, out, { isolation: 'read_committed', abortedTransactions });
+    const result = readInto(fixture('transactions.bin'), 0, out, { isolation: 'read_committed', abortedTransactions });
     expect(out.map((m) => Number(m.offset))).toEqual(manifest.transactions.readCommitted);
     expect(out.map((m) => text(m.value))).toEqual(['p100-committed-0', 'p100-committed-1', 'plain-4', 'p200-committed-9', 'p200-committed-10', 'plain-15']);
     expect(result).toEqual({ next: 16, controlRecords: 4, abortedRecords: 6 });
@@ -112,7 +129,7 @@ describe('record batches written by the Java client', () => {
   it('read_committed: an aborted transaction that began before the fetch offset, listed out of order', () => {
     const abortedTransactions = [...manifest.transactions.abortedTransactions].reverse();
     const out: ConsumedMessage[] = [];
-    const result = readRecordBatches(fixture('transactions.bin'), 6, out, { isolation: 'read_committed', abortedTransactions });
+    const result = readInto(fixture('transactions.bin'), 6, out, { isolation: 'read_committed', abortedTransactions });
     expect(out.map((m) => Number(m.offset))).toEqual([9, 10, 15]);
     // offsets 6, 7 (producer 200) and 12, 13 (producer 100); the markers at 8, 11, 14 (5 is before the fetch offset)
     expect(result).toEqual({ next: 16, controlRecords: 3, abortedRecords: 4 });
@@ -120,7 +137,7 @@ describe('record batches written by the Java client', () => {
 
   it('read_committed without aborted transactions in the response returns what read_uncommitted does', () => {
     const out: ConsumedMessage[] = [];
-    readRecordBatches(fixture('transactions.bin'), 0, out, { isolation: 'read_committed', abortedTransactions: [] });
+    readInto(fixture('transactions.bin'), 0, out, { isolation: 'read_committed', abortedTransactions: [] });
     expect(out.map((m) => Number(m.offset))).toEqual(manifest.transactions.readUncommitted);
   });
 
@@ -141,7 +158,7 @@ describe('record batch reader: ktc-written batches', () => {
   it.each(CODECS)('reads what the writer wrote with %s, across several batches', (codec) => {
     const records = Buffer.concat([batch(['a', 'b'], 10, codec), batch(['c'], 12, codec)]);
     const out: ConsumedMessage[] = [];
-    expect(readRecordBatches(records, 10, out)).toEqual({ next: 13, controlRecords: 0, abortedRecords: 0 });
+    expect(readInto(records, 10, out)).toEqual({ next: 13, controlRecords: 0, abortedRecords: 0 });
     expect(out.map((m) => [m.offset, text(m.value), m.key, m.recordHeaders])).toEqual([
       ['10', 'a', null, undefined],
       ['11', 'b', null, undefined],
@@ -213,26 +230,60 @@ describe('record batch reader: batches cut short', () => {
     const second = batch(['w', 'v'], 103);
     const records = Buffer.concat([batch(['x', 'y', 'z'], 100), second.subarray(0, second.length - 5)]);
     const out: ConsumedMessage[] = [];
-    expect(readRecordBatches(records, 101, out)).toEqual({ next: 103, controlRecords: 0, abortedRecords: 0 });
+    expect(readInto(records, 101, out)).toEqual({ next: 103, controlRecords: 0, abortedRecords: 0 });
     expect(out.map((m) => m.offset)).toEqual(['101', '102']);
   });
 
   it('says so when not even the first batch is complete: its offset, its size, what came', () => {
     const whole = fixture('none.bin');
     const size = 12 + whole.readInt32BE(8);
-    const out: ConsumedMessage[] = [];
-    expect(readRecordBatches(whole.subarray(0, size - 20), 0, out)).toEqual({
+    const list = new WireRecordList();
+    expect(readRecordBatches(whole.subarray(0, size - 20), 0, list)).toEqual({
       next: 0,
       controlRecords: 0,
       abortedRecords: 0,
       incomplete: { offset: 0, size, received: size - 20 },
     });
-    expect(out).toEqual([]);
+    expect(list.length).toBe(0);
   });
 
   it('reports an unknown size when even the batch length was cut off', () => {
     const b = batch(['x'], 7);
-    expect(readRecordBatches(b.subarray(0, 10), 7, []).incomplete).toEqual({ offset: 7, size: null, received: 10 });
-    expect(readRecordBatches(b.subarray(0, 14), 7, []).incomplete).toEqual({ offset: 7, size: b.length, received: 14 });
+    expect(readRecordBatches(b.subarray(0, 10), 7, new WireRecordList()).incomplete).toEqual({ offset: 7, size: null, received: 10 });
+    expect(readRecordBatches(b.subarray(0, 14), 7, new WireRecordList()).incomplete).toEqual({ offset: 7, size: b.length, received: 14 });
+  });
+});
+
+describe('nextOffset: where the next fetch starts, from batch headers alone', () => {
+  it('is what reading the batches returns as next, for every fixture, from several offsets, and for batches cut short', () => {
+    for (const name of ['none.bin', 'gzip.bin', 'snappy.bin', 'lz4.bin', 'zstd.bin', 'idempotent.bin', 'transactions.bin']) {
+      const records = fixture(name);
+      for (const from of [0, 1, 5, 8, 100]) {
+        expect(nextOffset(records, from), `${name} from ${from}`).toBe(readRecordBatches(records, from, new WireRecordList()).next);
+      }
+      for (const cut of [10, 30, 70, records.length - 1]) {
+        const part = records.subarray(0, cut);
+        expect(nextOffset(part, 0), `${name} cut at ${cut}`).toBe(readRecordBatches(part, 0, new WireRecordList()).next);
+      }
+    }
+  });
+});
+
+describe('WireRecordList', () => {
+  it('gives records as positions in the fetched bytes, and message(i) copies so a reused fetch buffer cannot change it', () => {
+    const records = batch(['first', 'second'], 40);
+    const list = new WireRecordList(1); // grows past its capacity
+    readRecordBatches(records, 0, list);
+    expect(list.length).toBe(2);
+    expect(list.offset(1)).toBe(41);
+    const v = list.valueBytes(1).toString('utf8', list.valueStart(1), list.valueStart(1) + list.valueLength(1));
+    expect(v).toBe('second');
+    const message = list.message(1);
+    records.fill(0);
+    expect(text(message.value)).toBe('second');
+    expect(message.offset).toBe('41');
+    expect(() => list.offset(2)).toThrow(RangeError);
+    list.clear();
+    expect(list.length).toBe(0);
   });
 });

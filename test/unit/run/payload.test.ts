@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BINARY_HEADER_SIZE, decodeRecord, minJsonRecordSize, newDecodedRecord, newProducerId, PayloadEncoder } from '../../../src/run/payload.js';
+import { BINARY_HEADER_SIZE, decodeRecord, decodeValue, minJsonRecordSize, newDecodedRecord, newProducerId, PayloadEncoder } from '../../../src/run/payload.js';
 import { defined } from '../../../src/defined.js';
 
 const SENT = 1_795_550_803_176_123;
@@ -96,5 +96,23 @@ describe('decoding what others produced', () => {
   it('counts a record without a value (a tombstone) as null, not as foreign bytes', () => {
     expect(decodeRecord(null, newDecodedRecord())).toBe('null');
     expect(decodeRecord(Buffer.alloc(0), newDecodedRecord())).toBe('foreign');
+  });
+});
+
+describe('decodeValue: a value read where it arrived, inside a larger buffer', () => {
+  it('decodes ktc values of both formats at an offset, and classifies bytes only within their length', () => {
+    for (const format of ['binary', 'json'] as const) {
+      const encoder = new PayloadEncoder({ format, origin: 'o', producerId: newProducerId(), recordSize: 200 });
+      const value = defined(encoder.encodeBatch(12_345, 1, SENT)[0]);
+      const fetched = Buffer.concat([Buffer.from('xyz'), value, Buffer.from('{}')]);
+      const out = newDecodedRecord();
+      expect(decodeValue(fetched, 3, value.length, out)).toBe('ktc');
+      expect([out.seq, out.sentAtMicros]).toEqual([12_345, SENT]);
+      // The same bytes cut short are not ktc's; what follows them in the buffer must not be read.
+      expect(decodeValue(fetched, 3, 20, out)).toBe('foreign');
+    }
+    const other = Buffer.from('..{"a": 1}..');
+    expect(decodeValue(other, 2, 8, newDecodedRecord())).toBe('json');
+    expect(decodeValue(other, 2, 7, newDecodedRecord())).toBe('foreign');
   });
 });

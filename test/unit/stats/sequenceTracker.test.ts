@@ -81,3 +81,42 @@ describe('LatencyHistogram', () => {
     expect(s.percentiles['p99.9']).toBeGreaterThanOrEqual(999_000);
   });
 });
+
+describe('SeqBitset.addRange', () => {
+  it('adds a range across word boundaries and returns how many were new', () => {
+    const set = new SeqBitset();
+    expect(set.add(40)).toBe(true);
+    expect(set.addRange(30, 40)).toBe(39); // 30..69 without 40
+    expect(set.count).toBe(40);
+    expect(set.has(29)).toBe(false);
+    expect(set.has(30) && set.has(31) && set.has(32) && set.has(63) && set.has(64) && set.has(69)).toBe(true);
+    expect(set.has(70)).toBe(false);
+    expect(set.addRange(0, 32)).toBe(30); // 30 and 31 were there
+    expect(set.addRange(100_000, 0)).toBe(0);
+    expect(set.addRange(1_000_000, 1)).toBe(1); // grows
+    expect(set.has(1_000_000)).toBe(true);
+  });
+});
+
+describe('SequenceTracker.observeRun', () => {
+  it('counts exactly what one observe per record counts, for random runs with duplicates and reordering', () => {
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return seed % n;
+    };
+    for (let trial = 0; trial < 20; trial++) {
+      const perRecord = new SequenceTracker();
+      const perRun = new SequenceTracker();
+      for (let r = 0; r < 50; r++) {
+        const producer = `p${random(3)}`;
+        const partition = random(3);
+        const first = random(200);
+        const count = 1 + random(40);
+        for (let s = first; s < first + count; s++) perRecord.observe(producer, s, partition);
+        perRun.observeRun(producer, first, count, partition);
+      }
+      expect(perRun.verify()).toEqual(perRecord.verify());
+    }
+  });
+});
