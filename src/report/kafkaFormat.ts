@@ -27,7 +27,8 @@ function javaTime(d: Date): string {
  * ConsumerPerformance's header and CSV line, computed as the Java tool computes them (Kafka 4.1): its times in
  * whole milliseconds from the consumer's start to the end of consumption; rebalance.time.ms is the group join,
  * fetch.time.ms the rest, and the fetch rates are over fetch.time.ms. A zero time prints as Java's division by
- * zero does (Infinity, NaN), which JavaScript's toFixed happens to spell the same.
+ * zero does (Infinity, NaN), which JavaScript's toFixed happens to spell the same. One difference: the MB are
+ * values only, where Java adds the keys (ktc's own messages have none).
  */
 export function kafkaConsumerLines(r: RunResult): string[] {
   const c = r.consumer;
