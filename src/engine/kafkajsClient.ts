@@ -45,6 +45,17 @@ function saslOptions(config: ConnectionConfig): SASLOptions | undefined {
  */
 export const KAFKAJS_REAUTH_THRESHOLD_MS = 2000;
 
+/**
+ * kafkajs retries a refused connection on its own, 5 times with growing waits (300 ms, then doubling, ±20 %, capped
+ * here). A cluster that refuses connections must get its own line, "cannot reach Kafka", not --timeout's "no
+ * answer", which means a cluster that accepts connections and stays silent: so the waits must end well within
+ * --timeout. With a tenth of it as the cap they add up to at most half of --timeout from 4 s on (a third at the
+ * default 30 s); with a quarter, an 8 s --timeout had under a second to spare.
+ */
+function maxRetryTimeMs(timeoutMs: number): number {
+  return Math.max(100, Math.floor(timeoutMs / 10));
+}
+
 export function kafkajsConfig(config: ConnectionConfig): KafkaConfig {
   const tls = config.tls;
   const sasl = saslOptions(config);
@@ -58,8 +69,7 @@ export function kafkajsConfig(config: ConnectionConfig): KafkaConfig {
     // every request re-authenticate when sessions last 10 s, which the broker refuses (at most once a second).
     reauthenticationThreshold: KAFKAJS_REAUTH_THRESHOLD_MS,
     requestTimeout: config.timeoutMs,
-    // kafkajs retries with backoff on its own; cap the total so a dead cluster fails within --timeout.
-    retry: { retries: 5, initialRetryTime: 300, maxRetryTime: Math.max(1000, Math.floor(config.timeoutMs / 4)) },
+    retry: { retries: 5, initialRetryTime: 300, maxRetryTime: maxRetryTimeMs(config.timeoutMs) },
     logLevel: process.env.KTC_DEBUG ? logLevel.DEBUG : logLevel.NOTHING,
     ...(sasl ? { sasl } : {}),
     ...(tls

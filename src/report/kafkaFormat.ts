@@ -23,28 +23,34 @@ function javaTime(d: Date): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}:${p(d.getMilliseconds(), 3)}`;
 }
 
-/** ConsumerPerformance's header and CSV line. */
+/**
+ * ConsumerPerformance's header and CSV line, computed as the Java tool computes them (Kafka 4.1): its times in
+ * whole milliseconds from the consumer's start to the end of consumption; rebalance.time.ms is the group join,
+ * fetch.time.ms the rest, and the fetch rates are over fetch.time.ms. A zero time prints as Java's division by
+ * zero does (Infinity, NaN), which JavaScript's toFixed happens to spell the same. One difference: the MB are
+ * values only, where Java adds the keys (ktc's own messages have none).
+ */
 export function kafkaConsumerLines(r: RunResult): string[] {
   const c = r.consumer;
-  if (!c) return [];
-  const start = new Date(r.startedAt);
-  const end = new Date(start.getTime() + r.seconds * 1000);
+  if (!c?.span) return [];
+  const startMs = Date.parse(c.span.startedAt);
+  const endMs = Date.parse(c.span.endedAt);
+  const elapsedSeconds = (endMs - startMs) / 1000;
+  const fetchMs = endMs - startMs - c.span.rebalanceMs;
   const mb = c.bytes / MB;
-  const fetchMs = Math.round(c.seconds * 1000);
-  const rebalanceMs = Math.max(0, Math.round(r.seconds * 1000) - fetchMs);
   return [
     'start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec',
     [
-      javaTime(start),
-      javaTime(end),
+      javaTime(new Date(startMs)),
+      javaTime(new Date(endMs)),
       mb.toFixed(4),
-      (mb / Math.max(r.seconds, 1e-9)).toFixed(4),
+      (mb / elapsedSeconds).toFixed(4),
       c.received,
-      (c.received / Math.max(r.seconds, 1e-9)).toFixed(4),
-      rebalanceMs,
+      (c.received / elapsedSeconds).toFixed(4),
+      c.span.rebalanceMs,
       fetchMs,
-      (mb / Math.max(c.seconds, 1e-9)).toFixed(4),
-      (c.received / Math.max(c.seconds, 1e-9)).toFixed(4),
+      (mb / (fetchMs / 1000)).toFixed(4),
+      (c.received / (fetchMs / 1000)).toFixed(4),
     ].join(', '),
   ];
 }

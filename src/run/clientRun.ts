@@ -12,7 +12,7 @@ import { ConsumeLoop, type ConsumeStats, type StopReason } from './consumeLoop.j
 import type { RecordKind } from './payload.js';
 import { InProcessProducer, type LiveSendStats, type ProducerOutcome, type ProducerRunner } from './producerRunner.js';
 import { WorkerProducers } from './producerWorkers.js';
-import type { ConsumerResult, ProducerResult, RunResult } from './runResult.js';
+import type { ConsumerResult, ConsumerSpan, ProducerResult, RunResult } from './runResult.js';
 import { FatalSendError, SendStats, type AckedBatch } from './sendLoop.js';
 import type { MessageRecorder } from './messageRecorder.js';
 import { mongoIncomplete, type MongoResult } from '../mongo/mongoResult.js';
@@ -119,6 +119,9 @@ export class ClientRun {
   private interruptedBy: NodeJS.Signals | undefined;
   private producerDone = false;
   private readonly startedAt = new Date();
+  /** When the consumer started and when its group first assigned it partitions (epoch µs): ConsumerPerformance's rebalance time. */
+  private consumerStartedAtMicros = 0;
+  private consumerJoinedAtMicros = 0;
 
   constructor(
     private readonly config: RunConfig,
@@ -265,6 +268,7 @@ export class ClientRun {
   private async startConsumer(): Promise<{ outcome: Promise<{ stats: ConsumeStats; reason: StopReason }> }> {
     const consume = defined(this.config.consume);
     let joinRequestedAt: number | undefined;
+    this.consumerStartedAtMicros = this.clock.nowMicros();
     const consumer = await this.withTimeout(
       this.engine.consumer({
         topic: this.config.topic,
@@ -300,7 +304,12 @@ export class ClientRun {
       },
     );
     this.consumeLoop = loop;
-    const joined = new Promise<void>((resolve) => loop.onStarted(resolve));
+    const joined = new Promise<void>((resolve) =>
+      loop.onStarted(() => {
+        this.consumerJoinedAtMicros = this.clock.nowMicros();
+        resolve();
+      }),
+    );
     const outcome = loop
       .run()
       .catch((err: unknown) => {
@@ -502,6 +511,17 @@ export class ClientRun {
     };
   }
 
+  /**
+   * Whole milliseconds, as the Java tool reads its clock. Only the first join counts: a later rebalance (the Java
+   * tool adds each one from revocation to assignment) is not reported by the engines and stays in fetch time.
+   */
+  private consumerSpan(s: ConsumeStats): ConsumerSpan {
+    const startMs = Math.floor(this.consumerStartedAtMicros / 1000);
+    const endMs = Math.floor(s.endedAtMicros / 1000);
+    const joinedMs = this.consumerJoinedAtMicros ? Math.floor(this.consumerJoinedAtMicros / 1000) : endMs;
+    return { startedAt: new Date(startMs).toISOString(), endedAt: new Date(endMs).toISOString(), rebalanceMs: joinedMs - startMs };
+  }
+
   private consumerResult(s: ConsumeStats, reason: StopReason): ConsumerResult {
     const seconds = s.firstAtMicros ? (s.lastAtMicros - s.firstAtMicros) / 1e6 : 0;
     return {
@@ -517,6 +537,7 @@ export class ClientRun {
       mbPerSecond: rate(s.bytes / MB, seconds),
       endToEnd: s.endToEnd.summary(),
       stopReason: reason,
+      span: this.consumerSpan(s),
       ...(s.skipped
         ? { abortedRecordsSkipped: s.skipped.abortedRecords, controlRecordsSkipped: s.skipped.controlRecords, throttledMs: s.skipped.throttledMs }
         : {}),

@@ -55,6 +55,19 @@ export interface ConsumerResult {
   abortedRecordsSkipped?: number;
   controlRecordsSkipped?: number;
   throttledMs?: number;
+  /** Absent on results merged from workers: each had its own. */
+  span?: ConsumerSpan;
+}
+
+/**
+ * The consumer's own clock, as Apache Kafka's ConsumerPerformance keeps it (--format kafka): from its start (before
+ * it connects and joins the group; where the Java tool subscribes) to the end of consumption, and how much of that
+ * went to the group join, until the first partitions were assigned.
+ */
+export interface ConsumerSpan {
+  startedAt: string;
+  endedAt: string;
+  rebalanceMs: number;
 }
 
 export interface RunResult {

@@ -16,6 +16,16 @@ export interface KtcOptions {
   timeoutMs?: number;
 }
 
+/**
+ * The test runner's environment without what vitest adds: NODE_ENV=test makes kafkajs swap its retry timings for
+ * its own test ones (faster, less random), and ktc must be tested with the timings its users get.
+ */
+function userEnvironment(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  if (env.NODE_ENV === 'test') delete env.NODE_ENV;
+  return env;
+}
+
 /** A ktc process, as a user starts it: the built bin/ktc.js, its own stdout and stderr. */
 export class KtcProcess {
   readonly child: ChildProcess;
@@ -26,7 +36,7 @@ export class KtcProcess {
   constructor(args: string[], options: KtcOptions = {}) {
     this.child = spawn(process.execPath, [join(repoRoot, 'bin', 'ktc.js'), ...args], {
       cwd: repoRoot,
-      env: { ...process.env, ...options.env },
+      env: { ...userEnvironment(), ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     present(this.child.stdout).on('data', (c: Buffer) => (this.stdout += c.toString()));

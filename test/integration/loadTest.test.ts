@@ -178,11 +178,20 @@ describe('load testing against the local cluster', () => {
       /^2000 records sent, \d+\.\d{6} records\/sec \(\d+\.\d{2} MB\/sec\), \d+\.\d{2} ms avg latency, \d+\.\d{2} ms max latency, \d+ ms 50th, \d+ ms 95th, \d+ ms 99th, \d+ ms 99\.9th\.$/,
     );
     const consumed = await ktc(['-t', topic, '--consumer', '-n', '2000', '--format', 'kafka']);
+    expect(consumed.code, consumed.stderr).toBe(0);
+    expect(consumed.stderr).toBe('');
     const lines = consumed.stdout.trim().split('\n');
     expect(lines.at(-2)).toBe(
       'start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec',
     );
-    expect(defined(lines.at(-1)).split(', ')[4]).toBe('2000');
+    const fields = defined(lines.at(-1)).split(', ');
+    expect(fields).toHaveLength(10);
+    const [start, end, mb, , count, , rebalance, fetch] = fields.map((f, i) => (i < 2 ? Date.parse(f.replace(/ (\d+:\d+:\d+):(\d+)$/, 'T$1.$2')) : Number(f)));
+    expect(count).toBe(2000);
+    expect(mb).toBe(Number(((2000 * 100) / 1024 / 1024).toFixed(4)));
+    // The group join (connect, coordinator, JoinGroup, SyncGroup) takes real time; fetching is the rest of the span.
+    expect(rebalance).toBeGreaterThan(0);
+    expect(defined(rebalance) + defined(fetch)).toBe(defined(end) - defined(start));
   });
 
   it('--hdr-out saves mergeable histograms and --log-file takes the output off stdout', async () => {

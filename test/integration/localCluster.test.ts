@@ -4,6 +4,9 @@ import kafkajs from 'kafkajs';
 import { createKafka, kafkajsConfig } from '../../src/engine/kafkajsClient.js';
 import { mtlsConnection, saslConnection, testCluster, uniqueName, type TestCluster } from '../helpers/testCluster.js';
 import { defined } from '../../src/defined.js';
+import { endpoints } from '../../src/local/layout.js';
+import { USER_NAMES, type SaslRole } from '../../src/local/users.js';
+import { runKtc, type KtcRun } from '../helpers/runKtc.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -60,6 +63,20 @@ async function errorOf(action: () => Promise<unknown>): Promise<string> {
   return 'no error';
 }
 
+/** -u/-p of one of the cluster's SASL users. */
+function login(role: SaslRole): string[] {
+  return ['-u', USER_NAMES[role], '-p', cluster.passwords[role]];
+}
+
+/** What a refusal must look like to a user: exit 1 and that one line on stderr. */
+function expectOneErrorLine(run: KtcRun, line: string | RegExp): void {
+  expect(run.code, run.stderr).toBe(1);
+  const lines = run.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  if (typeof line === 'string') expect(lines[0]).toBe(line);
+  else expect(lines[0]).toMatch(line);
+}
+
 beforeAll(async () => {
   cluster = testCluster();
   await ensureTopic(saslConnection(cluster, 'admin'), cluster.state.topic);
@@ -82,41 +99,58 @@ describe('ktc local: a real, locked-down Kafka 4 cluster', () => {
   });
 
   it('refuses a TLS client without a certificate on the mTLS listener', async () => {
-    const admin = createKafka({ ...mtlsConnection(cluster, false), timeoutMs: 5000 }).admin();
-    const error = await errorOf(async () => {
-      await admin.connect();
-      await admin.listTopics();
-    });
-    await admin.disconnect();
-    expect(error).not.toBe('no error');
+    // SASL_SSL speaks TLS without a client certificate (ktc refuses -x SSL without one before connecting).
+    const ssl = endpoints(cluster.state, 'SSL');
+    const run = await runKtc([
+      '-x',
+      'SASL_SSL',
+      '--cafile-path',
+      cluster.files.caFile,
+      ...login('client'),
+      '-s',
+      ssl,
+      '-t',
+      cluster.state.topic,
+      '--producer',
+      '-n',
+      '1',
+    ]);
+    expectOneErrorLine(
+      run,
+      `ktc: the broker at ${ssl} refused the TLS handshake: it requires a client certificate signed by its CA (--certfile-path and --keyfile-path)`,
+    );
   });
 
   it('refuses a wrong password on SASL_PLAINTEXT and SASL_SSL', async () => {
     for (const protocol of ['SASL_PLAINTEXT', 'SASL_SSL'] as const) {
-      const admin = createKafka(saslConnection(cluster, 'client', protocol, 'not-the-password')).admin();
-      const error = await errorOf(() => admin.connect());
-      expect(error).toMatch(/SASL|authentication/i);
+      const servers = endpoints(cluster.state, protocol);
+      const run = await runKtc([
+        '-x',
+        protocol,
+        '--cafile-path',
+        cluster.files.caFile,
+        '-u',
+        USER_NAMES.client,
+        '-p',
+        'not-the-password',
+        '-s',
+        servers,
+        '--producer',
+        '-n',
+        '1',
+      ]);
+      expectOneErrorLine(
+        run,
+        `ktc: authentication failed as user "relation-3" at ${servers}: check the username and password (-u/-p, --credentials) and the SASL mechanism`,
+      );
     }
   });
 
   it('refuses a client that does not authenticate at all on the SASL listener', async () => {
-    const open: ConnectionConfig = { ...saslConnection(cluster, 'client'), timeoutMs: 5000 };
-    delete open.sasl;
-    const admin = createKafka(open).admin();
-    const error = await errorOf(async () => {
-      await admin.connect();
-      await admin.listTopics();
-    });
-    await admin.disconnect();
-    expect(error).not.toBe('no error');
-  });
-
-  it('does not let the consumer-role user write', async () => {
-    const producer = createKafka(saslConnection(cluster, 'consumer')).producer();
-    await producer.connect();
-    const error = await errorOf(() => producer.send({ topic: cluster.state.topic, messages: [{ value: 'x', partition: 0 }] }));
-    await producer.disconnect();
-    expect(error).toMatch(/authoriz/i);
+    // The broker answers ApiVersions before authentication, then closes the connection on any other request.
+    const plain = endpoints(cluster.state, 'SASL_PLAINTEXT');
+    const run = await runKtc(['-x', 'PLAINTEXT', '-s', plain, '-t', cluster.state.topic, '--producer', '-n', '1']);
+    expectOneErrorLine(run, `ktc: cannot reach Kafka at ${plain}: check -s/--servers and the port for -x/--security-protocol, and that the cluster is up`);
   });
 
   it('does not let the producer-role user read with a consumer group', async () => {
@@ -143,9 +177,36 @@ describe('ktc local: a real, locked-down Kafka 4 cluster', () => {
     expect(brokerErrors).toContain('GROUP_AUTHORIZATION_FAILED');
   });
 
-  it('lets the consumer-role user read with a group under its prefix', async () => {
-    const value = await roundTrip(saslConnection(cluster, 'client'), cluster.state.topic, 'relation-3-1');
-    expect(value).toMatch(/^probe-/);
+  describe('the consumer role (relation-2: READ and DESCRIBE on the topic, READ on groups prefixed relation-2-)', () => {
+    const consumer = () => [...login('consumer'), '-s', endpoints(cluster.state, 'SASL_PLAINTEXT'), '-t', cluster.state.topic];
+
+    it('reads the topic with a group under its prefix', async () => {
+      const producer = createKafka(saslConnection(cluster, 'admin')).producer();
+      await producer.connect();
+      const value = uniqueName('for-relation-2');
+      await producer.send({ topic: cluster.state.topic, acks: -1, messages: [{ value, partition: 0 }] });
+      await producer.disconnect();
+      // A group of its own (relation-2-<unique>-1) starts from the earliest offset, so it reads the probe too.
+      const prefix = `${uniqueName('relation-2')}-`;
+      const run = await runKtc([...consumer(), '--consumer', '-c', prefix, '--idle-timeout', '3s']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toContain(`, message content: "${value}" (not JSON: counted as foreign)`);
+      expect(run.stdout).toMatch(new RegExp(`Consumed [\\d,]+ messages from ${cluster.state.topic} as group ${prefix}1 `));
+    });
+
+    it('may not produce: the documented authorization line, exit 1', async () => {
+      const run = await runKtc([...consumer(), '--producer', '-n', '1']);
+      expectOneErrorLine(
+        run,
+        new RegExp(`^ktc: not authorized to write to topic "${cluster.state.topic}" as user "relation-2": the user needs producer ACLs on it`),
+      );
+    });
+
+    it('may not use a group outside its prefix', async () => {
+      const run = await runKtc([...consumer(), '--consumer', '-n', '1', '-c', 'relation-3-']);
+      expectOneErrorLine(run, /^ktc: not authorized to use consumer group "relation-3-1" as user "relation-2" .*; set it with -c\/--consumer-group-prefix$/);
+    });
   });
 
   it('does not create topics automatically, even for the admin', async () => {

@@ -14,6 +14,18 @@ const latency = (p50: number, p99: number, max: number): LatencySummary => ({
   percentiles: { p50, p75: p50, p90: p99, p95: p99, p99, 'p99.9': max, 'p99.99': max },
 });
 
+/** Node reads TZ again whenever it is assigned: Java's dates are in the local zone, the test's in a fixed one. */
+function withTimeZone(zone: string, check: () => void): void {
+  const saved = process.env.TZ;
+  process.env.TZ = zone;
+  try {
+    check();
+  } finally {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  }
+}
+
 function result(overrides: Partial<RunResult> = {}): RunResult {
   return {
     topic: 'bench',
@@ -51,6 +63,7 @@ function result(overrides: Partial<RunResult> = {}): RunResult {
       mbPerSecond: 11.2,
       endToEnd: latency(20_000, 60_000, 150_000),
       stopReason: 'done',
+      span: { startedAt: '2026-11-24T20:00:01.250Z', endedAt: '2026-11-24T20:00:09.750Z', rebalanceMs: 500 },
     },
     verification: {
       producers: [
@@ -87,14 +100,28 @@ describe("Kafka's perf-test formats", () => {
     );
   });
 
-  it("prints ConsumerPerformance's header and CSV line", () => {
-    const [header, line] = kafkaConsumerLines(result());
-    expect(header).toMatch(/^start\.time, end\.time, data\.consumed\.in\.MB/);
-    const fields = defined(line).split(', ');
-    expect(fields).toHaveLength(10);
-    expect(fields[2]).toBe('95.3674');
-    expect(fields[4]).toBe('1000000');
-    expect(fields[9]).toBe('117647.0588');
+  // Expected lines are what Kafka 4.1.2's ConsumerPerformance prints for the same clock and counts (its printf and
+  // SimpleDateFormat run on these inputs, in UTC); the dates are the local time, as Java's.
+  it("prints ConsumerPerformance's header and CSV line: rebalance time is the group join, fetch time the rest", () => {
+    withTimeZone('UTC', () => {
+      expect(kafkaConsumerLines(result())).toEqual([
+        'start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec',
+        '2026-11-24 20:00:01:250, 2026-11-24 20:00:09:750, 95.3674, 11.2197, 1000000, 117647.0588, 500, 8000, 11.9209, 125000.0000',
+      ]);
+    });
+  });
+
+  it("prints Java's NaN for a consumer stopped the moment it joined (no time to divide by)", () => {
+    const r = result();
+    const consumer = {
+      ...defined(r.consumer),
+      received: 0,
+      bytes: 0,
+      span: { startedAt: '2026-11-24T20:00:01.250Z', endedAt: '2026-11-24T20:00:01.250Z', rebalanceMs: 0 },
+    };
+    withTimeZone('UTC', () => {
+      expect(kafkaConsumerLines({ ...r, consumer })[1]).toBe('2026-11-24 20:00:01:250, 2026-11-24 20:00:01:250, 0.0000, NaN, 0, NaN, 0, 0, NaN, NaN');
+    });
   });
 
   it("prints the Java tool's window line from the progress window and resets it", () => {
