@@ -14,6 +14,7 @@ export const SOURCE_FILES = ['main.go', 'go.mod', 'go.sum'] as const;
 /** Go that understands go.mod's `toolchain`/`go 1.24` lines (older ones fail; 1.21-1.23 fetch 1.24 themselves). */
 const MIN_GO_MINOR = 21;
 
+/** Where tools/ferretdb is: beside the package, or written out by the single executable (src/shipped/ferretdbSource.ts). */
 export { ferretdbSourceDir };
 
 /** Changes to main.go, go.mod or go.sum make a new binary; the marker remembers which sources built it. */
