@@ -1,15 +1,15 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderCredentials } from '../../src/local/credentials.js';
 import { errorLines, runKtc, type KtcRun } from '../helpers/runKtc.js';
 import { repoRoot, testCluster, uniqueName } from '../helpers/testCluster.js';
 
-const exe = join(repoRoot, 'dist', 'ktc-linux-x64');
 let home: string;
+let exe: string;
 let credentials: string;
 
 /**
@@ -44,10 +44,17 @@ describe.skipIf(process.platform !== 'linux' || process.arch !== 'x64')('the sin
     execFileSync(process.execPath, [join(repoRoot, 'bin', 'build-exe.mjs')], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], timeout: 540_000 });
     home = mkdtempSync(join(tmpdir(), 'ktc-exe-home-'));
     mkdirSync(join(home, 'bin'));
+    // Run from a copy away from the checkout, as on a unit: nothing beside it (node_modules, dist/) to lean on.
+    exe = join(home, 'ktc-linux-x64');
+    copyFileSync(join(repoRoot, 'dist', 'ktc-linux-x64'), exe);
     const cluster = testCluster();
     credentials = join(home, 'admin.yaml');
     writeFileSync(credentials, renderCredentials(cluster.state, cluster.passwords, 'admin'));
   }, 600_000);
+
+  afterAll(() => {
+    rmSync(home, { recursive: true, force: true });
+  });
 
   it('runs where there is no node, and says the version `node bin/ktc.js --version` says', async () => {
     expect(spawnSync('node', ['--version'], { env: exeEnv() }).error?.message).toBe('spawnSync node ENOENT');
