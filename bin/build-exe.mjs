@@ -25,7 +25,8 @@ const dist = join(root, 'dist');
 const work = join(dist, 'exe');
 const output = join(dist, 'ktc-linux-x64');
 const require = createRequire(join(root, 'package.json'));
-// Node 24 is the newest LTS, and its SEA has what ktc needs (assets, code cache, no warning when disabled).
+// The Node CI runs the whole suite on besides the machine's own (.ci/run); its SEA has what ktc needs: assets, a
+// code cache, and no warning when disabled.
 const NODE_MAJOR = '24';
 // postject finds where to put the blob by this string in Node's binary; it is the same in every Node release.
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
