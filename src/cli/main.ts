@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { errorMessage, ExitCode, KtcError, UsageError } from '../errors.js';
@@ -9,13 +8,7 @@ import { LOCAL_FLAG_TABLES, localCommand } from './localCommand.js';
 import { runVerify, verifyOptions } from './verifyCommand.js';
 import { readResultsFlags, RESULTS_FLAGS, resultsOptions, runResults } from './resultsCommand.js';
 import { displayFor, PARSER_CONFIGURATION } from './yargsFlags.js';
-
-function packageVersion(): string {
-  // dist/src/cli/main.js when built; src/cli/main.ts when tests import the source.
-  const file = ['../../../package.json', '../../package.json'].map((p) => new URL(p, import.meta.url)).find((url) => existsSync(url));
-  if (!file) return 'unknown';
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-}
+import { ktcVersion } from '../shipped/version.js';
 
 /** yargs' own refusals in the words of ktc's: the flag as --help names it. */
 function usageLine(msg: string): string {
@@ -53,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
     .epilogue(EPILOGUE)
     .strict()
     .recommendCommands()
-    .version(packageVersion())
+    .version(ktcVersion())
     .help()
     .alias('help', 'h')
     .wrap(Math.min(120, process.stdout.columns || 100))

@@ -9,7 +9,7 @@ import { redactedCommandLine } from '../report/commandLine.js';
 import { renderHtmlReport } from '../report/htmlReport.js';
 import { mergedTimeline, mergeResults, missingLines, type MergedRun, type WorkerProgress } from '../report/mergeResults.js';
 import { Output } from '../report/output.js';
-import { ktcVersion } from '../report/reportContext.js';
+import { ktcVersion } from '../shipped/version.js';
 import { renderSummary } from '../report/summary.js';
 import { declareFlags } from './yargsFlags.js';
 import { defined } from '../defined.js';

@@ -63,7 +63,8 @@ export function scheduleCheckPendingRequests(this: RequestQueueState): void {
 }
 
 const require = createRequire(import.meta.url);
-const PATCHED_VERSION = '2.2.4';
+/** The kafkajs whose source was checked; bin/build-exe.mjs applies the same two fixes to it in the executable. */
+export const PATCHED_VERSION = '2.2.4';
 
 function install(): void {
   try {

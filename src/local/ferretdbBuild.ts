@@ -1,29 +1,21 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { KtcError } from '../errors.js';
 import { lastLines, requireTool, runCommand } from './commands.js';
 import type { Progress } from './mavenJars.js';
+import { ferretdbSourceDir } from '../shipped/ferretdbSource.js';
 
 /** The FerretDB release tools/ferretdb/go.mod requires (FerretDB 1.x: SQLite backend, MongoDB 7.0 wire). */
 export const FERRETDB_VERSION = '1.24.2';
-const SOURCE_FILES = ['main.go', 'go.mod', 'go.sum'] as const;
+/** What tools/ferretdb holds (and the single executable embeds). */
+export const SOURCE_FILES = ['main.go', 'go.mod', 'go.sum'] as const;
 /** Go that understands go.mod's `toolchain`/`go 1.24` lines (older ones fail; 1.21-1.23 fetch 1.24 themselves). */
 const MIN_GO_MINOR = 21;
 
-/**
- * Where ktc's own Go main package lives: `tools/ferretdb` at the package root, found by walking up from this
- * module (it runs from src/ under vitest and from dist/src/ once built).
- */
-export function ferretdbSourceDir(from: string = dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'tools', 'ferretdb');
-    if (existsSync(join(candidate, 'main.go'))) return candidate;
-    if (dirname(dir) === dir) throw new KtcError(`tools/ferretdb/main.go is missing from ktc's installation (looked above ${from}): reinstall ktc`);
-  }
-}
+/** Where tools/ferretdb is: beside the package, or written out by the single executable (src/shipped/ferretdbSource.ts). */
+export { ferretdbSourceDir };
 
 /** Changes to main.go, go.mod or go.sum make a new binary; the marker remembers which sources built it. */
 function sourceHash(sourceDir: string): string {

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import type { RunConfig } from '../config/runConfig.js';
 import type { ConsumedMessage } from '../engine/engine.js';
@@ -8,8 +8,7 @@ import type { CollectionWrites, MongoResult } from './mongoResult.js';
 import { redactMongoUri } from './mongoUri.js';
 import { packValues, type FromRecorder, type RecorderSetup, type ToRecorder } from './recorderMessages.js';
 import { defined } from '../defined.js';
-
-const WORKER_URL = new URL('./recorderWorker.js', import.meta.url);
+import { startWorker } from '../shipped/workerScript.js';
 
 export interface RecorderOptions extends RecorderSetup {
   /** A consumed message whose document was already there (client.py logs it and goes on). */
@@ -118,7 +117,7 @@ class MongoRecorder implements MessageRecorder {
  */
 export function openMongoRecorder(options: RecorderOptions): Promise<MessageRecorder> {
   const { onDuplicate: _onDuplicate, ...setup } = options;
-  const worker = new Worker(WORKER_URL, { workerData: setup satisfies RecorderSetup });
+  const worker = startWorker('mongoRecorder', { workerData: setup satisfies RecorderSetup });
   return new Promise<MessageRecorder>((resolve, reject) => {
     const onMessage = (message: FromRecorder): void => {
       if (message.type === 'ready') {

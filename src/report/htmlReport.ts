@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { RunResult } from '../run/runResult.js';
 import type { TimelineSample } from '../run/timeline.js';
 import { PERCENTILES, type LatencySummary } from '../stats/latencyHistogram.js';
@@ -7,6 +5,7 @@ import { count, fixed, ms } from './format.js';
 import { percentileSpectrum, type Spectrum } from './percentileSpectrum.js';
 import { summaryLines } from './summary.js';
 import { defined } from '../defined.js';
+import { readChartLibraryFiles } from '../shipped/chartLibraryFiles.js';
 
 const MB = 1024 * 1024;
 
@@ -34,13 +33,7 @@ let library: ChartLibrary | undefined;
  * Plotly sixty times.
  */
 export function chartLibrary(): ChartLibrary {
-  if (!library) {
-    const require = createRequire(import.meta.url);
-    library = {
-      script: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
-      style: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
-    };
-  }
+  library ??= readChartLibraryFiles();
   return library;
 }
 

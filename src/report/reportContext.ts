@@ -1,17 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { CLIENT_FLAGS } from '../config/clientFlags.js';
 import type { RunConfig } from '../config/runConfig.js';
 import type { RunResult } from '../run/runResult.js';
 import { count } from './format.js';
 import type { ReportContext } from './htmlReport.js';
 import { redactedCommandLine } from './commandLine.js';
-
-/** ktc's version from its package.json (dist/src/report when built, src/report when tests import the source). */
-export function ktcVersion(): string {
-  const file = ['../../../package.json', '../../package.json'].map((p) => new URL(p, import.meta.url)).find((url) => existsSync(url));
-  if (!file) return 'unknown';
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-}
+import { ktcVersion } from '../shipped/version.js';
 
 /** The report's command line and environment rows for a client run. */
 export function clientReportContext(config: RunConfig, result: RunResult, argv: readonly string[]): ReportContext {

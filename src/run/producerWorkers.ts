@@ -1,10 +1,9 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { KtcError } from '../errors.js';
 import { SeqBitset } from '../stats/seqBitset.js';
 import { shares, type LiveSendStats, type ProducerJob, type ProducerOutcome, type ProducerRunner } from './producerRunner.js';
 import type { FromWorker, ToWorker } from './workerMessages.js';
-
-const WORKER_URL = new URL('./producerWorker.js', import.meta.url);
+import { startWorker } from '../shipped/workerScript.js';
 
 /**
  * --workers N: N producers in worker threads, each with its share of -n and
@@ -25,7 +24,7 @@ export class WorkerProducers implements ProducerRunner {
       all.map((share) =>
         this.runOne(
           share.index,
-          new Worker(WORKER_URL, {
+          startWorker('producer', {
             workerData: { job: this.job, share },
             // A small young generation keeps RSS low (10 M messages in well under 300 MB) and measured no slower.
             resourceLimits: { maxYoungGenerationSizeMb: 8 },

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import zlib from 'node:zlib';
+import { requireNativeAddon, type NativeAddonPackage } from '../../shipped/nativeAddon.js';
 import { xxh32 } from './xxhash32.js';
 
 /**
@@ -40,8 +40,6 @@ export class CodecUnavailableError extends Error {
   readonly retriable = false;
 }
 
-const require = createRequire(import.meta.url);
-
 type Snappy = typeof import('snappy');
 type Lz4 = typeof import('lz4-napi');
 type Zstd = typeof import('@toondepauw/node-zstd');
@@ -58,9 +56,9 @@ function unavailable(codec: CompressionCodec, pkg: string, err: unknown): CodecU
   );
 }
 
-function load(pkg: string, codec: CompressionCodec): unknown {
+function load(pkg: NativeAddonPackage, codec: CompressionCodec): unknown {
   try {
-    return require(pkg);
+    return requireNativeAddon(pkg);
   } catch (err) {
     throw unavailable(codec, pkg, err);
   }
@@ -87,7 +85,7 @@ function zstd(): ZstdCodec {
   if (zstdLib) return zstdLib;
   let addon: Zstd;
   try {
-    addon = require('@toondepauw/node-zstd') as Zstd;
+    addon = requireNativeAddon('@toondepauw/node-zstd') as Zstd;
   } catch (err) {
     // The addon is faster (bench/results/2026-11-27-codecs.md); zlib's zstd stands in when it has no binary here.
     const z = zlib as ZlibWithZstd;

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { requireNativeAddon } from '../../shipped/nativeAddon.js';
 
 /**
  * CRC-32C (Castagnoli), the checksum of Kafka's record batches. Batches of
@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 type NativeCrc32c = (input: Uint8Array, initialState?: number) => number;
 const native: NativeCrc32c | undefined = (() => {
   try {
-    return (createRequire(import.meta.url)('@node-rs/crc32') as { crc32c: NativeCrc32c }).crc32c;
+    return (requireNativeAddon('@node-rs/crc32') as { crc32c: NativeCrc32c }).crc32c;
   } catch {
     return undefined;
   }
