@@ -1,7 +1,7 @@
 import type { ConnectionConfig } from '../config/connection.js';
 import { defaultBatchSize } from '../config/producerDefaults.js';
 import type { ProduceConfig } from '../config/runConfig.js';
-import type { EngineName } from '../engine/createEngine.js';
+import type { EngineName } from '../config/engineNames.js';
 import type { DeliveryCounters, Engine } from '../engine/engine.js';
 import type { SeqBitset } from '../stats/seqBitset.js';
 import type { Clock } from './clock.js';

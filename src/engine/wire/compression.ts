@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import zlib from 'node:zlib';
+import { CODECS, type CompressionCodec } from '../../config/compressionCodecs.js';
 import { xxh32 } from './xxhash32.js';
 
 /**
@@ -20,10 +21,8 @@ import { xxh32 } from './xxhash32.js';
  * per-platform npm packages (no install script, no download). They load on
  * first use, so a platform without a binary still runs everything else.
  */
-export type CompressionCodec = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
-
-/** Indexed by the codec id in bits 0-2 of a batch's attributes. */
-export const CODECS: readonly CompressionCodec[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+/** The codec vocabulary belongs to the configuration; CODECS is indexed by the codec id in bits 0-2 of a batch's attributes. */
+export { CODECS, type CompressionCodec };
 
 export function codecId(codec: CompressionCodec): number {
   return CODECS.indexOf(codec);
