@@ -7,10 +7,18 @@ export const ExitCode = {
   failure: 1,
   usage: 2,
   verificationFailed: 3,
+  /** SIGINT (Ctrl+C), after draining in-flight messages and printing the summary: 128 + 2, as shells report it. */
   interrupted: 130,
+  /** SIGTERM, the same drain and summary: 128 + 15. */
+  terminated: 143,
 } as const;
 
 export type ExitStatus = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** The status a run stopped by this signal exits with. */
+export function signalExitCode(signal: NodeJS.Signals): ExitStatus {
+  return signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted;
+}
 
 /**
  * The one error type that reaches the user: a single line saying what is

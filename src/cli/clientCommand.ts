@@ -2,7 +2,7 @@ import { buildRunConfig } from '../config/buildRunConfig.js';
 import type { ClientFlags } from '../config/clientFlags.js';
 import type { RunConfig } from '../config/runConfig.js';
 import { createEngine } from '../engine/createEngine.js';
-import { errorMessage, ExitCode, UsageError } from '../errors.js';
+import { errorMessage, ExitCode, signalExitCode, UsageError } from '../errors.js';
 import { ClientRun, type RunObserver } from '../run/clientRun.js';
 import { systemClock } from '../run/clock.js';
 import type { MessageRecorder } from '../run/messageRecorder.js';
@@ -138,7 +138,7 @@ export async function runClient(flags: ClientFlags): Promise<number> {
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
-    if (signals > 1) process.exit(signal === 'SIGTERM' ? 143 : ExitCode.interrupted);
+    if (signals > 1) process.exit(signalExitCode(signal));
     startWait.abort();
     run.interrupt(signal);
   };

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { RunConfig } from '../config/runConfig.js';
 import type { ConsumedBatch, ConsumedMessage, Engine, TopicInfo } from '../engine/engine.js';
 import { describeKafkaError, kafkaError, type ErrorContext } from '../engine/kafkaErrors.js';
-import { ExitCode, KtcError } from '../errors.js';
+import { ExitCode, KtcError, signalExitCode } from '../errors.js';
 import { emptySummary, LatencyHistogram, type LatencySummary } from '../stats/latencyHistogram.js';
 import { ResourceSampler } from '../stats/resourceSampler.js';
 import type { SeqBitset } from '../stats/seqBitset.js';
@@ -440,7 +440,7 @@ export class ClientRun {
     if (mongoIncomplete(mongo)) exitCode = ExitCode.failure;
     const lostOrGaps = verification ? verification.lost + (producer ? 0 : verification.gaps) : 0;
     if (this.config.verify && verification && lostOrGaps > 0) exitCode = ExitCode.verificationFailed;
-    if (this.interruptedBy) exitCode = this.interruptedBy === 'SIGTERM' ? 143 : ExitCode.interrupted;
+    if (this.interruptedBy) exitCode = signalExitCode(this.interruptedBy);
     return {
       topic: this.config.topic,
       ...(topicInfo ? { topicInfo } : {}),
