@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Kafka } from 'kafkajs';
 import type { ConnectionConfig } from '../config/connection.js';
-import { createKafka } from '../engine/kafkajsClient.js';
+import { createKafka, type Kafka } from '../engine/kafkajsClient.js';
 import { kafkaError, type ErrorContext } from '../engine/kafkaErrors.js';
 import { KtcError } from '../errors.js';
 import type { RunResult } from '../run/runResult.js';

@@ -19,7 +19,7 @@
  * pick it for a group of Java and ktc members whose rebalance then does not
  * keep the protocol's promises (a partition consumed by two members at once).
  */
-import type { Assigner, GroupMember, GroupMemberAssignment, PartitionAssigner } from 'kafkajs';
+import type { Assigner, GroupMember, GroupMemberAssignment, PartitionAssigner } from './kafkajsClient.js';
 import { Reader, Writer } from './wire/codec.js';
 import { defined } from '../defined.js';
 import { DEFAULT_ASSIGNORS, type AssignorName } from '../config/assignorNames.js';

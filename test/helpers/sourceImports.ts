@@ -39,11 +39,11 @@ export function moduleReferences(file: string): ModuleReference[] {
 }
 
 export function moduleReferencesIn(text: string, name = 'source.ts'): ModuleReference[] {
-  const source = ts.createSourceFile(name, text, ts.ScriptTarget.Latest, true);
+  const source = ts.createSourceFile(name, text, ts.ScriptTarget.Latest, false);
   const out: ModuleReference[] = [];
   const add = (literal: ts.Expression, typeOnly: boolean) => {
     if (!ts.isStringLiteralLike(literal)) return;
-    out.push({ specifier: literal.text, typeOnly, line: source.getLineAndCharacterOfPosition(literal.getStart()).line + 1 });
+    out.push({ specifier: literal.text, typeOnly, line: source.getLineAndCharacterOfPosition(literal.getStart(source)).line + 1 });
   };
   const visit = (node: ts.Node) => {
     if (ts.isImportDeclaration(node)) {

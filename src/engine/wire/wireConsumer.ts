@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from '../kafkajsClient.js';
 import type { ConnectionConfig } from '../../config/connection.js';
 import { CONSUMER_RETRY } from '../kafkajsClient.js';
 import { kafkajsAssigners } from '../groupAssignors.js';
