@@ -12,16 +12,29 @@ import type { RecordKind } from './payload.js';
 import { InProcessProducer, type LiveSendStats, type ProducerOutcome, type ProducerRunner } from './producerRunner.js';
 import { WorkerProducers } from './producerWorkers.js';
 import type { ConsumerResult, ProducerResult, RunResult } from './runResult.js';
-import { FatalSendError, SendStats, type AckedBatch } from './sendLoop.js';
+import { FatalSendError, SendStats, type AckedBatch, type SendWindow } from './sendLoop.js';
 import type { MessageRecorder } from './messageRecorder.js';
 import { mongoIncomplete, type MongoResult } from '../mongo/mongoResult.js';
 import { TIMELINE_INTERVAL_MS, TimelineRecorder, type TimelineSource } from './timeline.js';
 import { defined } from '../defined.js';
 
-export interface ProgressSnapshot {
-  elapsedSeconds: number;
-  producer?: LiveSendStats;
-  consumer?: ConsumeStats;
+/** The run at one moment, copied: the report formats it and can change nothing of the run. */
+export interface LiveSnapshot {
+  readonly elapsedSeconds: number;
+  readonly producer?: LiveSendStats;
+  readonly consumer?: ConsumerProgress;
+}
+
+export interface ConsumerProgress {
+  readonly received: number;
+  readonly bytes: number;
+  /** False until the consumer has joined its group. */
+  readonly joined: boolean;
+}
+
+/** Every --progress-interval: the live figures, plus the producers' window since the previous snapshot. */
+export interface ProgressSnapshot extends LiveSnapshot {
+  readonly producer?: LiveSendStats & { readonly window: SendWindow };
 }
 
 /** How the report layer watches a run without the run knowing about reports. */
@@ -34,7 +47,7 @@ export interface RunObserver {
   /** Every --progress-interval. */
   progress?(snapshot: ProgressSnapshot): void;
   /** Twice a second, for a live line on a terminal. */
-  live?(snapshot: ProgressSnapshot): void;
+  live?(snapshot: LiveSnapshot): void;
   notice?(text: string): void;
 }
 
@@ -160,12 +173,22 @@ export class ClientRun {
     const { config, observer } = this;
     const t0 = this.clock.nowMicros();
     const timers: NodeJS.Timeout[] = [];
-    const snapshot = (): ProgressSnapshot => ({
-      elapsedSeconds: (this.clock.nowMicros() - t0) / 1e6,
-      ...(this.producers ? { producer: this.producers.live } : {}),
-      ...(this.consumeLoop ? { consumer: this.consumeLoop.stats } : {}),
-    });
-    if (observer.progress) timers.push(setInterval(() => observer.progress?.(snapshot()), config.output.progressIntervalMs));
+    const snapshot = (): LiveSnapshot => {
+      const producer = this.producers?.live;
+      const consumer = this.consumeLoop?.stats;
+      return Object.freeze({
+        elapsedSeconds: (this.clock.nowMicros() - t0) / 1e6,
+        ...(producer ? { producer: Object.freeze({ sent: producer.sent, acked: producer.acked, failed: producer.failed, inFlight: producer.inFlight }) } : {}),
+        ...(consumer ? { consumer: Object.freeze({ received: consumer.received, bytes: consumer.bytes, joined: consumer.joined }) } : {}),
+      });
+    };
+    // The window is taken here, once per progress snapshot: the run owns it, the report only reads the copy.
+    const progressSnapshot = (): ProgressSnapshot => {
+      const { producer, ...rest } = snapshot();
+      const producers = this.producers;
+      return Object.freeze({ ...rest, ...(producer && producers ? { producer: Object.freeze({ ...producer, window: producers.takeWindow() }) } : {}) });
+    };
+    if (observer.progress) timers.push(setInterval(() => observer.progress?.(progressSnapshot()), config.output.progressIntervalMs));
     if (observer.live) timers.push(setInterval(() => observer.live?.(snapshot()), 500));
     // --html: a timeline for the report, sampled by a timer beside the run, never inside the send loop.
     const timeline = config.output.html ? new TimelineRecorder() : undefined;

@@ -37,8 +37,7 @@ async function main(): Promise<void> {
   if (stopRequested) loop.stop();
   const stats = loop.stats;
   const timer = setInterval(() => {
-    post({ type: 'progress', sent: stats.sent, acked: stats.acked, failed: stats.failed, inFlight: stats.inFlight, window: stats.window });
-    stats.window = { acked: 0, bytes: 0, latencySumMicros: 0, latencyMaxMicros: 0 };
+    post({ type: 'progress', sent: stats.sent, acked: stats.acked, failed: stats.failed, inFlight: stats.inFlight, window: stats.takeWindow() });
   }, 250);
   try {
     await loop.run();
