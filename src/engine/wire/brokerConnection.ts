@@ -1,10 +1,11 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { ConnectionConfig } from '../../config/connection.js';
+import { errorMessage } from '../../errors.js';
 import { API, API_VERSIONS_VERSION, clientThrottles, highestCommon, parseApiVersions, UnsupportedVersionError, type VersionRange } from './apiVersions.js';
 import { Reader, Writer } from './codec.js';
 import { FrameDecoder } from './frameDecoder.js';
-import { connectionError, protocolError } from './protocolErrors.js';
+import { ConnectionError, connectionError, protocolError, WireError } from './protocolErrors.js';
 import { reauthDelayMs, SASL_AUTHENTICATE_RANGE, SASL_HANDSHAKE_RANGE, saslExchange, type SaslVersions } from './saslSession.js';
 import { ThrottleStats, wireThrottle } from './throttleStats.js';
 import { defined } from '../../defined.js';
@@ -81,7 +82,7 @@ export class BrokerConnection {
     this.random = options.random ?? Math.random;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err: NodeJS.ErrnoException) => this.fail(connectionError(`${address}: ${err.message}`, err.code)));
+    socket.on('error', (err: NodeJS.ErrnoException) => this.fail(new ConnectionError(`${address}: ${err.message}`, { code: err.code, cause: err })));
     socket.on('close', () => this.fail(connectionError(`${address}: connection closed`)));
   }
 
@@ -118,7 +119,7 @@ export class BrokerConnection {
       } else {
         s = netConnect({ host, port }, () => done());
       }
-      s.once('error', (err: NodeJS.ErrnoException) => done(Object.assign(connectionError(`${address}: ${err.message}`, err.code), { cause: err })));
+      s.once('error', (err: NodeJS.ErrnoException) => done(new ConnectionError(`${address}: ${err.message}`, { code: err.code, cause: err })));
     });
     const connection = new BrokerConnection(socket, config, address, options);
     try {
@@ -276,7 +277,7 @@ export class BrokerConnection {
       this.frames.push(chunk, (frame) => this.onFrame(frame));
     } catch (err) {
       // Never let a malformed stream throw out of the socket's event handler: the connection fails instead.
-      this.fail((err as { retriable?: boolean }).retriable === undefined ? connectionError(`${this.address}: ${(err as Error).message}`) : (err as Error));
+      this.fail(err instanceof WireError ? err : connectionError(`${this.address}: ${errorMessage(err)}`));
     }
   }
 

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import zlib from 'node:zlib';
 import { CODECS, type CompressionCodec } from '../../config/compressionCodecs.js';
+import { WireError } from './protocolErrors.js';
 import { xxh32 } from './xxhash32.js';
 
 /**
@@ -34,9 +35,10 @@ export class CompressionError extends Error {
 }
 
 /** The codec's native binary is missing for this platform: retrying cannot help. */
-export class CodecUnavailableError extends Error {
-  override readonly name = 'CodecUnavailableError';
-  readonly retriable = false;
+export class CodecUnavailableError extends WireError {
+  constructor(message: string) {
+    super(message, 'codecUnavailable', false);
+  }
 }
 
 const require = createRequire(import.meta.url);
