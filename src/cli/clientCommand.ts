@@ -21,6 +21,7 @@ import { DEFAULT_RESULTS_TOPIC } from '../distributed/resultsTopic.js';
 import { waitUntil } from '../distributed/startAt.js';
 import { DistributedWorker } from '../distributed/worker.js';
 import { defined } from '../defined.js';
+import { ERROR_HINTS } from './errorHints.js';
 
 function observerFor(config: RunConfig, out: Output): RunObserver {
   const window = new ProgressWindow();
@@ -93,6 +94,7 @@ function distributedWorker(flags: ClientFlags, config: RunConfig, out: Output): 
       ...(flags.workersExpected !== undefined ? { workersExpected: flags.workersExpected } : {}),
       resultsTopic: flags.resultsTopic ?? DEFAULT_RESULTS_TOPIC,
       groupPrefix: `${groupId}-`,
+      errorHints: ERROR_HINTS,
     },
     (text) => out.error(`ktc: ${text}`),
   );
@@ -134,6 +136,7 @@ export async function runClient(flags: ClientFlags): Promise<number> {
     systemClock,
     recorder,
     startGate(worker, flags.startAt, startWait.signal, out),
+    ERROR_HINTS,
   );
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {

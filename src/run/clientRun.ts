@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { RunConfig } from '../config/runConfig.js';
 import type { ConsumedBatch, ConsumedMessage, Engine, TopicInfo } from '../engine/engine.js';
 import { describeKafkaError, kafkaError, type ErrorContext } from '../engine/kafkaErrors.js';
-import { ExitCode, KtcError, signalExitCode } from '../errors.js';
+import { ExitCode, KtcError, signalExitCode, type ErrorHints } from '../errors.js';
 import { emptySummary, LatencyHistogram, type LatencySummary } from '../stats/latencyHistogram.js';
 import { ResourceSampler } from '../stats/resourceSampler.js';
 import type { SeqBitset } from '../stats/seqBitset.js';
@@ -141,6 +141,8 @@ export class ClientRun {
     private readonly recorder?: MessageRecorder,
     /** Awaited once the consumer (if any) has joined, before producing: a distributed run's start barrier. */
     private readonly startGate?: () => Promise<void>,
+    /** The front end's words for error kinds (its flags), put in the engine's error lines. */
+    private readonly errorHints: ErrorHints = {},
   ) {}
 
   /**
@@ -267,7 +269,7 @@ export class ClientRun {
   private async createOrDescribeTopic(): Promise<TopicInfo> {
     const { produce } = this.config;
     const admin = await this.engine.admin().catch((err: unknown) => {
-      throw kafkaError(err, this.context('connect'));
+      throw kafkaError(err, this.context('connect'), this.errorHints);
     });
     try {
       const info = await admin.ensureTopic({
@@ -278,7 +280,7 @@ export class ClientRun {
       this.observer.topicReady?.(info);
       return info;
     } catch (err) {
-      throw kafkaError(err, this.context('create topic'));
+      throw kafkaError(err, this.context('create topic'), this.errorHints);
     } finally {
       await admin.close().catch(() => undefined);
     }
@@ -302,7 +304,7 @@ export class ClientRun {
       }),
       'connecting the consumer',
     ).catch((err: unknown) => {
-      throw err instanceof KtcError ? err : kafkaError(err, this.context('consume'));
+      throw err instanceof KtcError ? err : kafkaError(err, this.context('consume'), this.errorHints);
     });
     const observer = this.observer;
     const loop = new ConsumeLoop(
@@ -324,7 +326,7 @@ export class ClientRun {
     const outcome = loop
       .run()
       .catch((err: unknown) => {
-        throw kafkaError(err, this.context('consume'));
+        throw kafkaError(err, this.context('consume'), this.errorHints);
       })
       .finally(() => consumer.close().catch(() => undefined));
     // Surface a failed join (authorization, missing topic) now rather than after producing.
@@ -354,7 +356,7 @@ export class ClientRun {
 
   private async produce(partitions: number): Promise<ProducerOutcome[]> {
     const produce = defined(this.config.produce);
-    const job = { connection: this.config.connection, engine: this.config.engine, topic: this.config.topic, partitions, produce };
+    const job = { connection: this.config.connection, engine: this.config.engine, topic: this.config.topic, partitions, produce, errorHints: this.errorHints };
     const observer = this.observer;
     const logAcked = this.config.output.logMessages && observer.published ? (batch: AckedBatch) => observer.published?.(this.config.topic, batch) : undefined;
     const recorder = this.recorder;
@@ -371,7 +373,7 @@ export class ClientRun {
       produce.workers > 1
         ? new WorkerProducers(job)
         : new InProcessProducer(this.engine, job, this.clock, {
-            classifyError: (err) => describeKafkaError(err, this.context('produce')),
+            classifyError: (err) => describeKafkaError(err, this.context('produce'), this.errorHints),
             ...(onAcked ? { onAcked } : {}),
           });
     if (this.interruptedBy) this.producers.stop();
@@ -381,7 +383,7 @@ export class ClientRun {
       if (err instanceof KtcError) throw err;
       // The send loop already turned the client's error into a sentence.
       if (err instanceof FatalSendError) throw new KtcError(err.message);
-      throw kafkaError(err, this.context('produce'));
+      throw kafkaError(err, this.context('produce'), this.errorHints);
     }
   }
 

@@ -2,6 +2,7 @@ import type { ConnectionConfig } from '../config/connection.js';
 import { defaultBatchSize } from '../config/producerDefaults.js';
 import type { ProduceConfig } from '../config/runConfig.js';
 import type { EngineName } from '../config/engineNames.js';
+import type { ErrorHints } from '../errors.js';
 import type { DeliveryCounters, Engine } from '../engine/engine.js';
 import type { SeqBitset } from '../stats/seqBitset.js';
 import type { Clock } from './clock.js';
@@ -58,6 +59,8 @@ export interface ProducerJob {
   topic: string;
   partitions: number;
   produce: ProduceConfig;
+  /** The front end's words for error kinds (plain data: worker threads word their errors too). */
+  errorHints: ErrorHints;
 }
 
 /** Splits -n and --throughput over n producers so the totals are what the user asked for. */

@@ -29,9 +29,9 @@ async function main(): Promise<void> {
   const engine = createEngine(job.connection, job.engine);
   const ctx = { action: 'produce' as const, brokers: job.connection.brokers, topic: job.topic };
   const created = await createSendLoop(engine, job, share, systemClock, {
-    classifyError: (err) => describeKafkaError(err, ctx),
+    classifyError: (err) => describeKafkaError(err, ctx, job.errorHints),
   }).catch((err: unknown) => {
-    throw new Error(describeKafkaError(err, ctx).message);
+    throw new Error(describeKafkaError(err, ctx, job.errorHints).message);
   });
   loop = created.loop;
   if (stopRequested) loop.stop();

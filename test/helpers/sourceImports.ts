@@ -71,3 +71,17 @@ export function moduleReferencesIn(text: string, name = 'source.ts'): ModuleRefe
 export function resolvedFrom(file: string, specifier: string): string {
   return relative(REPO, resolve(REPO, file, '..', specifier));
 }
+
+/** The text of every string literal and template piece in a source file, with its line: what the code can print. */
+export function stringTexts(file: string): Array<{ text: string; line: number }> {
+  const source = ts.createSourceFile(file, readFileSync(join(REPO, file), 'utf8'), ts.ScriptTarget.Latest, false);
+  const out: Array<{ text: string; line: number }> = [];
+  const visit = (node: ts.Node) => {
+    if (ts.isStringLiteralLike(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node)) {
+      out.push({ text: node.text, line: source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1 });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return out;
+}

@@ -27,11 +27,8 @@ export class UnsupportedMessageFormatError extends WireError {
     readonly offset: number,
     readonly magic: number,
   ) {
-    super(
-      `offset ${offset} holds messages in Kafka's pre-0.11 format (magic ${magic}), which ktc's wire consumer does not read; consume this topic with --engine kafkajs or a Java consumer`,
-      'unsupportedByEngine',
-      false,
-    );
+    // What to read it with instead is the front end's to say: its hint for 'unsupportedByEngine'.
+    super(`offset ${offset} holds messages in Kafka's pre-0.11 format (magic ${magic}), which ktc's wire consumer does not read`, 'unsupportedByEngine', false);
   }
 }
 
