@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, Consumer, Kafka } from '../kafkajsClient.js';
 import type { ConnectionConfig } from '../../config/connection.js';
-import { CONSUMER_RETRY } from '../kafkajsClient.js';
+import { CONSUMER_RETRY, type Admin, type Consumer, type Kafka } from '../kafkajsClient.js';
 import { kafkajsAssigners } from '../groupAssignors.js';
 import type { ConsumedBatch, ConsumedMessage, ConsumerCounters, ConsumerEngine, ConsumerOptions } from '../engine.js';
 import { API } from './brokerConnection.js';
