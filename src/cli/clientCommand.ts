@@ -2,7 +2,7 @@ import { buildRunConfig } from '../config/buildRunConfig.js';
 import type { ClientFlags } from '../config/clientFlags.js';
 import type { RunConfig } from '../config/runConfig.js';
 import { createEngine } from '../engine/createEngine.js';
-import { errorMessage, ExitCode, UsageError } from '../errors.js';
+import { errorMessage, ExitCode, signalExitCode, UsageError } from '../errors.js';
 import { ClientRun, type RunObserver } from '../run/clientRun.js';
 import { systemClock } from '../run/clock.js';
 import type { MessageRecorder } from '../run/messageRecorder.js';
@@ -21,6 +21,7 @@ import { DEFAULT_RESULTS_TOPIC } from '../distributed/resultsTopic.js';
 import { waitUntil } from '../distributed/startAt.js';
 import { DistributedWorker } from '../distributed/worker.js';
 import { defined } from '../defined.js';
+import { ERROR_HINTS } from './errorHints.js';
 
 function observerFor(config: RunConfig, out: Output): RunObserver {
   const window = new ProgressWindow();
@@ -93,6 +94,7 @@ function distributedWorker(flags: ClientFlags, config: RunConfig, out: Output): 
       ...(flags.workersExpected !== undefined ? { workersExpected: flags.workersExpected } : {}),
       resultsTopic: flags.resultsTopic ?? DEFAULT_RESULTS_TOPIC,
       groupPrefix: `${groupId}-`,
+      errorHints: ERROR_HINTS,
     },
     (text) => out.error(`ktc: ${text}`),
   );
@@ -134,11 +136,12 @@ export async function runClient(flags: ClientFlags): Promise<number> {
     systemClock,
     recorder,
     startGate(worker, flags.startAt, startWait.signal, out),
+    ERROR_HINTS,
   );
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
-    if (signals > 1) process.exit(signal === 'SIGTERM' ? 143 : ExitCode.interrupted);
+    if (signals > 1) process.exit(signalExitCode(signal));
     startWait.abort();
     run.interrupt(signal);
   };

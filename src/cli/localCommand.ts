@@ -2,11 +2,11 @@ import type { Argv } from 'yargs';
 import { SECURITY_PROTOCOLS } from '../config/connection.js';
 import { booleanSwitch, choice, count, directory, kafkaVersion, keyValue, loopbackAddress, numberChoice, topicName } from '../config/flagKinds.js';
 import { readFlags, type FlagTable } from '../config/flagTable.js';
-import { UsageError } from '../errors.js';
 import { down, killNode, nodeStatuses, requireState, startNode, up } from '../local/cluster.js';
 import { readPasswords } from '../local/clusterState.js';
 import { renderCredentials } from '../local/credentials.js';
 import {
+  checkNodeAddresses,
   CLIENT_LISTENER_PORTS,
   DEFAULT_FIRST_ADDRESS,
   DEFAULT_KAFKA_VERSION,
@@ -68,9 +68,6 @@ export const LOCAL_FLAGS = {
 
 export const LOCAL_FLAG_TABLES: readonly FlagTable[] = Object.values(LOCAL_FLAGS);
 
-/** The highest last octet a loopback node address may have (.255 is the broadcast address). */
-const LAST_NODE_OCTET = 254;
-
 function printStatus(dir: string): void {
   const state = requireState(dir);
   const statuses = nodeStatuses(state);
@@ -110,12 +107,7 @@ export function localCommand(yargs: Argv): Argv {
           .example('$0 local up --mongo', 'and a MongoDB-wire server on 127.0.0.1:27017 for --mongo-uri and ktc verify'),
       async (argv) => {
         const flags = readFlags(LOCAL_FLAGS.up, argv);
-        const lastOctet = Number(flags.address.split('.')[3]) + flags.nodes - 1;
-        if (lastOctet > LAST_NODE_OCTET) {
-          throw new UsageError(
-            `--address ${flags.address} leaves no room for ${flags.nodes} nodes: node n uses the n-th address after it, up to 127.x.y.${LAST_NODE_OCTET}`,
-          );
-        }
+        checkNodeAddresses(flags.address, flags.nodes);
         const result = await up({
           dir: flags.dir,
           nodes: flags.nodes,

@@ -4,7 +4,8 @@ import { CLIENT_FLAGS, type ClientFlags } from '../config/clientFlags.js';
 import { count, duration, outputFile, text, topicName, booleanSwitch } from '../config/flagKinds.js';
 import { readFlags, type FlagTable, type FlagValues } from '../config/flagTable.js';
 import { DEFAULT_RESULTS_TOPIC, ResultsTopic } from '../distributed/resultsTopic.js';
-import { UsageError } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
+import { ERROR_HINTS } from './errorHints.js';
 import { redactedCommandLine } from '../report/commandLine.js';
 import { renderHtmlReport } from '../report/htmlReport.js';
 import { mergedTimeline, mergeResults, missingLines, type MergedRun, type WorkerProgress } from '../report/mergeResults.js';
@@ -66,7 +67,7 @@ export async function runResults(flags: ResultsFlags): Promise<number> {
   const clientFlags: ClientFlags = { ...flags, consumer: true };
   const config = buildRunConfig(clientFlags);
   const topicName = flags.resultsTopic ?? DEFAULT_RESULTS_TOPIC;
-  const topic = new ResultsTopic(config.connection, topicName, `${defined(config.consume).groupId}-`);
+  const topic = new ResultsTopic(config.connection, topicName, `${defined(config.consume).groupId}-`, ERROR_HINTS);
   const expect = flags.expect;
   const { state } = await topic.read(runId, (s) => (expect === undefined ? true : s.results.size >= expect), Date.now() + (flags.wait ?? 0));
   const out = new Output();
@@ -75,7 +76,7 @@ export async function runResults(flags: ResultsFlags): Promise<number> {
     out.error(
       `ktc: no result of run "${runId}" on ${topicName}${state.hello.length ? ` (${state.hello.length} worker(s) announced themselves)` : ''}: check --run-id, or --wait for running workers`,
     );
-    return 1;
+    return ExitCode.failure;
   }
   const merged = mergeResults(workers, state.hello, expect);
   // The workers' progress messages, for the over-time charts of --html (5 s apart unless they were told otherwise).

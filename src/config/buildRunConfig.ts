@@ -1,13 +1,13 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, hostname, networkInterfaces } from 'node:os';
-import { DEFAULT_ASSIGNORS } from '../engine/groupAssignors.js';
 import { UsageError, errorMessage } from '../errors.js';
-import { BINARY_HEADER_SIZE, minJsonRecordSize, type PayloadFormat } from '../run/payload.js';
+import { DEFAULT_ASSIGNORS } from './assignorNames.js';
 import type { ClientFlags } from './clientFlags.js';
 import { usesSasl, usesTls, type SecurityProtocol, type TlsSettings } from './connection.js';
 import { parseCredentials, type Credentials } from './credentialsFile.js';
 import { serversProblem, topicNameProblem } from './flagKinds.js';
+import { BINARY_HEADER_SIZE, minJsonRecordSize, type PayloadFormat } from './payloadFormat.js';
 import { defaultMaxInFlight, MAX_IDEMPOTENT_IN_FLIGHT } from './producerDefaults.js';
 import type { ConsumeConfig, MongoConfig, ProduceConfig, RunConfig } from './runConfig.js';
 

@@ -1,7 +1,7 @@
-import { ENGINES } from '../engine/createEngine.js';
-import { ASSIGNORS, parseAssignors } from '../engine/groupAssignors.js';
-import { CODECS } from '../engine/wire/compression.js';
+import { ASSIGNORS, parseAssignors } from './assignorNames.js';
+import { CODECS } from './compressionCodecs.js';
 import { SASL_MECHANISMS, SECURITY_PROTOCOLS } from './connection.js';
+import { ENGINES } from './engineNames.js';
 import {
   booleanSwitch,
   choice,
@@ -20,6 +20,7 @@ import {
   topicName,
 } from './flagKinds.js';
 import { readFlags, type FlagTable, type FlagValues } from './flagTable.js';
+import { PAYLOAD_FORMATS } from './payloadFormat.js';
 
 const DROP_IN = 'client.py flags (same names, same meaning):';
 const CONNECTION = 'Connection:';
@@ -100,7 +101,7 @@ export const CLIENT_FLAGS = {
     kind: count(1, INT32_MAX),
     describe: "bytes per message value; JSON padded to size, or ktc's binary record when too small for JSON",
   },
-  payload: { group: LOAD, kind: choice(['json', 'binary'] as const), describe: 'json (client.py-compatible, default) or binary (compact)' },
+  payload: { group: LOAD, kind: choice(PAYLOAD_FORMATS), describe: 'json (client.py-compatible, default) or binary (compact)' },
   throughput: {
     group: LOAD,
     kind: rate,

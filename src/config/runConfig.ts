@@ -1,8 +1,9 @@
-import type { EngineName } from '../engine/createEngine.js';
-import type { Acks, Compression } from '../engine/engine.js';
-import type { AssignorName } from '../engine/groupAssignors.js';
-import type { PayloadFormat } from '../run/payload.js';
+import type { Acks } from '../engine/engine.js';
+import type { AssignorName } from './assignorNames.js';
+import type { CompressionCodec } from './compressionCodecs.js';
 import type { ConnectionConfig } from './connection.js';
+import type { EngineName } from './engineNames.js';
+import type { PayloadFormat } from './payloadFormat.js';
 
 /**
  * Everything a run needs, validated: the contract between the CLI (one way
@@ -43,7 +44,7 @@ export interface ProduceConfig {
   /** Messages per send; absent: defaultBatchSize() once the topic's partition count is known. */
   batchSize?: number;
   maxInFlight: number;
-  compression: Compression;
+  compression: CompressionCodec;
   idempotent: boolean;
   /** A batch is retried until this long after it was sent (Java's delivery.timeout.ms). */
   deliveryTimeoutMs: number;

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Kafka } from 'kafkajs';
 import type { ConnectionConfig } from '../config/connection.js';
-import { createKafka } from '../engine/kafkajsClient.js';
+import { createKafka, type Kafka } from '../engine/kafkajsClient.js';
 import { kafkaError, type ErrorContext } from '../engine/kafkaErrors.js';
-import { KtcError } from '../errors.js';
+import { KtcError, type ErrorHints } from '../errors.js';
 import type { RunResult } from '../run/runResult.js';
 
 export const DEFAULT_RESULTS_TOPIC = 'ktc-results';
@@ -60,6 +59,8 @@ export class ResultsTopic {
     private readonly connection: ConnectionConfig,
     readonly topic: string,
     private readonly groupPrefix: string,
+    /** The front end's words for error kinds, put in the engine's error lines. */
+    private readonly errorHints: ErrorHints = {},
   ) {
     this.kafka = createKafka(connection);
     this.joinGraceMs = connection.timeoutMs;
@@ -68,13 +69,17 @@ export class ResultsTopic {
   /** A client error as the one line ktc prints for it (authentication, authorization, unreachable brokers). */
   private failure(err: unknown, action: ErrorContext['action'], groupId?: string): KtcError {
     if (err instanceof KtcError) return err;
-    return kafkaError(err, {
-      action,
-      brokers: this.connection.brokers,
-      topic: this.topic,
-      ...(this.connection.sasl ? { username: this.connection.sasl.username } : {}),
-      ...(groupId ? { groupId } : {}),
-    });
+    return kafkaError(
+      err,
+      {
+        action,
+        brokers: this.connection.brokers,
+        topic: this.topic,
+        ...(this.connection.sasl ? { username: this.connection.sasl.username } : {}),
+        ...(groupId ? { groupId } : {}),
+      },
+      this.errorHints,
+    );
   }
 
   /** Creates the topic when it is missing; one clear line when the user may not. */

@@ -1,5 +1,5 @@
 import type { RunConfig } from '../config/runConfig.js';
-import { KtcError } from '../errors.js';
+import { KtcError, type ErrorHints } from '../errors.js';
 import type { ProgressSnapshot } from '../run/clientRun.js';
 import type { RunResult } from '../run/runResult.js';
 import { defaultWorkerId, helloMessage, ResultsTopic } from './resultsTopic.js';
@@ -10,6 +10,8 @@ export interface WorkerSettings {
   resultsTopic: string;
   /** Under the user's consumer-group prefix, for the barrier's reader. */
   groupPrefix: string;
+  /** The front end's words for error kinds, put in the engine's error lines. */
+  errorHints: ErrorHints;
 }
 
 /** One ktc process as a worker of a named run: announce, wait for the others, report progress and the result. */
@@ -23,7 +25,7 @@ export class DistributedWorker {
     private readonly settings: WorkerSettings,
     private readonly notice: (text: string) => void,
   ) {
-    this.topic = new ResultsTopic(config.connection, settings.resultsTopic, settings.groupPrefix);
+    this.topic = new ResultsTopic(config.connection, settings.resultsTopic, settings.groupPrefix, settings.errorHints);
   }
 
   /** Before anything else: the topic must be there, or the run would measure and then lose its result. */

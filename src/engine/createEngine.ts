@@ -1,13 +1,11 @@
 import type { ConnectionConfig } from '../config/connection.js';
+import type { EngineName } from '../config/engineNames.js';
 import type { AdminEngine, ConsumerEngine, ConsumerOptions, Engine, ProducerEngine, ProducerOptions } from './engine.js';
 import { createKafka } from './kafkajsClient.js';
 import { KafkajsEngine } from './kafkajsEngine.js';
 import { ClusterMetadata } from './wire/clusterMetadata.js';
 import { WireConsumer } from './wire/wireConsumer.js';
 import { DEFAULT_RETRY_BACKOFF, WireProducer } from './wire/wireProducer.js';
-
-export const ENGINES = ['wire', 'kafkajs'] as const;
-export type EngineName = (typeof ENGINES)[number];
 
 /**
  * ktc's own wire protocol for the data (produce requests, fetches), kafkajs

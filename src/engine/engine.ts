@@ -4,7 +4,7 @@
  * library can be added as another implementation (as OpenMessaging Benchmark
  * does with its drivers) and a unit test can drive the loop with a fake.
  */
-import type { AssignorName } from './groupAssignors.js';
+import type { AssignorName } from '../config/assignorNames.js';
 
 export interface TopicSpec {
   topic: string;
@@ -26,8 +26,8 @@ export interface AdminEngine {
 }
 
 export type Acks = -1 | 0 | 1;
-export type { CompressionCodec as Compression } from './wire/compression.js';
-import type { CompressionCodec as Compression } from './wire/compression.js';
+export type { CompressionCodec as Compression } from '../config/compressionCodecs.js';
+import type { CompressionCodec as Compression } from '../config/compressionCodecs.js';
 
 export interface ProducerOptions {
   acks: Acks;

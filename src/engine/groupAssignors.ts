@@ -19,14 +19,10 @@
  * pick it for a group of Java and ktc members whose rebalance then does not
  * keep the protocol's promises (a partition consumed by two members at once).
  */
-import type { Assigner, GroupMember, GroupMemberAssignment, PartitionAssigner } from 'kafkajs';
+import type { Assigner, GroupMember, GroupMemberAssignment, PartitionAssigner } from './kafkajsClient.js';
 import { Reader, Writer } from './wire/codec.js';
 import { defined } from '../defined.js';
-
-export const ASSIGNORS = ['range', 'roundrobin'] as const;
-export type AssignorName = (typeof ASSIGNORS)[number];
-/** Java's default puts range first too (range, cooperative-sticky): range is what a mixed group ends up with. */
-export const DEFAULT_ASSIGNORS: readonly AssignorName[] = ['range', 'roundrobin'];
+import { DEFAULT_ASSIGNORS, type AssignorName } from '../config/assignorNames.js';
 
 /** The newest ConsumerProtocol subscription and assignment schema (Kafka 4.1); newer ones only append fields. */
 const HIGHEST_VERSION = 3;
@@ -274,35 +270,4 @@ function kafkajsAssigner(name: AssignorName, onJoinRequest: (() => void) | undef
 export function kafkajsAssigners(names: readonly AssignorName[] = DEFAULT_ASSIGNORS, onJoinRequest?: () => void): PartitionAssigner[] {
   // Only the first assigner reports the join: kafkajs asks every assigner for its protocol on each join.
   return names.map((name, i) => kafkajsAssigner(name, i === 0 ? onJoinRequest : undefined));
-}
-
-/**
- * Parses a partition.assignment.strategy-style list ("range,roundrobin", Java class names accepted); throws
- * an Error whose message is one line for a user.
- */
-export function parseAssignors(text: string): AssignorName[] {
-  const names = text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (names.length === 0) throw new Error(`lists no assignor: use ${ASSIGNORS.join(', ')} (e.g. range,roundrobin)`);
-  const out: AssignorName[] = [];
-  for (const raw of names) {
-    // Java takes class names: org.apache.kafka.clients.consumer.RangeAssignor.
-    const simple = raw
-      .slice(raw.lastIndexOf('.') + 1)
-      .toLowerCase()
-      .replace(/assignor$/, '');
-    const name = ASSIGNORS.find((a) => a === simple);
-    if (!name) {
-      const why =
-        simple === 'cooperative-sticky' || simple === 'cooperativesticky'
-          ? `${raw} needs the cooperative rebalance protocol and ktc's consumer (kafkajs) rebalances eagerly`
-          : `${raw} is not an assignor ktc offers`;
-      throw new Error(`${why}; use ${ASSIGNORS.join(', ')} (e.g. range,roundrobin)`);
-    }
-    if (out.includes(name)) throw new Error(`lists ${name} twice`);
-    out.push(name);
-  }
-  return out;
 }

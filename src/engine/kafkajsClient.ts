@@ -1,3 +1,8 @@
+/**
+ * The only module of ktc that imports kafkajs (test/unit/engine/kafkajsClient.test.ts holds every other file to
+ * it): kafkajsPatch.ts must run before kafkajs loads, and here that holds by construction, not by import order
+ * elsewhere. Everything else takes kafkajs' values and types from this module.
+ */
 // Must load before kafkajs (see the file).
 import './kafkajsPatch.js';
 import kafkajs from 'kafkajs';
@@ -5,7 +10,13 @@ import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import type { ConnectionConfig } from '../config/connection.js';
 import { codecId, compress, decompress } from './wire/compression.js';
 
+export type { Admin, Assigner, Consumer, GroupMember, GroupMemberAssignment, Kafka, KafkaMessage, PartitionAssigner, Producer } from 'kafkajs';
+
 const { Kafka, logLevel, CompressionTypes, CompressionCodecs } = kafkajs;
+export const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
+export { CompressionTypes };
+/** kafkajs' codec numbers (its CompressionTypes enum) as a type. */
+export type CompressionType = kafkajs.CompressionTypes;
 
 // kafkajs ships gzip only: give it ktc's own codecs (Kafka's framing for each, shared with the wire engine), so
 // --engine kafkajs reads and writes snappy, lz4 and zstd too.

@@ -1,6 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import kafkajs from 'kafkajs';
-import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { ConnectionConfig } from '../config/connection.js';
 import type {
   AdminEngine,
@@ -21,13 +19,20 @@ import type {
 } from './engine.js';
 import { kafkajsAssigners } from './groupAssignors.js';
 import { isUnknownTopic } from './kafkaErrors.js';
-import { CONSUMER_RETRY, createKafka } from './kafkajsClient.js';
+import {
+  CONSUMER_RETRY,
+  CompressionTypes,
+  createKafka,
+  type CompressionType,
+  type Consumer,
+  type Kafka,
+  type KafkaMessage,
+  type Producer,
+} from './kafkajsClient.js';
 import { MessageList } from './messageList.js';
 import { defined } from '../defined.js';
 
-const { CompressionTypes } = kafkajs;
-
-const KAFKAJS_CODEC: Record<Compression, kafkajs.CompressionTypes> = {
+const KAFKAJS_CODEC: Record<Compression, CompressionType> = {
   none: CompressionTypes.None,
   gzip: CompressionTypes.GZIP,
   snappy: CompressionTypes.Snappy,
@@ -113,7 +118,7 @@ class KafkajsAdmin implements AdminEngine {
 }
 
 class KafkajsProducer implements ProducerEngine {
-  private readonly compression: kafkajs.CompressionTypes;
+  private readonly compression: CompressionType;
 
   constructor(
     private readonly producer: Producer,

@@ -8,7 +8,7 @@ import { ensureCertificates, type TlsFiles } from './certificates.js';
 import { applyAcls, waitForBrokers } from './clusterAdmin.js';
 import { isOurNode, readPasswords, readState, writePasswords, writeState, type ClusterState } from './clusterState.js';
 import { lastLines, requireJava17, runCommand } from './commands.js';
-import { endpoints, nodeAddress, nodeIds, paths, PORTS, type ClusterLayout } from './layout.js';
+import { checkNodeAddresses, endpoints, nodeAddress, nodeIds, paths, PORTS, type ClusterLayout } from './layout.js';
 import { resolveKafkaJars, type Progress } from './mavenJars.js';
 import { mongoPaths, mongoRunning, prepareMongoServer, startMongoServer } from './mongoServer.js';
 import { assertPortFree, nodeLogHint, spawnNode, stopProcesses, waitForPort } from './nodeProcess.js';
@@ -146,6 +146,8 @@ export async function up(options: UpOptions): Promise<UpResult> {
   // Readiness is timed from when the processes start: downloading jars or building FerretDB comes first.
   const readyBy = () => Date.now() + (opts.readyTimeoutMs ?? 120_000);
   const existing = readState(opts.dir);
+  // Programmatic callers (test and bench clusters) get the CLI's usage error too, before anything is downloaded or written.
+  if (!existing) checkNodeAddresses(opts.firstAddress, opts.nodes);
   // A server added by an earlier `up --mongo` comes back with the cluster.
   const mongoPort = opts.mongoPort ?? existing?.mongo?.port;
   if (existing) {

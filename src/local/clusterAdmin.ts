@@ -1,11 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import kafkajs from 'kafkajs';
 import type { ConnectionConfig } from '../config/connection.js';
-import { createKafka } from '../engine/kafkajsClient.js';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, createKafka, ResourcePatternTypes } from '../engine/kafkajsClient.js';
 import { errorMessage, KtcError } from '../errors.js';
 import type { AclBinding } from './users.js';
-
-const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
 
 /**
  * Waits until the cluster metadata lists `expected` brokers: a multi-node

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { defined } from '../defined.js';
+import { UsageError } from '../errors.js';
 
 /**
  * Where a local cluster lives and which addresses it binds. Node n listens on
@@ -62,13 +63,31 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(cache, 'ktc');
 }
 
-export function nodeAddress(firstAddress: string, node: number): string {
-  const octets = firstAddress.split('.').map(Number);
-  const last = defined(octets[3]) + node - 1;
-  if (octets.length !== 4 || octets[0] !== 127 || last > 254) {
-    throw new Error(`cannot place node ${node} after ${firstAddress}: local clusters use loopback addresses 127.x.y.z`);
+/** The highest last octet a loopback node address may have (.255 is the broadcast address). */
+export const LAST_NODE_OCTET = 254;
+
+/**
+ * Node n listens on the n-th loopback address from --address: refuses a first address that is not loopback or
+ * leaves no address for the last node, as a usage error naming --address (before anything is written).
+ */
+export function checkNodeAddresses(firstAddress: string, nodes: number): void {
+  const octets = firstAddress.split('.');
+  const numbers = octets.map((o) => (/^\d{1,3}$/.test(o) ? Number(o) : NaN));
+  const [first, , , last] = numbers;
+  if (numbers.length !== 4 || numbers.some((n) => !(n <= 255)) || first !== 127 || last === undefined || last < 1) {
+    throw new UsageError(`--address ${firstAddress} is not a loopback address 127.x.y.z (e.g. 127.0.0.1)`);
   }
-  return [octets[0], octets[1], octets[2], last].join('.');
+  if (last + nodes - 1 > LAST_NODE_OCTET) {
+    throw new UsageError(
+      `--address ${firstAddress} leaves no room for ${nodes} nodes: node n uses the n-th address after it, up to 127.x.y.${LAST_NODE_OCTET}`,
+    );
+  }
+}
+
+export function nodeAddress(firstAddress: string, node: number): string {
+  checkNodeAddresses(firstAddress, node);
+  const octets = firstAddress.split('.').map(Number);
+  return [octets[0], octets[1], octets[2], defined(octets[3]) + node - 1].join('.');
 }
 
 export function nodeIds(layout: Pick<ClusterLayout, 'nodes'>): number[] {

@@ -1,10 +1,13 @@
-import type { ProgressSnapshot } from '../run/clientRun.js';
+import type { LiveSnapshot, ProgressSnapshot } from '../run/clientRun.js';
 import { count, fixed } from './format.js';
 import { defined } from '../defined.js';
 
 const MB = 1024 * 1024;
 
-/** Turns cumulative counters into per-interval figures between two progress lines. */
+/**
+ * Formats progress snapshots: the producers' window comes in the snapshot (the run hands it over); the consumer's
+ * per-interval figures are the difference between two snapshots' totals, kept here.
+ */
 export class ProgressWindow {
   private lastAt = 0;
   private lastReceived = 0;
@@ -17,7 +20,6 @@ export class ProgressWindow {
     const seconds = s.elapsedSeconds - this.lastAt;
     this.lastAt = s.elapsedSeconds;
     const w = p.window;
-    p.window = { acked: 0, bytes: 0, latencySumMicros: 0, latencyMaxMicros: 0 };
     const avg = w.acked ? w.latencySumMicros / w.acked / 1000 : 0;
     return `${w.acked} records sent, ${fixed(w.acked / seconds, 1)} records/sec (${fixed(w.bytes / MB / seconds, 2)} MB/sec), ${fixed(avg, 1)} ms avg latency, ${fixed(w.latencyMaxMicros / 1000, 1)} ms max latency.`;
   }
@@ -33,14 +35,13 @@ export class ProgressWindow {
       parts.push(
         `produced ${count(p.acked)} (+${count(w.acked)}, ${count(w.acked / seconds)} msgs/s, ${fixed(w.bytes / MB / seconds, 2)} MB/s, ack ${fixed(avg, 1)} ms avg / ${fixed(w.latencyMaxMicros / 1000, 1)} ms max)${p.failed ? `, ${count(p.failed)} failed` : ''}`,
       );
-      p.window = { acked: 0, bytes: 0, latencySumMicros: 0, latencyMaxMicros: 0 };
     }
     if (s.consumer) parts.push(this.consumerPart(s, seconds));
     this.lastAt = s.elapsedSeconds;
     return parts.join('  ');
   }
 
-  private consumerPart(s: ProgressSnapshot, seconds: number): string {
+  private consumerPart(s: LiveSnapshot, seconds: number): string {
     const c = defined(s.consumer);
     if (!c.joined) return 'consumer joining its group...';
     const received = c.received - this.lastReceived;
@@ -59,7 +60,7 @@ export class ProgressWindow {
 }
 
 /** The one-line live status on a terminal (stderr), refreshed twice a second. */
-export function liveLine(s: ProgressSnapshot, target: number | undefined): string {
+export function liveLine(s: LiveSnapshot, target: number | undefined): string {
   const parts = [`${fixed(s.elapsedSeconds, 1)} s`];
   if (s.producer) {
     const total = target !== undefined && Number.isFinite(target) ? ` / ${count(target)}` : '';

@@ -3,7 +3,7 @@ import type { RunConfig } from '../config/runConfig.js';
 import type { ConsumedBatch, ConsumedMessage, Engine, TopicInfo } from '../engine/engine.js';
 import { messagesOf } from '../engine/messageList.js';
 import { describeKafkaError, kafkaError, type ErrorContext } from '../engine/kafkaErrors.js';
-import { ExitCode, KtcError } from '../errors.js';
+import { ExitCode, KtcError, signalExitCode, type ErrorHints } from '../errors.js';
 import { emptySummary, LatencyHistogram, type LatencySummary } from '../stats/latencyHistogram.js';
 import { ResourceSampler } from '../stats/resourceSampler.js';
 import type { SeqBitset } from '../stats/seqBitset.js';
@@ -13,16 +13,29 @@ import type { RecordKind } from './payload.js';
 import { InProcessProducer, type LiveSendStats, type ProducerOutcome, type ProducerRunner } from './producerRunner.js';
 import { WorkerProducers } from './producerWorkers.js';
 import type { ConsumerResult, ConsumerSpan, ProducerResult, RunResult } from './runResult.js';
-import { FatalSendError, SendStats, type AckedBatch } from './sendLoop.js';
+import { FatalSendError, SendStats, type AckedBatch, type SendWindow } from './sendLoop.js';
 import type { MessageRecorder } from './messageRecorder.js';
 import { mongoIncomplete, type MongoResult } from '../mongo/mongoResult.js';
 import { TIMELINE_INTERVAL_MS, TimelineRecorder, type TimelineSource } from './timeline.js';
 import { defined } from '../defined.js';
 
-export interface ProgressSnapshot {
-  elapsedSeconds: number;
-  producer?: LiveSendStats;
-  consumer?: ConsumeStats;
+/** The run at one moment, copied: the report formats it and can change nothing of the run. */
+export interface LiveSnapshot {
+  readonly elapsedSeconds: number;
+  readonly producer?: LiveSendStats;
+  readonly consumer?: ConsumerProgress;
+}
+
+export interface ConsumerProgress {
+  readonly received: number;
+  readonly bytes: number;
+  /** False until the consumer has joined its group. */
+  readonly joined: boolean;
+}
+
+/** Every --progress-interval: the live figures, plus the producers' window since the previous snapshot. */
+export interface ProgressSnapshot extends LiveSnapshot {
+  readonly producer?: LiveSendStats & { readonly window: SendWindow };
 }
 
 /** How the report layer watches a run without the run knowing about reports. */
@@ -35,7 +48,7 @@ export interface RunObserver {
   /** Every --progress-interval. */
   progress?(snapshot: ProgressSnapshot): void;
   /** Twice a second, for a live line on a terminal. */
-  live?(snapshot: ProgressSnapshot): void;
+  live?(snapshot: LiveSnapshot): void;
   notice?(text: string): void;
 }
 
@@ -132,6 +145,8 @@ export class ClientRun {
     private readonly recorder?: MessageRecorder,
     /** Awaited once the consumer (if any) has joined, before producing: a distributed run's start barrier. */
     private readonly startGate?: () => Promise<void>,
+    /** The front end's words for error kinds (its flags), put in the engine's error lines. */
+    private readonly errorHints: ErrorHints = {},
   ) {}
 
   /**
@@ -164,12 +179,22 @@ export class ClientRun {
     const { config, observer } = this;
     const t0 = this.clock.nowMicros();
     const timers: NodeJS.Timeout[] = [];
-    const snapshot = (): ProgressSnapshot => ({
-      elapsedSeconds: (this.clock.nowMicros() - t0) / 1e6,
-      ...(this.producers ? { producer: this.producers.live } : {}),
-      ...(this.consumeLoop ? { consumer: this.consumeLoop.stats } : {}),
-    });
-    if (observer.progress) timers.push(setInterval(() => observer.progress?.(snapshot()), config.output.progressIntervalMs));
+    const snapshot = (): LiveSnapshot => {
+      const producer = this.producers?.live;
+      const consumer = this.consumeLoop?.stats;
+      return Object.freeze({
+        elapsedSeconds: (this.clock.nowMicros() - t0) / 1e6,
+        ...(producer ? { producer: Object.freeze({ sent: producer.sent, acked: producer.acked, failed: producer.failed, inFlight: producer.inFlight }) } : {}),
+        ...(consumer ? { consumer: Object.freeze({ received: consumer.received, bytes: consumer.bytes, joined: consumer.joined }) } : {}),
+      });
+    };
+    // The window is taken here, once per progress snapshot: the run owns it, the report only reads the copy.
+    const progressSnapshot = (): ProgressSnapshot => {
+      const { producer, ...rest } = snapshot();
+      const producers = this.producers;
+      return Object.freeze({ ...rest, ...(producer && producers ? { producer: Object.freeze({ ...producer, window: producers.takeWindow() }) } : {}) });
+    };
+    if (observer.progress) timers.push(setInterval(() => observer.progress?.(progressSnapshot()), config.output.progressIntervalMs));
     if (observer.live) timers.push(setInterval(() => observer.live?.(snapshot()), 500));
     // --html: a timeline for the report, sampled by a timer beside the run, never inside the send loop.
     const timeline = config.output.html ? new TimelineRecorder() : undefined;
@@ -248,7 +273,7 @@ export class ClientRun {
   private async createOrDescribeTopic(): Promise<TopicInfo> {
     const { produce } = this.config;
     const admin = await this.engine.admin().catch((err: unknown) => {
-      throw kafkaError(err, this.context('connect'));
+      throw kafkaError(err, this.context('connect'), this.errorHints);
     });
     try {
       const info = await admin.ensureTopic({
@@ -259,7 +284,7 @@ export class ClientRun {
       this.observer.topicReady?.(info);
       return info;
     } catch (err) {
-      throw kafkaError(err, this.context('create topic'));
+      throw kafkaError(err, this.context('create topic'), this.errorHints);
     } finally {
       await admin.close().catch(() => undefined);
     }
@@ -284,7 +309,7 @@ export class ClientRun {
       }),
       'connecting the consumer',
     ).catch((err: unknown) => {
-      throw err instanceof KtcError ? err : kafkaError(err, this.context('consume'));
+      throw err instanceof KtcError ? err : kafkaError(err, this.context('consume'), this.errorHints);
     });
     const observer = this.observer;
     const loop = new ConsumeLoop(
@@ -313,7 +338,7 @@ export class ClientRun {
     const outcome = loop
       .run()
       .catch((err: unknown) => {
-        throw kafkaError(err, this.context('consume'));
+        throw kafkaError(err, this.context('consume'), this.errorHints);
       })
       .finally(() => consumer.close().catch(() => undefined));
     // Surface a failed join (authorization, missing topic) now rather than after producing.
@@ -343,7 +368,7 @@ export class ClientRun {
 
   private async produce(partitions: number): Promise<ProducerOutcome[]> {
     const produce = defined(this.config.produce);
-    const job = { connection: this.config.connection, engine: this.config.engine, topic: this.config.topic, partitions, produce };
+    const job = { connection: this.config.connection, engine: this.config.engine, topic: this.config.topic, partitions, produce, errorHints: this.errorHints };
     const observer = this.observer;
     const logAcked = this.config.output.logMessages && observer.published ? (batch: AckedBatch) => observer.published?.(this.config.topic, batch) : undefined;
     const recorder = this.recorder;
@@ -360,7 +385,7 @@ export class ClientRun {
       produce.workers > 1
         ? new WorkerProducers(job)
         : new InProcessProducer(this.engine, job, this.clock, {
-            classifyError: (err) => describeKafkaError(err, this.context('produce')),
+            classifyError: (err) => describeKafkaError(err, this.context('produce'), this.errorHints),
             ...(onAcked ? { onAcked } : {}),
           });
     if (this.interruptedBy) this.producers.stop();
@@ -370,7 +395,7 @@ export class ClientRun {
       if (err instanceof KtcError) throw err;
       // The send loop already turned the client's error into a sentence.
       if (err instanceof FatalSendError) throw new KtcError(err.message);
-      throw kafkaError(err, this.context('produce'));
+      throw kafkaError(err, this.context('produce'), this.errorHints);
     }
   }
 
@@ -452,7 +477,7 @@ export class ClientRun {
     if (mongoIncomplete(mongo)) exitCode = ExitCode.failure;
     const lostOrGaps = verification ? verification.lost + (producer ? 0 : verification.gaps) : 0;
     if (this.config.verify && verification && lostOrGaps > 0) exitCode = ExitCode.verificationFailed;
-    if (this.interruptedBy) exitCode = this.interruptedBy === 'SIGTERM' ? 143 : ExitCode.interrupted;
+    if (this.interruptedBy) exitCode = signalExitCode(this.interruptedBy);
     return {
       topic: this.config.topic,
       ...(topicInfo ? { topicInfo } : {}),

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { BINARY_HEADER_SIZE, type PayloadFormat } from '../config/payloadFormat.js';
 
 /**
  * Message values, built from a per-producer template so the send loop never
@@ -15,12 +16,10 @@ import { randomBytes } from 'node:crypto';
  * binary: for records too small for that JSON (e.g. 100 B benchmarks):
  *   "ktc" 0x02 | producer id (8) | sequence (8, big-endian) | send time µs (8, float) | zero padding.
  */
-export type PayloadFormat = 'json' | 'binary';
 
 const MARKER = Buffer.from('ktc\x01', 'latin1');
 const BINARY_MAGIC = Buffer.from('ktc\x02', 'latin1');
 const BINARY_MAGIC_WORD = BINARY_MAGIC.readInt32BE(0);
-export const BINARY_HEADER_SIZE = 28;
 
 const JSON_HEAD = Buffer.from('{"timestamp": ', 'latin1');
 const TIMESTAMP_WIDTH = 17; // 10 digits . 6 digits, good until the year 2286
@@ -78,11 +77,6 @@ export interface EncoderOptions {
   producerId: Buffer;
   /** Exact size of every value; absent = as long as the JSON needs (client.py's behaviour). */
   recordSize?: number;
-}
-
-/** Smallest --record-size that fits ktc's JSON for this origin and sequence range. */
-export function minJsonRecordSize(origin: string, maxSeq: number): number {
-  return new PayloadEncoder({ format: 'json', origin, producerId: Buffer.alloc(8) }).sizeOf(maxSeq);
 }
 
 export class PayloadEncoder {

@@ -1,12 +1,13 @@
 import type { ConnectionConfig } from '../config/connection.js';
 import { defaultBatchSize } from '../config/producerDefaults.js';
 import type { ProduceConfig } from '../config/runConfig.js';
-import type { EngineName } from '../engine/createEngine.js';
+import type { EngineName } from '../config/engineNames.js';
+import type { ErrorHints } from '../errors.js';
 import type { DeliveryCounters, Engine } from '../engine/engine.js';
 import type { SeqBitset } from '../stats/seqBitset.js';
 import type { Clock } from './clock.js';
 import { newProducerId, PayloadEncoder } from './payload.js';
-import { SendLoop, type SendLoopHooks } from './sendLoop.js';
+import { emptySendWindow, SendLoop, type SendLoopHooks, type SendWindow } from './sendLoop.js';
 import { defined } from '../defined.js';
 
 /** One producer's share of the run: its slice of -n and --throughput. */
@@ -38,15 +39,16 @@ export interface ProducerOutcome {
 
 /** What progress reporting reads while producers run, in-process or aggregated from workers. */
 export interface LiveSendStats {
-  sent: number;
-  acked: number;
-  failed: number;
-  inFlight: number;
-  window: { acked: number; bytes: number; latencySumMicros: number; latencyMaxMicros: number };
+  readonly sent: number;
+  readonly acked: number;
+  readonly failed: number;
+  readonly inFlight: number;
 }
 
 export interface ProducerRunner {
   readonly live: LiveSendStats;
+  /** Acknowledgements since the previous call, handed over; the next window starts empty. */
+  takeWindow(): SendWindow;
   run(): Promise<ProducerOutcome[]>;
   stop(): void;
 }
@@ -57,6 +59,8 @@ export interface ProducerJob {
   topic: string;
   partitions: number;
   produce: ProduceConfig;
+  /** The front end's words for error kinds (plain data: worker threads word their errors too). */
+  errorHints: ErrorHints;
 }
 
 /** Splits -n and --throughput over n producers so the totals are what the user asked for. */
@@ -135,13 +139,7 @@ export function outcomeOf(loop: SendLoop, producerId: string, delivery: Delivery
 export class InProcessProducer implements ProducerRunner {
   private loop: SendLoop | undefined;
   private stopped = false;
-  private readonly idle: LiveSendStats = {
-    sent: 0,
-    acked: 0,
-    failed: 0,
-    inFlight: 0,
-    window: { acked: 0, bytes: 0, latencySumMicros: 0, latencyMaxMicros: 0 },
-  };
+  private readonly idle: LiveSendStats = { sent: 0, acked: 0, failed: 0, inFlight: 0 };
 
   constructor(
     private readonly engine: Engine,
@@ -152,6 +150,10 @@ export class InProcessProducer implements ProducerRunner {
 
   get live(): LiveSendStats {
     return this.loop?.stats ?? this.idle;
+  }
+
+  takeWindow(): SendWindow {
+    return this.loop?.stats.takeWindow() ?? Object.freeze(emptySendWindow());
   }
 
   async run(): Promise<ProducerOutcome[]> {

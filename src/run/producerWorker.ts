@@ -29,16 +29,15 @@ async function main(): Promise<void> {
   const engine = createEngine(job.connection, job.engine);
   const ctx = { action: 'produce' as const, brokers: job.connection.brokers, topic: job.topic };
   const created = await createSendLoop(engine, job, share, systemClock, {
-    classifyError: (err) => describeKafkaError(err, ctx),
+    classifyError: (err) => describeKafkaError(err, ctx, job.errorHints),
   }).catch((err: unknown) => {
-    throw new Error(describeKafkaError(err, ctx).message);
+    throw new Error(describeKafkaError(err, ctx, job.errorHints).message);
   });
   loop = created.loop;
   if (stopRequested) loop.stop();
   const stats = loop.stats;
   const timer = setInterval(() => {
-    post({ type: 'progress', sent: stats.sent, acked: stats.acked, failed: stats.failed, inFlight: stats.inFlight, window: stats.window });
-    stats.window = { acked: 0, bytes: 0, latencySumMicros: 0, latencyMaxMicros: 0 };
+    post({ type: 'progress', sent: stats.sent, acked: stats.acked, failed: stats.failed, inFlight: stats.inFlight, window: stats.takeWindow() });
   }, 250);
   try {
     await loop.run();

@@ -2,6 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { KtcError } from '../errors.js';
 import { SeqBitset } from '../stats/seqBitset.js';
 import { shares, type LiveSendStats, type ProducerJob, type ProducerOutcome, type ProducerRunner } from './producerRunner.js';
+import { emptySendWindow, type SendWindow } from './sendLoop.js';
 import type { FromWorker, ToWorker } from './workerMessages.js';
 import { startWorker } from '../shipped/workerScript.js';
 
@@ -11,7 +12,9 @@ import { startWorker } from '../shipped/workerScript.js';
  * is summed into `live`; their outcomes are merged by the caller.
  */
 export class WorkerProducers implements ProducerRunner {
-  readonly live: LiveSendStats = { sent: 0, acked: 0, failed: 0, inFlight: 0, window: { acked: 0, bytes: 0, latencySumMicros: 0, latencyMaxMicros: 0 } };
+  private readonly counters = { sent: 0, acked: 0, failed: 0, inFlight: 0 };
+  /** The workers' windows since the last takeWindow(), summed. */
+  private window = emptySendWindow();
   private readonly workers: Worker[] = [];
   private readonly latest = new Map<number, { sent: number; acked: number; failed: number; inFlight: number }>();
 
@@ -58,9 +61,19 @@ export class WorkerProducers implements ProducerRunner {
     });
   }
 
-  private onProgress(index: number, p: LiveSendStats): void {
+  get live(): LiveSendStats {
+    return this.counters;
+  }
+
+  takeWindow(): SendWindow {
+    const taken = Object.freeze(this.window);
+    this.window = emptySendWindow();
+    return taken;
+  }
+
+  private onProgress(index: number, p: LiveSendStats & { window: SendWindow }): void {
     this.latest.set(index, { sent: p.sent, acked: p.acked, failed: p.failed, inFlight: p.inFlight });
-    const w = this.live.window;
+    const w = this.window;
     w.acked += p.window.acked;
     w.bytes += p.window.bytes;
     w.latencySumMicros += p.window.latencySumMicros;
@@ -75,7 +88,7 @@ export class WorkerProducers implements ProducerRunner {
       failed += v.failed;
       inFlight += v.inFlight;
     }
-    Object.assign(this.live, { sent, acked, failed, inFlight });
+    Object.assign(this.counters, { sent, acked, failed, inFlight });
   }
 
   stop(): void {

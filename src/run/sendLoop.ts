@@ -21,6 +21,18 @@ export interface SendLoopSettings {
   throughput: number;
 }
 
+/** Acknowledgements since the previous progress line: what the Java tool's window line reports. */
+export interface SendWindow {
+  readonly acked: number;
+  readonly bytes: number;
+  readonly latencySumMicros: number;
+  readonly latencyMaxMicros: number;
+}
+
+export function emptySendWindow(): { -readonly [K in keyof SendWindow]: SendWindow[K] } {
+  return { acked: 0, bytes: 0, latencySumMicros: 0, latencyMaxMicros: 0 };
+}
+
 /** Counters and histograms the loop fills; read by progress reporting while it runs. */
 export class SendStats {
   sent = 0;
@@ -50,8 +62,15 @@ export class SendStats {
   startedAtMicros = 0;
   endedAtMicros = 0;
   lastAckAtMicros = 0;
-  /** Since the last progress line; the reporter reads and resets it. */
-  window = { acked: 0, bytes: 0, latencySumMicros: 0, latencyMaxMicros: 0 };
+  /** Filled by the loop since the last takeWindow(). */
+  window = emptySendWindow();
+
+  /** Hands over the window so far and starts the next one: called once per progress line, by the run. */
+  takeWindow(): SendWindow {
+    const taken = Object.freeze(this.window);
+    this.window = emptySendWindow();
+    return taken;
+  }
 }
 
 /** How late a send may leave before it counts as late. */

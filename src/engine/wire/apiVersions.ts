@@ -1,4 +1,5 @@
 import type { Reader } from './codec.js';
+import { WireError } from './protocolErrors.js';
 
 /** Kafka API keys the wire engine speaks, or may speak soon. */
 export const API = {
@@ -97,16 +98,14 @@ const range = (r: VersionRange) => (r.min === r.max ? `v${r.min}` : `v${r.min}-v
  * The broker and ktc share no version of an API. Non-retriable: no retry,
  * and no other broker of the same cluster, can make the ranges meet.
  */
-export class UnsupportedVersionError extends Error {
+export class UnsupportedVersionError extends WireError {
   readonly type = 'UNSUPPORTED_VERSION';
   readonly code = 35;
-  readonly retriable = false;
 
   constructor(address: string, apiKey: number, broker: VersionRange | undefined, ktc: VersionRange) {
     const name = apiName(apiKey);
     const offer = broker ? `accepts ${name} ${range(broker)}` : `does not offer ${name}`;
-    super(`the broker at ${address} ${offer} and ktc speaks ${name} ${range(ktc)}: ${KTC_BROKER_SUPPORT}`);
-    this.name = 'KafkaUnsupportedVersionError';
+    super(`the broker at ${address} ${offer} and ktc speaks ${name} ${range(ktc)}: ${KTC_BROKER_SUPPORT}`, 'unsupportedVersion', false);
   }
 }
 

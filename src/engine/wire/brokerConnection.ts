@@ -1,10 +1,11 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { ConnectionConfig } from '../../config/connection.js';
+import { errorMessage } from '../../errors.js';
 import { API, API_VERSIONS_VERSION, clientThrottles, highestCommon, parseApiVersions, UnsupportedVersionError, type VersionRange } from './apiVersions.js';
 import { Reader, Writer } from './codec.js';
 import { FrameDecoder } from './frameDecoder.js';
-import { connectionError, protocolError } from './protocolErrors.js';
+import { ConnectionError, connectionError, protocolError, WireError } from './protocolErrors.js';
 import { reauthDelayMs, SASL_AUTHENTICATE_RANGE, SASL_HANDSHAKE_RANGE, saslExchange, type SaslVersions } from './saslSession.js';
 import { ThrottleStats, wireThrottle } from './throttleStats.js';
 import { defined } from '../../defined.js';
@@ -85,7 +86,7 @@ export class BrokerConnection {
     socket.on('data', (chunk: Buffer) => {
       this.onReceived(() => this.frames.push(chunk));
     });
-    socket.on('error', (err: NodeJS.ErrnoException) => this.fail(connectionError(`${address}: ${err.message}`, err.code)));
+    socket.on('error', (err: NodeJS.ErrnoException) => this.fail(new ConnectionError(`${address}: ${err.message}`, { code: err.code, cause: err })));
     socket.on('close', () => this.fail(connectionError(`${address}: connection closed`)));
   }
 
@@ -133,7 +134,7 @@ export class BrokerConnection {
         };
         s = netConnect({ host, port, onread }, () => done());
       }
-      s.once('error', (err: NodeJS.ErrnoException) => done(Object.assign(connectionError(`${address}: ${err.message}`, err.code), { cause: err })));
+      s.once('error', (err: NodeJS.ErrnoException) => done(new ConnectionError(`${address}: ${err.message}`, { code: err.code, cause: err })));
     });
     const opened = new BrokerConnection(socket, config, address, options, frames);
     opening.connection = opened;
@@ -300,7 +301,7 @@ export class BrokerConnection {
       deliver();
     } catch (err) {
       // Never let a malformed stream throw out of the socket's event handler: the connection fails instead.
-      this.fail((err as { retriable?: boolean }).retriable === undefined ? connectionError(`${this.address}: ${(err as Error).message}`) : (err as Error));
+      this.fail(err instanceof WireError ? err : connectionError(`${this.address}: ${errorMessage(err)}`));
     }
   }
 

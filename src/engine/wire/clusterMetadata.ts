@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConnectionConfig } from '../../config/connection.js';
 import { API, BrokerConnection } from './brokerConnection.js';
 import { Writer, type Reader } from './codec.js';
-import { connectionError, protocolError, type WireError } from './protocolErrors.js';
+import { isRetriable } from '../../errors.js';
+import { connectionError, protocolError } from './protocolErrors.js';
 import { defined, present } from '../../defined.js';
 
 /** Metadata versions ktc speaks (the non-flexible ones Kafka 4 still accepts); the highest the broker has is used. */
@@ -134,7 +135,7 @@ export class ClusterMetadata implements ClusterView {
         return;
       } catch (err) {
         lastError = err as Error;
-        if ((err as WireError).retriable === false) throw err;
+        if (!isRetriable(err)) throw err;
       } finally {
         if (candidate.temporary) connection?.close();
       }

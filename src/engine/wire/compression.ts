@@ -1,5 +1,7 @@
 import zlib from 'node:zlib';
 import { requireNativeAddon, type NativeAddonPackage } from '../../shipped/nativeAddon.js';
+import { CODECS, type CompressionCodec } from '../../config/compressionCodecs.js';
+import { WireError } from './protocolErrors.js';
 import { xxh32 } from './xxhash32.js';
 
 /**
@@ -20,10 +22,8 @@ import { xxh32 } from './xxhash32.js';
  * per-platform npm packages (no install script, no download). They load on
  * first use, so a platform without a binary still runs everything else.
  */
-export type CompressionCodec = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
-
-/** Indexed by the codec id in bits 0-2 of a batch's attributes. */
-export const CODECS: readonly CompressionCodec[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+/** The codec vocabulary belongs to the configuration; CODECS is indexed by the codec id in bits 0-2 of a batch's attributes. */
+export { CODECS, type CompressionCodec };
 
 export function codecId(codec: CompressionCodec): number {
   return CODECS.indexOf(codec);
@@ -35,9 +35,10 @@ export class CompressionError extends Error {
 }
 
 /** The codec's native binary is missing for this platform: retrying cannot help. */
-export class CodecUnavailableError extends Error {
-  override readonly name = 'CodecUnavailableError';
-  readonly retriable = false;
+export class CodecUnavailableError extends WireError {
+  constructor(message: string) {
+    super(message, 'codecUnavailable', false);
+  }
 }
 
 type Snappy = typeof import('snappy');

@@ -1,3 +1,5 @@
+import { KtcFailure, type ErrorKind } from '../../errors.js';
+
 /** Kafka error codes the wire engine can meet, by the names Kafka (and kafkajs) give them. */
 const NAMES: Record<number, string> = {
   [-1]: 'UNKNOWN_SERVER_ERROR',
@@ -53,22 +55,46 @@ const RETRIABLE = new Set([2, 3, 5, 6, 7, 9, 13, 14, 15, 16, 19, 20, 41, 51, 56,
 /** Java's InvalidMetadataException family: the client's idea of who leads what is stale. */
 const STALE_METADATA = new Set([3, 5, 6, 9, 56, 72, 74, 75]);
 
-/** Any error the wire code throws: `retriable === false` means retrying cannot help. */
-export type WireError = Error & { retriable?: boolean };
+/** What a Kafka error code means to ktc's error lines; codes not listed are worded from their message. */
+const KINDS: Record<number, ErrorKind> = {
+  3: 'unknownTopic',
+  10: 'recordTooLarge',
+  17: 'invalidTopic',
+  18: 'recordTooLarge',
+  29: 'topicAuthorization',
+  31: 'clusterAuthorization',
+  35: 'unsupportedVersion',
+  58: 'authentication',
+};
 
-export class KafkaProtocolError extends Error {
+function kindOf(code: number, api: 'InitProducerId' | 'SaslAuthenticate' | undefined): ErrorKind {
+  // Whatever code a broker gives a refused SaslAuthenticate, the user's credentials (or mechanism) did not pass.
+  if (api === 'SaslAuthenticate') return 'authentication';
+  // Since Kafka 2.8 WRITE on any topic is enough for an idempotent producer: without it the user cannot produce at all.
+  if (api === 'InitProducerId' && code === 31) return 'idempotentWriteAuthorization';
+  return KINDS[code] ?? 'other';
+}
+
+/** The root of what the wire code throws: a kind for the error line, and whether a retry can help. */
+export class WireError extends KtcFailure {}
+
+export class KafkaProtocolError extends WireError {
   readonly type: string;
-  readonly retriable: boolean;
 
   constructor(
     readonly code: number,
     detail: string,
+    options: {
+      /** Overrides Java's classification: a SASL failure is final for the connection whatever its code. */
+      retriable?: boolean;
+      /** The request that was refused, when it changes what the code means to the user. */
+      api?: 'InitProducerId' | 'SaslAuthenticate';
+    } = {},
   ) {
-    const type = NAMES[code] ?? `KAFKA_ERROR_${code}`;
-    super(`${type}: ${detail}`);
-    this.name = 'KafkaProtocolError';
+    const type = errorName(code);
+    const kind = kindOf(code, options.api);
+    super(`${type}: ${detail}`, kind, options.retriable ?? RETRIABLE.has(code));
     this.type = type;
-    this.retriable = RETRIABLE.has(code);
   }
 
   /** Leadership or the partition layout changed: refresh metadata before retrying. */
@@ -89,19 +115,31 @@ export function isRetriableCode(code: number): boolean {
   return RETRIABLE.has(code);
 }
 
-export function connectionError(message: string, code?: string): Error & { retriable: boolean; code?: string } {
-  return Object.assign(new Error(`Connection error: ${message}`), { name: 'KafkaConnectionError', retriable: true, ...(code ? { code } : {}) });
+/** The connection to a broker failed or was closed: retriable, on another connection. `code` is Node's, when it gave one. */
+export class ConnectionError extends WireError {
+  readonly code: string | undefined;
+
+  constructor(message: string, options: { code?: string | undefined; cause?: unknown } = {}) {
+    super(`Connection error: ${message}`, 'unreachable', true, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+  }
+}
+
+export function connectionError(message: string, code?: string): ConnectionError {
+  return new ConnectionError(message, { code });
 }
 
 /** A batch the brokers did not acknowledge within the delivery timeout; `cause` is the last failure seen. */
-export class DeliveryTimeoutError extends Error {
-  readonly retriable = false;
-
+export class DeliveryTimeoutError extends WireError {
   constructor(
     readonly timeoutMs: number,
     cause: Error | undefined,
   ) {
-    super(`not acknowledged within the delivery timeout (${Math.round(timeoutMs / 1000)} s)${cause ? `; last error: ${cause.message}` : ''}`, { cause });
-    this.name = 'DeliveryTimeoutError';
+    super(
+      `not acknowledged within the delivery timeout (${Math.round(timeoutMs / 1000)} s)${cause ? `; last error: ${cause.message}` : ''}`,
+      'deliveryTimeout',
+      false,
+      { cause },
+    );
   }
 }

@@ -1,6 +1,7 @@
 import type { RecordHeader } from '../engine.js';
 import { CodecUnavailableError, CompressionError, decompress } from './compression.js';
 import { crc32c } from './crc32c.js';
+import { WireError } from './protocolErrors.js';
 import type { WireRecordList } from './recordList.js';
 
 /**
@@ -9,10 +10,7 @@ import type { WireRecordList } from './recordList.js';
  * fails on the same (CorruptRecordException); retrying the fetch returns the
  * same bytes. The caller adds the topic and partition.
  */
-export class CorruptBatchError extends Error {
-  override readonly name = 'CorruptBatchError';
-  readonly retriable = false;
-
+export class CorruptBatchError extends WireError {
   constructor(
     /** Base offset of the batch (the fetch offset when the base offset itself is unreadable). */
     readonly offset: number,
@@ -20,22 +18,18 @@ export class CorruptBatchError extends Error {
     readonly reason: string,
     detail: string,
   ) {
-    super(`corrupt record batch at offset ${offset} (${reason}): ${detail}`);
+    super(`corrupt record batch at offset ${offset} (${reason}): ${detail}`, 'corruptData', false);
   }
 }
 
 /** Magic 0 or 1: a message set written before Kafka 0.11, which ktc's reader does not decode. */
-export class UnsupportedMessageFormatError extends Error {
-  override readonly name = 'UnsupportedMessageFormatError';
-  readonly retriable = false;
-
+export class UnsupportedMessageFormatError extends WireError {
   constructor(
     readonly offset: number,
     readonly magic: number,
   ) {
-    super(
-      `offset ${offset} holds messages in Kafka's pre-0.11 format (magic ${magic}), which ktc's wire consumer does not read; consume this topic with --engine kafkajs or a Java consumer`,
-    );
+    // What to read it with instead is the front end's to say: its hint for 'unsupportedByEngine'.
+    super(`offset ${offset} holds messages in Kafka's pre-0.11 format (magic ${magic}), which ktc's wire consumer does not read`, 'unsupportedByEngine', false);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { SaslCredentials } from '../../config/connection.js';
 import { API } from './apiVersions.js';
 import { Writer, type Reader } from './codec.js';
-import { protocolError, type KafkaProtocolError } from './protocolErrors.js';
+import { KafkaProtocolError } from './protocolErrors.js';
 import { ScramClient } from './scram.js';
 
 /** Sends one SASL request on the connection, past any queue or gate, and resolves with its response body. */
@@ -16,7 +16,9 @@ export interface SaslVersions {
 export const SASL_HANDSHAKE_RANGE = { min: 1, max: 1 } as const;
 export const SASL_AUTHENTICATE_RANGE = { min: 0, max: 1 } as const;
 
-const authFailed = (error: number, detail: string): KafkaProtocolError => Object.assign(protocolError(error, detail), { retriable: false });
+/** Whatever the code, a refused SASL exchange is final: the same credentials fail again. */
+const refused = (error: number, detail: string, api?: 'SaslAuthenticate'): KafkaProtocolError =>
+  new KafkaProtocolError(error, detail, { retriable: false, ...(api ? { api } : {}) });
 
 /**
  * One SASL exchange (SaslHandshake, then SaslAuthenticate rounds): the first
@@ -29,7 +31,7 @@ export async function saslExchange(send: SaslSend, versions: SaslVersions, sasl:
   const error = handshake.int16();
   if (error !== 0) {
     const offered = handshake.array(() => handshake.string()).join(', ');
-    throw authFailed(error, `the broker offers ${offered || 'no SASL mechanism'}, not ${sasl.mechanism}`);
+    throw refused(error, `the broker offers ${offered || 'no SASL mechanism'}, not ${sasl.mechanism}`);
   }
   let lifetimeMs = 0;
   const authenticate = async (bytes: Buffer): Promise<Buffer> => {
@@ -37,7 +39,7 @@ export async function saslExchange(send: SaslSend, versions: SaslVersions, sasl:
     const code = r.int16();
     const message = r.string();
     const authBytes = r.bytes() ?? Buffer.alloc(0);
-    if (code !== 0) throw authFailed(code, message ?? 'authentication failed');
+    if (code !== 0) throw refused(code, message ?? 'authentication failed', 'SaslAuthenticate');
     if (versions.authenticate >= 1) lifetimeMs = Number(r.int64());
     return authBytes;
   };

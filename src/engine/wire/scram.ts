@@ -1,5 +1,9 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { defined } from '../../defined.js';
+import { KafkaProtocolError } from './protocolErrors.js';
+
+/** What a broker answers a bad SCRAM exchange with; the client says the same of a server that fails its proof. */
+const SASL_AUTHENTICATION_FAILED = 58;
 
 /** RFC 5802 SCRAM client, as Kafka's SCRAM-SHA-256/512 mechanisms expect it. */
 export class ScramClient {
@@ -28,10 +32,7 @@ export class ScramClient {
     const salt = attrs.get('s');
     const iterations = Number(attrs.get('i'));
     if (!nonce?.startsWith(this.nonce) || !salt || !(iterations > 0)) {
-      throw Object.assign(new Error('SASL_AUTHENTICATION_FAILED: the server sent an invalid SCRAM challenge'), {
-        type: 'SASL_AUTHENTICATION_FAILED',
-        retriable: false,
-      });
+      throw new KafkaProtocolError(SASL_AUTHENTICATION_FAILED, 'the server sent an invalid SCRAM challenge', { retriable: false });
     }
     const size = this.hash === 'sha512' ? 64 : 32;
     const salted = pbkdf2Sync(this.password, Buffer.from(salt, 'base64'), iterations, size, this.hash);
@@ -53,10 +54,7 @@ export class ScramClient {
     const v = /(?:^|,)v=([^,]+)/.exec(text)?.[1];
     const got = v ? Buffer.from(v, 'base64') : Buffer.alloc(0);
     if (!this.serverSignature || got.length !== this.serverSignature.length || !timingSafeEqual(got, this.serverSignature)) {
-      throw Object.assign(new Error('SASL_AUTHENTICATION_FAILED: the server signature did not verify'), {
-        type: 'SASL_AUTHENTICATION_FAILED',
-        retriable: false,
-      });
+      throw new KafkaProtocolError(SASL_AUTHENTICATION_FAILED, 'the server signature did not verify', { retriable: false });
     }
   }
 }

@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { ConnectionConfig } from '../../config/connection.js';
-import { CONSUMER_RETRY } from '../kafkajsClient.js';
+import { CONSUMER_RETRY, type Admin, type Consumer, type Kafka } from '../kafkajsClient.js';
 import { kafkajsAssigners } from '../groupAssignors.js';
 import type { ConsumedBatch, ConsumerCounters, ConsumerEngine, ConsumerOptions } from '../engine.js';
 import { API, type BrokerConnection } from './brokerConnection.js';
 import { ClusterMetadata } from './clusterMetadata.js';
 import { Writer, type Reader } from './codec.js';
-import { protocolError, type KafkaProtocolError, type WireError } from './protocolErrors.js';
+import { isRetriable } from '../../errors.js';
+import { protocolError, WireError, type KafkaProtocolError } from './protocolErrors.js';
 import { CorruptBatchError, nextOffset, readRecordBatches, UnsupportedMessageFormatError } from './recordBatchReader.js';
 import { WireRecordList } from './recordList.js';
 import { defined } from '../../defined.js';
@@ -198,7 +198,7 @@ export class WireConsumer implements ConsumerEngine {
       try {
         return await call();
       } catch (err) {
-        if ((err as WireError).retriable === false || this.stopped || Date.now() > deadline) throw err;
+        if (!isRetriable(err) || this.stopped || Date.now() > deadline) throw err;
         await sleep(Math.min(200 * 2 ** attempt, 2000));
       }
     }
@@ -223,8 +223,7 @@ export class WireConsumer implements ConsumerEngine {
         await this.fetchRound(onBatch);
         failures = 0;
       } catch (err) {
-        const error = err as WireError;
-        if (error.retriable === false) throw err;
+        if (!isRetriable(err)) throw err;
         const now = Date.now();
         if (failures++ === 0) failingSinceMs = now;
         if (now - failingSinceMs > this.timeoutMs) throw err;
@@ -257,7 +256,7 @@ export class WireConsumer implements ConsumerEngine {
           await this.fetchFrom(leader, list, onBatch);
         } catch (err) {
           this.prefetched.delete(leader); // sent on assumptions this failure may have broken
-          if ((err as WireError).retriable !== false) this.cluster.drop(leader);
+          if (isRetriable(err)) this.cluster.drop(leader);
           failure ??= err as Error;
         }
       }),
@@ -408,7 +407,7 @@ export class WireConsumer implements ConsumerEngine {
     } catch (err) {
       if (err instanceof CorruptBatchError || err instanceof UnsupportedMessageFormatError) {
         // Java's consumer fails here too (CorruptRecordException): the same bytes come back on every fetch.
-        throw Object.assign(new Error(`${this.options.topic}[${partition}]: ${err.message}`), { name: err.name, retriable: false });
+        throw new WireError(`${this.options.topic}[${partition}]: ${err.message}`, err.kind, false, { cause: err });
       }
       throw err;
     }
@@ -417,11 +416,10 @@ export class WireConsumer implements ConsumerEngine {
   /** The next batch did not fit in the fetch: ask for all of it next time, within reason. */
   private growFetch(partition: number, size: number, offset: number): void {
     if (size > LARGEST_BATCH) {
-      throw Object.assign(
-        new Error(`${this.options.topic}[${partition}]: the record batch at offset ${offset} is ${size} bytes, more than ktc fetches (${LARGEST_BATCH} bytes)`),
-        {
-          retriable: false,
-        },
+      throw new WireError(
+        `${this.options.topic}[${partition}]: the record batch at offset ${offset} is ${size} bytes, more than ktc fetches (${LARGEST_BATCH} bytes)`,
+        'other',
+        false,
       );
     }
     this.partitionMaxBytes.set(partition, Math.max(size, this.partitionMaxBytes.get(partition) ?? PARTITION_MAX_BYTES));

@@ -3,7 +3,8 @@ import type { Acks, BatchSettled, DeliveryCounters, PartitionBatch, ProducerEngi
 import { API } from './brokerConnection.js';
 import { ClusterMetadata, type ClusterView } from './clusterMetadata.js';
 import { Writer, type Reader } from './codec.js';
-import { DeliveryTimeoutError, protocolError, type WireError } from './protocolErrors.js';
+import { isRetriable } from '../../errors.js';
+import { DeliveryTimeoutError, KafkaProtocolError, protocolError } from './protocolErrors.js';
 import type { CompressionCodec } from './compression.js';
 import { writeRecordBatch } from './recordBatch.js';
 import { defined } from '../../defined.js';
@@ -257,12 +258,12 @@ export class WireProducer implements ProducerEngine {
           this.metadataFailures = 0;
         },
         (err: unknown) => {
-          const error = err as WireError;
+          const error = err as Error;
           for (const lane of this.lanes.get(topic)?.values() ?? []) {
             for (const p of [...lane.unacked]) {
               if (p.inFlight) continue;
               p.lastError = error;
-              if (error.retriable === false) this.fail(p, error);
+              if (!isRetriable(error)) this.fail(p, error);
             }
           }
           this.metadataRetryAtMs.set(topic, Date.now() + this.backoff(++this.metadataFailures));
@@ -306,7 +307,7 @@ export class WireProducer implements ProducerEngine {
     } catch (err) {
       failure = err as Error;
       // The request's fate is unknown (written or not): reconnect, re-learn leaders, retry (idempotence dedups).
-      if ((failure as WireError).retriable !== false) {
+      if (isRetriable(failure)) {
         this.cluster.drop(leader);
         this.cluster.forget(topic);
       }
@@ -319,7 +320,7 @@ export class WireProducer implements ProducerEngine {
     for (const p of round) {
       if (p.done) continue; // aborted meanwhile
       if (failure) {
-        if ((failure as WireError).retriable === false) this.fail(p, failure);
+        if (!isRetriable(failure)) this.fail(p, failure);
         else this.retryLater(p, failure, now);
         continue;
       }
@@ -446,8 +447,8 @@ export class WireProducer implements ProducerEngine {
           }
         },
         (err: unknown) => {
-          const error = err as WireError;
-          if (error.retriable === false) this.abort(error);
+          const error = err as Error;
+          if (!isRetriable(error)) this.abort(error);
           else this.idRetryAtMs = Date.now() + this.backoff(++this.idFailures);
         },
       )
@@ -464,7 +465,7 @@ export class WireProducer implements ProducerEngine {
         await this.initProducerId();
         return;
       } catch (err) {
-        if ((err as WireError).retriable === false || Date.now() + this.backoff(attempt) > deadline) throw err;
+        if (!isRetriable(err) || Date.now() + this.backoff(attempt) > deadline) throw err;
         await new Promise((resolve) => setTimeout(resolve, this.backoff(attempt)));
       }
     }
@@ -478,7 +479,7 @@ export class WireProducer implements ProducerEngine {
     const error = r.int16();
     const producerId = r.int64();
     const epoch = r.int16();
-    if (error !== 0) throw protocolError(error, `InitProducerId (idempotent producer) on ${connection.address}`);
+    if (error !== 0) throw new KafkaProtocolError(error, `InitProducerId (idempotent producer) on ${connection.address}`, { api: 'InitProducerId' });
     this.producerId = producerId;
     this.producerEpoch = epoch;
   }

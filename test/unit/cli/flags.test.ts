@@ -239,6 +239,18 @@ describe('--help lists exactly the declared flags', () => {
   });
 });
 
+describe('ktc local up --address', () => {
+  it('refuses an address that leaves no room for every node with one line and status 2, before the cluster code runs', async () => {
+    const run = await runCli(['local', 'up', '--dir', join(scratch, 'no-room'), '--address', '127.0.0.253', '--nodes', '3']);
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'ktc: --address 127.0.0.253 leaves no room for 3 nodes: node n uses the n-th address after it, up to 127.x.y.254\n',
+    });
+    expect(clusterCalls).toEqual([]);
+  });
+});
+
 describe('values that look like flags', () => {
   it('takes a negative value as the value (--idle-timeout -5s is not -5 -s)', async () => {
     const run = await runCli([...clientBase('none'), '--idle-timeout', '-5s']);

@@ -9,10 +9,10 @@ import {
   encodeAssignment,
   encodeSubscription,
   kafkajsAssigners,
-  parseAssignors,
   type GroupAssignment,
   type GroupMemberInfo,
 } from '../../../src/engine/groupAssignors.js';
+import { parseAssignors } from '../../../src/config/assignorNames.js';
 import { defined } from '../../../src/defined.js';
 
 /**

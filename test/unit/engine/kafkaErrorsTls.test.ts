@@ -2,6 +2,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import kafkajs from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../../src/config/connection.js';
+import { ERROR_HINTS } from '../../../src/cli/errorHints.js';
 import { describeKafkaError } from '../../../src/engine/kafkaErrors.js';
 import { kafkajsConfig } from '../../../src/engine/kafkajsClient.js';
 import { BrokerConnection } from '../../../src/engine/wire/brokerConnection.js';
@@ -57,7 +58,11 @@ describe('TLS against a plain-text port', () => {
   it.each(Object.entries(behaviours))('wire engine: a broker that %s', async (_, behaviour) => {
     const port = await plainTextBroker(behaviour);
     const err = await failure(() => BrokerConnection.open('127.0.0.1', port, tlsConfig(port)));
-    expect(describeKafkaError(err, { action: 'produce', brokers: [`127.0.0.1:${port}`] })).toEqual({ message: MESSAGE(port), fatal: true });
+    expect(describeKafkaError(err, { action: 'produce', brokers: [`127.0.0.1:${port}`] }, ERROR_HINTS)).toEqual({
+      kind: 'notTls',
+      message: MESSAGE(port),
+      fatal: true,
+    });
   });
 
   it.each(Object.entries(behaviours))('kafkajs (admin connect): a broker that %s', async (_, behaviour) => {
@@ -67,6 +72,10 @@ describe('TLS against a plain-text port', () => {
     const admin = kafka.admin();
     const err = await failure(() => admin.connect());
     await admin.disconnect();
-    expect(describeKafkaError(err, { action: 'connect', brokers: [`127.0.0.1:${port}`] })).toEqual({ message: MESSAGE(port), fatal: true });
+    expect(describeKafkaError(err, { action: 'connect', brokers: [`127.0.0.1:${port}`] }, ERROR_HINTS)).toEqual({
+      kind: 'notTls',
+      message: MESSAGE(port),
+      fatal: true,
+    });
   });
 });

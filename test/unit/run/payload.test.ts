@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BINARY_HEADER_SIZE, decodeRecord, decodeValue, minJsonRecordSize, newDecodedRecord, newProducerId, PayloadEncoder } from '../../../src/run/payload.js';
+import { BINARY_HEADER_SIZE, minJsonRecordSize } from '../../../src/config/payloadFormat.js';
+import { decodeRecord, decodeValue, newDecodedRecord, newProducerId, PayloadEncoder } from '../../../src/run/payload.js';
 import { defined } from '../../../src/defined.js';
 
 const SENT = 1_795_550_803_176_123;
@@ -47,6 +48,17 @@ describe('JSON payload (client.py compatible)', () => {
     expect(defined(fits.encodeBatch(999, 1, SENT)[0]).length).toBe(size);
     const tooSmall = new PayloadEncoder({ format: 'json', origin: 'o', producerId: newProducerId(), recordSize: size - 1 });
     expect(() => tooSmall.encodeBatch(999, 1, SENT)).toThrow(RangeError);
+  });
+
+  it.each([
+    ['o', 0],
+    ['host-1 (10.0.0.7)', 999],
+    ['a "quoted" \\ origin', 123_456],
+    ['hôte ünïcode ✓', 10 ** 12],
+  ])('the configuration computes the same smallest size as the encoder writes (origin %j, sequence %d)', (origin, seq) => {
+    const unpadded = new PayloadEncoder({ format: 'json', origin, producerId: newProducerId() });
+    expect(minJsonRecordSize(origin, seq)).toBe(unpadded.sizeOf(seq));
+    expect(defined(unpadded.encodeBatch(seq, 1, SENT)[0]).length).toBe(minJsonRecordSize(origin, seq));
   });
 });
 
