@@ -8,11 +8,16 @@ const CHUNK = 64 * 1024;
 /** Reading into less room than this would take a system call for a few bytes: start a new buffer instead. */
 const MIN_ROOM = 4 * 1024;
 const EMPTY = Buffer.alloc(0);
+/** Where the bytes of a stream already found broken go: nothing reads them. */
+const DISCARD = Buffer.allocUnsafeSlow(MIN_ROOM);
 
 /**
  * Splits a byte stream into Kafka frames (int32 size, then that many bytes).
- * Throws a retriable connection error for a size no Kafka response can have;
- * the connection must then be closed, since the stream cannot be resynchronised.
+ * received() throws a retriable connection error for a size no Kafka response
+ * can have, and again on every later call: the stream cannot be resynchronised,
+ * so the connection must be closed. readBuffer() never throws, because the
+ * socket calls it outside any handler of ours (an exception there is uncaught
+ * and ends the process); it hands out a scratch buffer once the stream is broken.
  *
  * The socket reads straight into the decoder's buffers (net.Socket's
  * `onread`: readBuffer() then received()), and a large frame, once its size
@@ -31,6 +36,8 @@ export class FrameDecoder {
   private filled = 0;
   /** A released large frame's memory, for the next large frame. */
   private spare: Buffer | undefined;
+  /** Set once the stream carried a size no Kafka response has. */
+  private broken: Error | undefined;
 
   constructor(
     private readonly address: string,
@@ -39,13 +46,15 @@ export class FrameDecoder {
 
   /** Where the next bytes from the socket go (all of the returned buffer may be filled). */
   readBuffer(): Buffer {
-    const end = this.frameEnd();
+    const end = this.frameEndUnlessBroken();
+    if (end === undefined) return DISCARD;
     if (end > this.buf.length || (end < 0 && this.buf.length - this.filled < MIN_ROOM)) this.relocate(end);
     return this.buf.subarray(this.filled);
   }
 
   /** `n` bytes were read into the buffer readBuffer() returned; delivers the frames they complete. */
   received(n: number): void {
+    if (this.broken) throw this.broken;
     this.filled += n;
     while (this.filled - this.start >= 4) {
       const end = this.frameEnd();
@@ -80,13 +89,24 @@ export class FrameDecoder {
     if (!this.spare || memory.byteLength > this.spare.length) this.spare = Buffer.from(memory);
   }
 
+  /** frameEnd(), or undefined when the stream is broken: the received() that follows throws the error it recorded. */
+  private frameEndUnlessBroken(): number | undefined {
+    if (this.broken) return undefined;
+    try {
+      return this.frameEnd();
+    } catch {
+      return undefined;
+    }
+  }
+
   /** End (in buf) of the frame being received, once its size has arrived; -1 before. */
   private frameEnd(): number {
     if (this.filled - this.start < 4) return -1;
     const size = this.buf.readInt32BE(this.start);
     // A response holds at least its correlation id.
     if (size < 4 || size > MAX_FRAME_BYTES) {
-      throw connectionError(`${this.address} sent a response frame of ${size} bytes, which is not Kafka's framing (wrong port or protocol?)`);
+      this.broken = connectionError(`${this.address} sent a response frame of ${size} bytes, which is not Kafka's framing (wrong port or protocol?)`);
+      throw this.broken;
     }
     return this.start + 4 + size;
   }

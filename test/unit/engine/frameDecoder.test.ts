@@ -90,4 +90,30 @@ describe('FrameDecoder', () => {
     expect((error as { retriable?: boolean }).retriable).toBe(true);
     expect((error as Error).message).toContain('b:9092 sent a response frame of 2 bytes');
   });
+
+  it('never throws from readBuffer, which the socket calls outside any handler, and keeps failing once the stream is broken', () => {
+    const decoder = new FrameDecoder('b:9092', () => undefined);
+    const bad = Buffer.alloc(8);
+    bad.writeInt32BE(-5);
+    const target = decoder.readBuffer();
+    bad.copy(target);
+    expect(() => decoder.received(8)).toThrow(/sent a response frame of -5 bytes/);
+    expect(() => decoder.readBuffer()).not.toThrow();
+    expect(decoder.readBuffer().length).toBeGreaterThan(0);
+    expect(() => decoder.received(4)).toThrow(/sent a response frame of -5 bytes/);
+  });
+
+  it('does not throw from readBuffer when a frame handler threw before the next size was checked', () => {
+    const good = frame(body(4, 1));
+    const bad = Buffer.alloc(4);
+    bad.writeInt32BE(2);
+    const decoder = new FrameDecoder('b:9092', () => {
+      throw new Error('handler failed');
+    });
+    const target = decoder.readBuffer();
+    Buffer.concat([good, bad]).copy(target);
+    expect(() => decoder.received(good.length + 4)).toThrow('handler failed');
+    expect(() => decoder.readBuffer()).not.toThrow();
+    expect(() => decoder.received(1)).toThrow(/sent a response frame of 2 bytes/);
+  });
 });
