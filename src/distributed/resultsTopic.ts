@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ConnectionConfig } from '../config/connection.js';
-import { createKafka, type Kafka } from '../engine/kafkajsClient.js';
+import { createKafka, type Kafka, type Producer } from '../engine/kafkajsClient.js';
 import { kafkaError, type ErrorContext } from '../engine/kafkaErrors.js';
 import { KtcError, type ErrorHints } from '../errors.js';
 import type { RunResult } from '../run/runResult.js';
@@ -52,7 +52,11 @@ export function defaultWorkerId(): string {
  */
 export class ResultsTopic {
   private readonly kafka: Kafka;
-  private producer: ReturnType<Kafka['producer']> | undefined;
+  /**
+   * Connected once, by whichever publish comes first: the start barrier's hello and the first progress message
+   * may be sent at the same moment, and kafkajs refuses a send on a producer still connecting.
+   */
+  private producer: Promise<Producer> | undefined;
   private readonly joinGraceMs: number;
 
   constructor(
@@ -101,13 +105,21 @@ export class ResultsTopic {
 
   async publish(message: ResultsMessage): Promise<void> {
     try {
-      if (!this.producer) {
-        this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
-        await this.producer.connect();
-      }
-      await this.producer.send({ topic: this.topic, acks: -1, messages: [{ key: message.runId, value: JSON.stringify(message) }] });
+      const producer = await (this.producer ??= this.connectProducer());
+      await producer.send({ topic: this.topic, acks: -1, messages: [{ key: message.runId, value: JSON.stringify(message) }] });
     } catch (err) {
       throw this.failure(err, 'produce');
+    }
+  }
+
+  private async connectProducer(): Promise<Producer> {
+    const producer = this.kafka.producer({ allowAutoTopicCreation: false });
+    try {
+      await producer.connect();
+      return producer;
+    } catch (err) {
+      this.producer = undefined; // the next publish tries again
+      throw err;
     }
   }
 
@@ -173,7 +185,9 @@ export class ResultsTopic {
   }
 
   async close(): Promise<void> {
-    await this.producer?.disconnect().catch(() => undefined);
+    const connecting = this.producer;
+    this.producer = undefined;
+    await connecting?.then((producer) => producer.disconnect()).catch(() => undefined);
   }
 }
 

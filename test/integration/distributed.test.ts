@@ -7,7 +7,8 @@ import { renderCredentials } from '../../src/local/credentials.js';
 import type { RunResult } from '../../src/run/runResult.js';
 import type { LatencySummary } from '../../src/stats/latencyHistogram.js';
 import { KtcProcess, runKtc } from '../helpers/runKtc.js';
-import { testCluster, uniqueName } from '../helpers/testCluster.js';
+import { saslConnection, testCluster, uniqueName } from '../helpers/testCluster.js';
+import { helloMessage, ResultsTopic } from '../../src/distributed/resultsTopic.js';
 import { defined } from '../../src/defined.js';
 
 interface MergedJson {
@@ -136,6 +137,21 @@ describe('distributed runs through the results topic', () => {
     expect(sentAt).toHaveLength(5);
     for (const t of sentAt) expect(t).toBeGreaterThanOrEqual(startAt.getTime());
     expect(run.stdout).toContain('Produced 5 of 5 messages');
+  });
+
+  it('publishes a hello and a progress message sent at the same moment, before its producer has connected', { timeout: 60_000 }, async () => {
+    const runId = uniqueName('race');
+    const topic = new ResultsTopic(saslConnection(testCluster(), 'admin'), uniqueName('results'), 'admin-');
+    try {
+      await topic.ensure();
+      const progress = { v: 1 as const, kind: 'progress' as const, runId, workerId: 'w-1', at: new Date().toISOString(), seconds: 1, produced: 7 };
+      await Promise.all([topic.publish(helloMessage(runId, 'w-1')), topic.publish(progress)]);
+      const { state } = await topic.read(runId, (s) => s.hello.length === 1 && s.progress.length === 1, Date.now() + 20_000);
+      expect(state.hello).toEqual(['w-1']);
+      expect(state.progress.map((p) => p.produced)).toEqual([7]);
+    } finally {
+      await topic.close();
+    }
   });
 
   it('a worker killed mid-run is named as missing in one line, and the other two are merged', { timeout: 240_000 }, async () => {
