@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -36,12 +36,16 @@ describe('the npm package', () => {
 describe('the Dockerfile, replayed without a Docker engine', () => {
   it('builds with dev dependencies, runs with production ones only, and its ENTRYPOINT answers', () => {
     const image = replayDockerfile(repoRoot);
-    expect(image.entrypoint).toEqual(['ktc']);
-    expect(existsSync(join(image.workdir, 'node_modules', 'kafkajs'))).toBe(true);
-    expect(existsSync(join(image.workdir, 'node_modules', 'typescript'))).toBe(false);
-    expect(existsSync(join(image.workdir, 'src'))).toBe(false);
-    const env = { ...process.env, ...image.env };
-    expect(run(defined(image.entrypoint[0]), ['--version'], image.workdir, env).trim()).toBe(pkg.version);
-    expect(run(defined(image.entrypoint[0]), ['--help'], image.workdir, env)).toContain('--producer');
+    try {
+      expect(image.entrypoint).toEqual(['ktc']);
+      expect(existsSync(join(image.workdir, 'node_modules', 'kafkajs'))).toBe(true);
+      expect(existsSync(join(image.workdir, 'node_modules', 'typescript'))).toBe(false);
+      expect(existsSync(join(image.workdir, 'src'))).toBe(false);
+      const env = { ...process.env, ...image.env };
+      expect(run(defined(image.entrypoint[0]), ['--version'], image.workdir, env).trim()).toBe(pkg.version);
+      expect(run(defined(image.entrypoint[0]), ['--help'], image.workdir, env)).toContain('--producer');
+    } finally {
+      rmSync(image.scratch, { recursive: true, force: true });
+    }
   });
 });
