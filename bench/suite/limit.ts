@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Cell } from './cells.js';
 import type { CellPlan } from './cellRun.js';
-import type { LimitSettings } from './limitRunner.js';
+import type { LimitSettings } from './limitRequests.js';
 import { measure } from './processRun.js';
 import { KTC_FETCH, type PeerContext } from './peers.js';
 import type { LimitResult } from './samples.js';
@@ -26,6 +26,7 @@ export async function measureLimit(ctx: PeerContext, plan: CellPlan, cell: Cell,
       partitions: cell.partitions,
       recordSize: cell.recordSize,
       recordsPerBatch: limitBatchRecords(cell),
+      idempotent: true,
       inFlight: IN_FLIGHT[mode],
       seconds: plan.timing.warmupSeconds.producer + plan.limitSeconds,
       partitionMaxBytes: KTC_FETCH.partitionMaxBytes,
@@ -41,7 +42,7 @@ export async function measureLimit(ctx: PeerContext, plan: CellPlan, cell: Cell,
   return {
     produce: {
       rate: await rate('produce'),
-      settings: `pre-encoded, ${records} records per partition batch, every partition of a leader per request, acks=all, ${IN_FLIGHT.produce} in flight per broker, not idempotent`,
+      settings: `pre-encoded, ${records} records per partition batch, every partition of a leader per request, acks=all, ${IN_FLIGHT.produce} in flight per broker, idempotent (sequences stamped per send)`,
     },
     fetch: {
       rate: await rate('fetch'),

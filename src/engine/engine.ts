@@ -38,10 +38,34 @@ export interface ProducerOptions {
   deliveryTimeoutMs: number;
 }
 
+/**
+ * The values of one partition batch. The wire engine writes each straight
+ * into its request (writeTo), so a load test's values never exist as
+ * objects of their own; value(i) builds one for whoever needs a Buffer
+ * (kafkajs, printing, MongoDB).
+ */
+export interface ValueList {
+  readonly length: number;
+  /** All values' bytes together. */
+  readonly byteLength: number;
+  /** Bytes of value i. */
+  sizeOf(i: number): number;
+  /**
+   * Writes value i at target[pos, pos + sizeOf(i)), which the caller zeroed
+   * beforehand: zero bytes need not be written. Writing again gives the same
+   * bytes (a retry re-encodes its request).
+   */
+  writeTo(i: number, target: Buffer, pos: number): void;
+  /** Value i as a Buffer of its own. */
+  value(i: number): Buffer;
+  /** Values start to end - 1, sharing whatever memory this list has. */
+  slice(start: number, end: number): ValueList;
+}
+
 /** Values bound for one partition; a send carries one of these per partition it touches. */
 export interface PartitionBatch {
   partition: number;
-  values: Buffer[];
+  values: ValueList;
 }
 
 /** Called once per batch, as soon as its fate is known: acknowledged (no error) or failed for good. */

@@ -136,7 +136,7 @@ class KafkajsProducer implements ProducerEngine {
     for (const b of batches) total += b.values.length;
     const messages = new Array<{ value: Buffer; partition: number }>(total);
     let i = 0;
-    for (const { partition, values } of batches) for (const value of values) messages[i++] = { value, partition };
+    for (const { partition, values } of batches) for (let v = 0; v < values.length; v++) messages[i++] = { value: values.value(v), partition };
     this.stats.requests++;
     this.producer.send({ topic, acks: this.options.acks, compression: this.compression, messages }).then(
       () => {

@@ -5,7 +5,8 @@ import type { Output } from './output.js';
 
 /** client.py's exact wording, one line per acknowledged message. */
 export function logPublished(out: Output, topic: string, batch: AckedBatch): void {
-  for (const value of batch.values) out.log('ktc.producer', `Message published to topic=${topic}, message content: ${value.toString('utf8')}`);
+  const { values } = batch;
+  for (let i = 0; i < values.length; i++) out.log('ktc.producer', `Message published to topic=${topic}, message content: ${values.value(i).toString('utf8')}`);
 }
 
 export function logConsumed(out: Output, topic: string, partition: number, message: ConsumedMessage, kind: RecordKind): void {

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { RunConfig } from '../config/runConfig.js';
 import type { ConsumedBatch, ConsumedMessage, Engine, TopicInfo } from '../engine/engine.js';
 import { messagesOf } from '../engine/messageList.js';
+import { buffersOf } from '../engine/bufferValueList.js';
 import { describeKafkaError, kafkaError, type ErrorContext } from '../engine/kafkaErrors.js';
 import { ExitCode, KtcError, signalExitCode, type ErrorHints } from '../errors.js';
 import { emptySummary, LatencyHistogram, type LatencySummary } from '../stats/latencyHistogram.js';
@@ -376,10 +377,10 @@ export class ClientRun {
       logAcked && recorder
         ? (batch: AckedBatch) => {
             logAcked(batch);
-            recorder.produced(batch.values);
+            recorder.produced(buffersOf(batch.values));
           }
         : recorder
-          ? (batch: AckedBatch) => recorder.produced(batch.values)
+          ? (batch: AckedBatch) => recorder.produced(buffersOf(batch.values))
           : logAcked;
     this.producers =
       produce.workers > 1

@@ -1,4 +1,4 @@
-import type { PartitionBatch, ProducerEngine } from '../engine/engine.js';
+import type { PartitionBatch, ProducerEngine, ValueList } from '../engine/engine.js';
 import { LatencyHistogram } from '../stats/latencyHistogram.js';
 import { SeqBitset } from '../stats/seqBitset.js';
 import type { Clock } from './clock.js';
@@ -212,7 +212,7 @@ export class SendLoop {
   }
 
   /** Contiguous runs of values, one per partition, continuing the round robin where the last send stopped. */
-  private split(values: Buffer[], firstSeq: number, send: SendRecord): LoopBatch[] {
+  private split(values: ValueList, firstSeq: number, send: SendRecord): LoopBatch[] {
     const { partitions } = this.settings;
     const parts = Math.min(partitions, values.length);
     const per = Math.ceil(values.length / parts);
@@ -242,8 +242,7 @@ export class SendLoop {
     if (stall > stats.longestStallMicros) stats.longestStallMicros = stall;
     stats.acked += count;
     stats.lastAckAtMicros = ackAt;
-    let bytes = 0;
-    for (let i = 0; i < count; i++) bytes += values[i]!.length;
+    const bytes = values.byteLength;
     stats.ackedBytes += bytes;
     stats.acknowledged.addRange(firstSeq, count);
     const latency = ackAt - send.sentAt;

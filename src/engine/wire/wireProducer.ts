@@ -487,8 +487,7 @@ export class WireProducer implements ProducerEngine {
   private encode(topic: string, round: Pending[]): Buffer {
     let size = 64 + topic.length;
     for (const p of round) {
-      size += 80;
-      for (const v of p.batch.values) size += v.length + 16;
+      size += 80 + p.batch.values.byteLength + 16 * p.batch.values.length;
     }
     const w = new Writer(size);
     w.string(null).int16(this.settings.acks).int32(this.requestTimeoutMs);

@@ -9,6 +9,7 @@ import { defaultCacheDir, DEFAULT_KAFKA_VERSION } from '../../../src/local/layou
 import { Writer } from '../../../src/engine/wire/codec.js';
 import { CODECS } from '../../../src/engine/wire/compression.js';
 import { writeRecordBatch } from '../../../src/engine/wire/recordBatch.js';
+import { BufferValueList } from '../../../src/engine/bufferValueList.js';
 
 /**
  * Kafka's own Java code (kafka-clients' MemoryRecords, with check.crcs' ensureValid) reads the batches
@@ -59,7 +60,7 @@ describe.skipIf(!hasJava)("Kafka's Java client reads ktc's batches", () => {
       const transactional = codec === 'zstd';
       const w = new Writer(64);
       const vs = values();
-      writeRecordBatch(w, vs, TS, { codec, producerId: 77n, producerEpoch: 2, baseSequence: 9, transactional });
+      writeRecordBatch(w, new BufferValueList(vs), TS, { codec, producerId: 77n, producerEpoch: 2, baseSequence: 9, transactional });
       const file = join(dir, `${codec}.bin`);
       writeFileSync(file, w.result());
       files.push(file);

@@ -16,6 +16,7 @@ import {
 import { WireRecordList } from '../../../src/engine/wire/recordList.js';
 import { messagesOf } from '../../../src/engine/messageList.js';
 import { defined } from '../../../src/defined.js';
+import { BufferValueList } from '../../../src/engine/bufferValueList.js';
 
 const fixtures = new URL('../../fixtures/batches/', import.meta.url);
 const fixture = (name: string): Buffer => readFileSync(new URL(name, fixtures));
@@ -46,12 +47,7 @@ function decoded(out: ConsumedMessage[]): ManifestRecord[] {
 /** A batch ktc's writer made, with the base offset a broker would stamp. */
 function batch(values: string[], baseOffset: number, codec: CompressionCodec = 'none'): Buffer {
   const w = new Writer(8);
-  writeRecordBatch(
-    w,
-    values.map((v) => Buffer.from(v)),
-    1_795_550_803_176,
-    { codec },
-  );
+  writeRecordBatch(w, new BufferValueList(values.map((v) => Buffer.from(v))), 1_795_550_803_176, { codec });
   const b = Buffer.from(w.result());
   b.writeBigInt64BE(BigInt(baseOffset), 0);
   return b;

@@ -4,6 +4,7 @@ import { crc32c, crc32cJs } from '../../../src/engine/wire/crc32c.js';
 import { writeRecordBatch } from '../../../src/engine/wire/recordBatch.js';
 import { ScramClient } from '../../../src/engine/wire/scram.js';
 import { defined, present } from '../../../src/defined.js';
+import { BufferValueList } from '../../../src/engine/bufferValueList.js';
 
 /** Reads a zigzag varint the way a broker does. */
 function readVarint(buf: Buffer, at: { pos: number }): number {
@@ -66,7 +67,7 @@ describe('record batch (magic 2)', () => {
   it('lays out the header, records and a CRC-32C over attributes..end', () => {
     const values = [Buffer.from('a'), Buffer.alloc(200, 7), Buffer.from('{"x": 1}')];
     const w = new Writer(8);
-    writeRecordBatch(w, values, 1_795_550_803_176);
+    writeRecordBatch(w, new BufferValueList(values), 1_795_550_803_176);
     const b = w.result();
     expect(b.readBigInt64BE(0)).toBe(0n);
     expect(b.readInt32BE(8)).toBe(b.length - 12);

@@ -5,6 +5,7 @@ import { DeliveryTimeoutError } from '../../../src/engine/wire/protocolErrors.js
 import { parseProduceResponse, WireProducer, type WireProducerSettings } from '../../../src/engine/wire/wireProducer.js';
 import { FakeCluster } from './fakeCluster.js';
 import { defined } from '../../../src/defined.js';
+import { BufferValueList } from '../../../src/engine/bufferValueList.js';
 
 const settings = (overrides: Partial<WireProducerSettings> = {}): WireProducerSettings => ({
   acks: -1,
@@ -17,7 +18,7 @@ const settings = (overrides: Partial<WireProducerSettings> = {}): WireProducerSe
 });
 
 function batch(partition: number, ...values: string[]): PartitionBatch {
-  return { partition, values: values.map((v) => Buffer.from(v)) };
+  return { partition, values: new BufferValueList(values.map((v) => Buffer.from(v))) };
 }
 
 /** Sends one set of batches; resolves with each batch's outcome once all are settled. */

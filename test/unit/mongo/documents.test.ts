@@ -4,15 +4,18 @@ import { mongoUser, redactMongoUri } from '../../../src/mongo/mongoUri.js';
 import { packValues, unpackValues } from '../../../src/mongo/recorderMessages.js';
 import { PayloadEncoder } from '../../../src/run/payload.js';
 import { defined } from '../../../src/defined.js';
+import { buffersOf } from '../../../src/engine/bufferValueList.js';
 
 const message = (seq: number, recordSize?: number): Buffer =>
   defined(
-    new PayloadEncoder({
-      format: 'json',
-      origin: 'unit-a (10.0.0.1)',
-      producerId: Buffer.from('6b746301aabbccdd', 'hex'),
-      ...(recordSize ? { recordSize } : {}),
-    }).encodeBatch(seq, 1, 1_795_000_000_123_456)[0],
+    buffersOf(
+      new PayloadEncoder({
+        format: 'json',
+        origin: 'unit-a (10.0.0.1)',
+        producerId: Buffer.from('6b746301aabbccdd', 'hex'),
+        ...(recordSize ? { recordSize } : {}),
+      }).encodeBatch(seq, 1, 1_795_000_000_123_456),
+    )[0],
   );
 
 describe("client.py's documents", () => {

@@ -4,6 +4,7 @@ import { MessageList } from '../../../src/engine/messageList.js';
 import type { Clock } from '../../../src/run/clock.js';
 import { ConsumeLoop } from '../../../src/run/consumeLoop.js';
 import { newProducerId, PayloadEncoder } from '../../../src/run/payload.js';
+import { buffersOf } from '../../../src/engine/bufferValueList.js';
 
 const NOW = 1_795_550_803_000_000;
 
@@ -39,15 +40,15 @@ describe('ConsumeLoop', () => {
 
   it('counts every kind, records latency and sequences per run exactly as per record, and stops at -n', async () => {
     const p0 = [
-      ...a.encodeBatch(0, 5, NOW - 1000), // a 0..4, 1 ms
-      ...b.encodeBatch(0, 2, NOW - 3000), // b 0..1, 3 ms
-      ...a.encodeBatch(5, 3, NOW - 2000), // a 5..7, 2 ms
-      ...a.encodeBatch(3, 1, NOW - 2000), // a 3 again: a duplicate, out of order
+      ...buffersOf(a.encodeBatch(0, 5, NOW - 1000)), // a 0..4, 1 ms
+      ...buffersOf(b.encodeBatch(0, 2, NOW - 3000)), // b 0..1, 3 ms
+      ...buffersOf(a.encodeBatch(5, 3, NOW - 2000)), // a 5..7, 2 ms
+      ...buffersOf(a.encodeBatch(3, 1, NOW - 2000)), // a 3 again: a duplicate, out of order
       null,
       Buffer.from('not json'),
       Buffer.from('{"k": 1}'),
     ];
-    const p1 = [...b.encodeBatch(2, 3, NOW - 1000), ...a.encodeBatch(8, 4, NOW - 500)]; // -n stops after b 2..4 and a 8..9
+    const p1 = [...buffersOf(b.encodeBatch(2, 3, NOW - 1000)), ...buffersOf(a.encodeBatch(8, 4, NOW - 500))]; // -n stops after b 2..4 and a 8..9
     const engine = new ScriptedConsumer([
       { topic: 't', partition: 0, records: new MessageList(messages(p0)) },
       { topic: 't', partition: 1, records: new MessageList(messages(p1)) },

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { BINARY_HEADER_SIZE, minJsonRecordSize } from '../../../src/config/payloadFormat.js';
 import { decodeRecord, decodeValue, newDecodedRecord, newProducerId, PayloadEncoder } from '../../../src/run/payload.js';
 import { defined } from '../../../src/defined.js';
+import { BufferValueList, buffersOf } from '../../../src/engine/bufferValueList.js';
+import { Writer } from '../../../src/engine/wire/codec.js';
+import { writeRecordBatch } from '../../../src/engine/wire/recordBatch.js';
 
 const SENT = 1_795_550_803_176_123;
 
@@ -9,14 +12,14 @@ describe('JSON payload (client.py compatible)', () => {
   const encoder = new PayloadEncoder({ format: 'json', origin: 'host-1 (10.0.0.7)', producerId: newProducerId() });
 
   it("is client.py's object: same keys, same order, Python separators", () => {
-    const [value] = encoder.encodeBatch(41, 1, SENT);
+    const [value] = buffersOf(encoder.encodeBatch(41, 1, SENT));
     const text = defined(value).toString('utf8');
     expect(text).toMatch(/^\{"timestamp": 1795550803\.176123, "_id": "[0-9a-f]{32}", "origin": "host-1 \(10\.0\.0\.7\)", "content": "Message #41"\}$/);
     expect(Object.keys(JSON.parse(text) as object)).toEqual(['timestamp', '_id', 'origin', 'content']);
   });
 
   it('round-trips producer id, sequence number and send time through the decoder', () => {
-    const values = encoder.encodeBatch(1_000_000, 3, SENT);
+    const values = buffersOf(encoder.encodeBatch(1_000_000, 3, SENT));
     const out = newDecodedRecord();
     values.forEach((v, i) => {
       expect(decodeRecord(v, out)).toBe('ktc');
@@ -28,7 +31,7 @@ describe('JSON payload (client.py compatible)', () => {
 
   it('pads to --record-size with whitespace and stays valid JSON', () => {
     const padded = new PayloadEncoder({ format: 'json', origin: 'o', producerId: newProducerId(), recordSize: 300 });
-    const values = padded.encodeBatch(7, 2, SENT);
+    const values = buffersOf(padded.encodeBatch(7, 2, SENT));
     for (const v of values) {
       expect(v.length).toBe(300);
       expect((JSON.parse(v.toString()) as { content: string }).content).toMatch(/^Message #[78]$/);
@@ -38,16 +41,16 @@ describe('JSON payload (client.py compatible)', () => {
 
   it('escapes the origin once, in the template', () => {
     const tricky = new PayloadEncoder({ format: 'json', origin: 'a "quoted" \\ origin', producerId: newProducerId() });
-    const [v] = tricky.encodeBatch(0, 1, SENT);
+    const [v] = buffersOf(tricky.encodeBatch(0, 1, SENT));
     expect((JSON.parse(defined(v).toString()) as { origin: string }).origin).toBe('a "quoted" \\ origin');
   });
 
   it('reports the smallest record size that holds the JSON', () => {
     const size = minJsonRecordSize('o', 999);
     const fits = new PayloadEncoder({ format: 'json', origin: 'o', producerId: newProducerId(), recordSize: size });
-    expect(defined(fits.encodeBatch(999, 1, SENT)[0]).length).toBe(size);
+    expect(defined(buffersOf(fits.encodeBatch(999, 1, SENT))[0]).length).toBe(size);
     const tooSmall = new PayloadEncoder({ format: 'json', origin: 'o', producerId: newProducerId(), recordSize: size - 1 });
-    expect(() => tooSmall.encodeBatch(999, 1, SENT)).toThrow(RangeError);
+    expect(() => buffersOf(tooSmall.encodeBatch(999, 1, SENT))).toThrow(RangeError);
   });
 
   it.each([
@@ -58,14 +61,14 @@ describe('JSON payload (client.py compatible)', () => {
   ])('the configuration computes the same smallest size as the encoder writes (origin %j, sequence %d)', (origin, seq) => {
     const unpadded = new PayloadEncoder({ format: 'json', origin, producerId: newProducerId() });
     expect(minJsonRecordSize(origin, seq)).toBe(unpadded.sizeOf(seq));
-    expect(defined(unpadded.encodeBatch(seq, 1, SENT)[0]).length).toBe(minJsonRecordSize(origin, seq));
+    expect(defined(buffersOf(unpadded.encodeBatch(seq, 1, SENT))[0]).length).toBe(minJsonRecordSize(origin, seq));
   });
 });
 
 describe('binary payload', () => {
   it('holds the tracking header in records as small as 28 bytes', () => {
     const encoder = new PayloadEncoder({ format: 'binary', origin: 'o', producerId: newProducerId(), recordSize: 100 });
-    const [v] = encoder.encodeBatch(2 ** 40 + 3, 1, SENT);
+    const [v] = buffersOf(encoder.encodeBatch(2 ** 40 + 3, 1, SENT));
     const out = newDecodedRecord();
     expect(defined(v).length).toBe(100);
     expect(decodeRecord(defined(v), out)).toBe('ktc');
@@ -73,6 +76,38 @@ describe('binary payload', () => {
     expect(out.sentAtMicros).toBe(SENT);
     expect(() => new PayloadEncoder({ format: 'binary', origin: 'o', producerId: newProducerId(), recordSize: BINARY_HEADER_SIZE - 1 })).toThrow();
   });
+});
+
+describe('values written straight into a request', () => {
+  for (const [format, recordSize] of [
+    ['binary', 100],
+    ['json', 200],
+  ] as const) {
+    it(`${format}: exactly the bytes of its values, and the same again on a retry`, () => {
+      const encoder = new PayloadEncoder({ format, origin: 'o', producerId: newProducerId(), recordSize });
+      const list = encoder.encodeBatch(1_000, 300, SENT).slice(20, 280);
+      const written = (): Buffer => {
+        const w = new Writer(128 * 1024);
+        w.buf.fill(0xee); // what a reused request buffer may hold: the batch must not depend on zeros it did not write
+        writeRecordBatch(w, list, 1_795_550_803_176, { producerId: 9n, producerEpoch: 0, baseSequence: 20 });
+        return Buffer.from(w.result());
+      };
+      const reference = new Writer(8);
+      writeRecordBatch(reference, new BufferValueList(buffersOf(list)), 1_795_550_803_176, { producerId: 9n, producerEpoch: 0, baseSequence: 20 });
+      expect(list.length).toBe(260);
+      expect(list.byteLength).toBe(260 * recordSize);
+      expect(written().equals(reference.result())).toBe(true);
+      expect(written().equals(written())).toBe(true);
+      const out = newDecodedRecord();
+      expect(decodeRecord(list.value(0), out)).toBe('ktc');
+      expect(out.seq).toBe(1_020);
+      expect(out.sentAtMicros).toBe(SENT);
+      expect(decodeRecord(list.value(259), out)).toBe('ktc');
+      expect(out.seq).toBe(1_279);
+      if (format === 'json') expect((JSON.parse(list.value(259).toString('utf8')) as { content: string }).content).toBe('Message #1279');
+      expect(() => list.value(260)).toThrow(RangeError);
+    });
+  }
 });
 
 describe('producer ids across interleaved producers', () => {
@@ -83,7 +118,7 @@ describe('producer ids across interleaved producers', () => {
       const out = newDecodedRecord();
       const seen: string[] = [];
       for (const i of [0, 0, 1, 0, 1, 1]) {
-        expect(decodeRecord(defined(defined(encoders[i]).encodeBatch(7, 1, SENT)[0]), out)).toBe('ktc');
+        expect(decodeRecord(defined(buffersOf(defined(encoders[i]).encodeBatch(7, 1, SENT))[0]), out)).toBe('ktc');
         seen.push(out.producerId);
       }
       const [a, b] = ids.map((id) => id.toString('hex'));
@@ -115,7 +150,7 @@ describe('decodeValue: a value read where it arrived, inside a larger buffer', (
   it('decodes ktc values of both formats at an offset, and classifies bytes only within their length', () => {
     for (const format of ['binary', 'json'] as const) {
       const encoder = new PayloadEncoder({ format, origin: 'o', producerId: newProducerId(), recordSize: 200 });
-      const value = defined(encoder.encodeBatch(12_345, 1, SENT)[0]);
+      const value = defined(buffersOf(encoder.encodeBatch(12_345, 1, SENT))[0]);
       const fetched = Buffer.concat([Buffer.from('xyz'), value, Buffer.from('{}')]);
       const out = newDecodedRecord();
       expect(decodeValue(fetched, 3, value.length, out)).toBe('ktc');
