@@ -33,9 +33,19 @@ export class BufferValueList implements ValueList {
   }
 }
 
-/** Every value of a list as a Buffer (allocates per value: for printing and recorders, not the send path). */
+/**
+ * Every value of a list as a Buffer, all in one allocation (kafkajs, printing and recorders; not the wire
+ * engine's send path, which writes values straight into its request).
+ */
 export function buffersOf(values: ValueList): Buffer[] {
+  const memory = Buffer.alloc(values.byteLength); // zeroed, as writeTo expects
   const out = new Array<Buffer>(values.length);
-  for (let i = 0; i < out.length; i++) out[i] = values.value(i);
+  let pos = 0;
+  for (let i = 0; i < out.length; i++) {
+    const size = values.sizeOf(i);
+    values.writeTo(i, memory, pos);
+    out[i] = memory.subarray(pos, pos + size);
+    pos += size;
+  }
   return out;
 }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { buffersOf } from './bufferValueList.js';
 import type { ConnectionConfig } from '../config/connection.js';
 import type {
   AdminEngine,
@@ -136,7 +137,7 @@ class KafkajsProducer implements ProducerEngine {
     for (const b of batches) total += b.values.length;
     const messages = new Array<{ value: Buffer; partition: number }>(total);
     let i = 0;
-    for (const { partition, values } of batches) for (let v = 0; v < values.length; v++) messages[i++] = { value: values.value(v), partition };
+    for (const { partition, values } of batches) for (const value of buffersOf(values)) messages[i++] = { value, partition };
     this.stats.requests++;
     this.producer.send({ topic, acks: this.options.acks, compression: this.compression, messages }).then(
       () => {

@@ -1,3 +1,4 @@
+import { buffersOf } from '../engine/bufferValueList.js';
 import type { ConsumedMessage, RecordHeader } from '../engine/engine.js';
 import type { AckedBatch } from '../run/sendLoop.js';
 import type { RecordKind } from '../run/payload.js';
@@ -5,8 +6,7 @@ import type { Output } from './output.js';
 
 /** client.py's exact wording, one line per acknowledged message. */
 export function logPublished(out: Output, topic: string, batch: AckedBatch): void {
-  const { values } = batch;
-  for (let i = 0; i < values.length; i++) out.log('ktc.producer', `Message published to topic=${topic}, message content: ${values.value(i).toString('utf8')}`);
+  for (const value of buffersOf(batch.values)) out.log('ktc.producer', `Message published to topic=${topic}, message content: ${value.toString('utf8')}`);
 }
 
 export function logConsumed(out: Output, topic: string, partition: number, message: ConsumedMessage, kind: RecordKind): void {

@@ -157,17 +157,45 @@ export class PayloadEncoder {
   }
 }
 
-/** client.py's JSON values, encoded on demand. */
-class JsonValueList implements ValueList {
+/** Values encoded on demand from their sequence numbers; value() and slice() are the same for both formats. */
+abstract class EncodedValueList implements ValueList {
+  constructor(
+    protected readonly firstSeq: number,
+    readonly length: number,
+  ) {}
+
+  abstract readonly byteLength: number;
+  abstract sizeOf(i: number): number;
+  abstract writeTo(i: number, target: Buffer, pos: number): void;
+  /** The same kind of list, for sequence numbers firstSeq to firstSeq + count - 1. */
+  protected abstract range(firstSeq: number, count: number): ValueList;
+
+  value(i: number): Buffer {
+    if (i < 0 || i >= this.length) throw new RangeError(`value ${i} of ${this.length}`);
+    const value = Buffer.alloc(this.sizeOf(i)); // zeroed, as writeTo expects
+    this.writeTo(i, value, 0);
+    return value;
+  }
+
+  slice(start: number, end: number): ValueList {
+    const from = Math.max(0, Math.min(start, this.length));
+    const to = Math.max(from, Math.min(end, this.length));
+    return this.range(this.firstSeq + from, to - from);
+  }
+}
+
+/** client.py's JSON values. */
+class JsonValueList extends EncodedValueList {
   readonly byteLength: number;
 
   constructor(
     private readonly encoder: PayloadEncoder,
-    private readonly firstSeq: number,
-    readonly length: number,
+    firstSeq: number,
+    length: number,
     /** The values' common beginning (PayloadEncoder.jsonHead). */
     private readonly head: Buffer,
   ) {
+    super(firstSeq, length);
     let bytes = 0;
     for (let i = 0; i < length; i++) bytes += encoder.sizeOf(firstSeq + i);
     this.byteLength = bytes;
@@ -181,33 +209,26 @@ class JsonValueList implements ValueList {
     this.encoder.writeJson(target, pos, this.sizeOf(i), this.firstSeq + i, this.head);
   }
 
-  value(i: number): Buffer {
-    if (i < 0 || i >= this.length) throw new RangeError(`value ${i} of ${this.length}`);
-    const value = Buffer.allocUnsafe(this.sizeOf(i));
-    this.writeTo(i, value, 0);
-    return value;
-  }
-
-  slice(start: number, end: number): ValueList {
-    const from = Math.max(0, Math.min(start, this.length));
-    const to = Math.max(from, Math.min(end, this.length));
-    return new JsonValueList(this.encoder, this.firstSeq + from, to - from, this.head);
+  protected range(firstSeq: number, count: number): ValueList {
+    return new JsonValueList(this.encoder, firstSeq, count, this.head);
   }
 }
 
 /**
- * Binary values, encoded on demand: "ktc" 0x02, the producer id, the
- * sequence number and the send time, then zeros. All have one size.
+ * Binary values: "ktc" 0x02, the producer id, the sequence number and the
+ * send time, then zeros. All have one size.
  */
-class BinaryValueList implements ValueList {
+class BinaryValueList extends EncodedValueList {
   constructor(
     /** The first 12 bytes of every value: magic and producer id. */
     private readonly head: Buffer,
     private readonly size: number,
-    private readonly firstSeq: number,
-    readonly length: number,
+    firstSeq: number,
+    length: number,
     private readonly sentAtMicros: number,
-  ) {}
+  ) {
+    super(firstSeq, length);
+  }
 
   get byteLength(): number {
     return this.length * this.size;
@@ -229,17 +250,8 @@ class BinaryValueList implements ValueList {
     // The rest is zero padding, which the caller zeroed.
   }
 
-  value(i: number): Buffer {
-    if (i < 0 || i >= this.length) throw new RangeError(`value ${i} of ${this.length}`);
-    const value = Buffer.alloc(this.size);
-    this.writeTo(i, value, 0);
-    return value;
-  }
-
-  slice(start: number, end: number): ValueList {
-    const from = Math.max(0, Math.min(start, this.length));
-    const to = Math.max(from, Math.min(end, this.length));
-    return new BinaryValueList(this.head, this.size, this.firstSeq + from, to - from, this.sentAtMicros);
+  protected range(firstSeq: number, count: number): ValueList {
+    return new BinaryValueList(this.head, this.size, firstSeq, count, this.sentAtMicros);
   }
 }
 
