@@ -2,7 +2,7 @@ import type { ConsumedBatch, ConsumedMessage, ConsumerCounters, ConsumerEngine }
 import { LatencyHistogram } from '../stats/latencyHistogram.js';
 import { SequenceTracker } from '../stats/sequenceTracker.js';
 import type { Clock } from './clock.js';
-import { decodeValue, newDecodedRecord, type RecordKind } from './payload.js';
+import { newDecodedRecord, PayloadDecoder, type RecordKind } from './payload.js';
 
 export interface ConsumeSettings {
   /** Stop after this many messages (any kind). */
@@ -51,6 +51,7 @@ export class ConsumeLoop {
   private finish: ((reason: StopReason) => void) | undefined;
   private started: (() => void) | undefined;
   private readonly decoded = newDecodedRecord();
+  private readonly decoder = new PayloadDecoder();
 
   constructor(
     private readonly consumer: ConsumerEngine,
@@ -114,7 +115,7 @@ export class ConsumeLoop {
   /** Returns how many messages of the batch were processed: only their offsets get committed. */
   private onBatch(batch: ConsumedBatch): number {
     if (!this.finish) return 0; // stopping: leave the rest for the next consumer of the group
-    const { stats, decoded } = this;
+    const { stats, decoded, decoder } = this;
     const { records, partition } = batch;
     const now = this.clock.nowMicros();
     if (stats.firstAtMicros === 0) stats.firstAtMicros = now;
@@ -132,7 +133,7 @@ export class ConsumeLoop {
       let kind: RecordKind = 'null';
       if (length >= 0) {
         stats.bytes += length;
-        kind = decodeValue(records.valueBytes(i), records.valueStart(i), length, decoded);
+        kind = decoder.decodeAt(records.valueBytes(i), records.valueStart(i), length, decoded);
       }
       if (kind === 'ktc') {
         stats.ktc++;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BINARY_HEADER_SIZE, minJsonRecordSize } from '../../../src/config/payloadFormat.js';
-import { decodeRecord, decodeValue, newDecodedRecord, newProducerId, PayloadEncoder } from '../../../src/run/payload.js';
+import { decodeRecord, newDecodedRecord, newProducerId, PayloadDecoder, PayloadEncoder } from '../../../src/run/payload.js';
 import { defined } from '../../../src/defined.js';
 import { BufferValueList, buffersOf } from '../../../src/engine/bufferValueList.js';
 import { Writer } from '../../../src/engine/wire/codec.js';
@@ -146,8 +146,10 @@ describe('decoding what others produced', () => {
   });
 });
 
-describe('decodeValue: a value read where it arrived, inside a larger buffer', () => {
+describe('PayloadDecoder.decodeAt: a value read where it arrived, inside a larger buffer', () => {
   it('decodes ktc values of both formats at an offset, and classifies bytes only within their length', () => {
+    const decoder = new PayloadDecoder();
+    const decodeValue = decoder.decodeAt.bind(decoder);
     for (const format of ['binary', 'json'] as const) {
       const encoder = new PayloadEncoder({ format, origin: 'o', producerId: newProducerId(), recordSize: 200 });
       const value = defined(buffersOf(encoder.encodeBatch(12_345, 1, SENT))[0]);
@@ -161,5 +163,42 @@ describe('decodeValue: a value read where it arrived, inside a larger buffer', (
     const other = Buffer.from('..{"a": 1}..');
     expect(decodeValue(other, 2, 8, newDecodedRecord())).toBe('json');
     expect(decodeValue(other, 2, 7, newDecodedRecord())).toBe('foreign');
+  });
+});
+
+describe('PayloadDecoder: what consecutive values share is remembered, never assumed', () => {
+  // Producer ids that differ only in their last byte: the last hex digit of the JSON _id's producer half.
+  const idA = Buffer.from('ktc\x01\x00\x00\x00\x01', 'latin1');
+  const idB = Buffer.from('ktc\x01\x00\x00\x00\x02', 'latin1');
+
+  for (const format of ['json', 'binary'] as const) {
+    it(`${format}: values from alternating producers and send times each decode to their own`, () => {
+      const a = new PayloadEncoder({ format, origin: 'o', producerId: idA, recordSize: 120 });
+      const b = new PayloadEncoder({ format, origin: 'o', producerId: idB, recordSize: 120 });
+      const values = [
+        { v: buffersOf(a.encodeBatch(7, 2, SENT)), id: idA, sent: SENT, seq: 7 },
+        { v: buffersOf(b.encodeBatch(7, 2, SENT)), id: idB, sent: SENT, seq: 7 },
+        { v: buffersOf(b.encodeBatch(9, 2, SENT + 1)), id: idB, sent: SENT + 1, seq: 9 },
+        { v: buffersOf(a.encodeBatch(9, 2, SENT + 1)), id: idA, sent: SENT + 1, seq: 9 },
+      ];
+      const decoder = new PayloadDecoder();
+      const out = newDecodedRecord();
+      for (const { v, id, sent, seq } of values) {
+        for (let i = 0; i < v.length; i++) {
+          expect(decoder.decode(defined(v[i]), out)).toBe('ktc');
+          expect(out).toEqual({ producerId: id.toString('hex'), seq: seq + i, sentAtMicros: sent });
+        }
+      }
+    });
+  }
+
+  it("a JSON value with a known head but a broken sequence number is not taken for ktc's", () => {
+    const encoder = new PayloadEncoder({ format: 'json', origin: 'o', producerId: idA, recordSize: 120 });
+    const [good, bad] = buffersOf(encoder.encodeBatch(1, 2, SENT)).map((v) => Buffer.from(v));
+    const broken = defined(bad);
+    broken[broken.indexOf('"', 60) - 1] = 'x'.charCodeAt(0); // last hex digit of the sequence number
+    const decoder = new PayloadDecoder();
+    expect(decoder.decode(defined(good), newDecodedRecord())).toBe('ktc');
+    expect(decoder.decode(broken, newDecodedRecord())).toBe('json');
   });
 });
