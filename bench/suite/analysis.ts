@@ -13,8 +13,10 @@ export interface ToolSummary {
   mbPerSec: number;
   /** ktc's rate over this tool's, round by round (undefined for ktc itself). */
   ktcRatio?: Spread;
-  /** Median rate over the broker's measured ceiling for this side. */
+  /** Median rate over the broker's measured ceiling for this side (its median over the rounds). */
   shareOfLimit?: number;
+  /** Rate over the ceiling measured in the same round, round by round (results from before per-round replays have none). */
+  shareRounds?: Spread;
   cpuSecondsPerMillion: number;
   peakRssMb: number;
 }
@@ -35,10 +37,13 @@ const med = (xs: number[]): number => spread(xs).median;
 export function summarizeSide(cell: CellResult, side: Side): SideSummary {
   const tools = cell[side].filter((t) => t.runs.length > 0);
   const ktc = tools.find((t) => t.id === KTC);
-  const limit = side === 'producer' ? cell.limit?.produce.rate : cell.limit?.fetch.rate;
+  const limitSide = side === 'producer' ? cell.limit?.produce : cell.limit?.fetch;
+  const limit = limitSide?.rate;
+  const limitRounds = new Map((limitSide?.rounds ?? []).map((r) => [r.round, r.rate]));
   const summaries = tools.map((t): ToolSummary => {
     const rate = spread(t.runs.map((r) => r.rate));
     const ratios = ktc && t.id !== KTC ? roundRatios(byRound(ktc), byRound(t)) : [];
+    const shares = roundRatios(byRound(t), limitRounds);
     return {
       id: t.id,
       label: t.label,
@@ -47,6 +52,7 @@ export function summarizeSide(cell: CellResult, side: Side): SideSummary {
       mbPerSec: (rate.median * cell.cell.recordSize) / 2 ** 20,
       ...(ratios.length ? { ktcRatio: spread(ratios) } : {}),
       ...(limit ? { shareOfLimit: rate.median / limit } : {}),
+      ...(shares.length ? { shareRounds: spread(shares) } : {}),
       cpuSecondsPerMillion: med(t.runs.map((r) => (r.cpuSeconds / r.messages) * 1e6)),
       peakRssMb: Math.max(...t.runs.map((r) => r.peakRssMb)),
     };

@@ -6,7 +6,7 @@ import { CONSUMERS, PRODUCERS, type ConsumerPeer, type Invocation, type PeerCont
 import type { CellResult, RunSample, ToolResult } from './samples.js';
 import { median } from './stats.js';
 import { steadyRate, tail, type Window } from './toolOutput.js';
-import { measureLimit } from './limit.js';
+import { limitSide, replayRate, type ReplayMode } from './limit.js';
 import { defined } from '../../src/defined.js';
 
 export interface CellPlan {
@@ -27,6 +27,9 @@ const RUN_TIMEOUT_MS = 240_000;
 const commandLine = (inv: Invocation): string => [inv.cmd, ...inv.args].map((a) => (/^[\w./:=,@-]+$/.test(a) ? a : `'${a}'`)).join(' ');
 
 /** Peers rotate one place per round: each tool runs first, last and in between, none always after the same one. */
+/** The limit's replay, as an entry of the rounds' rotation. */
+const LIMIT = 'limit' as const;
+
 export function rotation<T>(tools: readonly T[], round: number): T[] {
   const k = (round - 1) % tools.length;
   return [...tools.slice(k), ...tools.slice(0, k)];
@@ -125,8 +128,26 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
   result.consumerTopicMessages = written;
   for (const [id, n] of consumerMessages) consumerMessages.set(id, Math.min(n, written));
 
+  // The limit is replayed in every round, taking its turn in the rotation, so each round's shares pair with what the broker did then.
+  const limitRounds: Record<ReplayMode, { round: number; rate: number }[]> = { produce: [], fetch: [] };
+  const replay = async (mode: ReplayMode, round: number): Promise<void> => {
+    try {
+      const topic = mode === 'produce' ? await freshTopic() : consumerTopic;
+      const rate = await replayRate(ctx, plan, cell, mode, topic);
+      if (mode === 'produce') await deleteTopics(ctx.cluster, [topic]);
+      limitRounds[mode].push({ round, rate });
+      log(`${cell.id} round ${round}: limit ${mode} ${Math.round(rate)} msgs/s`);
+    } catch (err) {
+      notes.push(`round ${round}: the ${mode} limit could not be measured: ${(err as Error).message}`);
+    }
+  };
+
   for (let round = 1; round <= plan.rounds; round++) {
-    for (const [position, peer] of rotation(PRODUCERS, round).entries()) {
+    for (const [position, peer] of rotation([...PRODUCERS, LIMIT], round).entries()) {
+      if (peer === LIMIT) {
+        await replay('produce', round);
+        continue;
+      }
       const messages = producerMessages.get(peer.id);
       if (messages === undefined) continue;
       const topic = await freshTopic();
@@ -142,7 +163,11 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
       );
       await deleteTopics(ctx.cluster, [topic]);
     }
-    for (const [position, peer] of rotation(CONSUMERS, round).entries()) {
+    for (const [position, peer] of rotation([...CONSUMERS, LIMIT], round).entries()) {
+      if (peer === LIMIT) {
+        await replay('fetch', round);
+        continue;
+      }
       const messages = consumerMessages.get(peer.id);
       if (messages === undefined) continue;
       const group = `bench-${stamp}-${round}-${peer.id}-`;
@@ -162,13 +187,9 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
     resize(consumerTools, consumerMessages, timing, 'consumer', written);
   }
 
-  try {
-    const limitTopic = await freshTopic();
-    result.limit = await measureLimit(ctx, plan, cell, limitTopic, consumerTopic);
-    await deleteTopics(ctx.cluster, [limitTopic]);
-  } catch (err) {
-    notes.push(`the limit could not be measured: ${(err as Error).message}`);
-  }
+  const produce = limitSide(cell, 'produce', limitRounds.produce);
+  const fetch = limitSide(cell, 'fetch', limitRounds.fetch);
+  if (produce && fetch) result.limit = { produce, fetch };
   await deleteTopics(ctx.cluster, [consumerTopic]);
   result.producer = [...producerTools.values()];
   result.consumer = [...consumerTools.values()];

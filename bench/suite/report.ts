@@ -1,25 +1,33 @@
 /** The results file: machine, commands, every cell's table with the spread, latency, cost, limit and the ratio line. */
 import { ratioLine, summarizeSide, type ToolSummary } from './analysis.js';
-import type { BenchResults, CellResult, LatencyResult, Side } from './samples.js';
+import type { BenchResults, CellResult, LatencyResult, LimitSide, Side } from './samples.js';
 import { formatSpread, median } from './stats.js';
 import { defined } from '../../src/defined.js';
 
 const int = (x: number): string => Math.round(x).toLocaleString('en-US');
 const pct = (x: number | undefined): string => (x === undefined ? '–' : `${(100 * x).toFixed(0)} %`);
 
+/** The limit's min–max over its per-round replays, in the runs column's form (empty for results measured once). */
+function limitRange(limit: LimitSide): string {
+  const rates = (limit.rounds ?? []).map((r) => r.rate);
+  return rates.length ? `${int(Math.min(...rates))}–${int(Math.max(...rates))} (${rates.length})` : '';
+}
+
 function sideTable(cell: CellResult, side: Side): string[] {
   const s = summarizeSide(cell, side);
   const rows = s.tools.map((t: ToolSummary) => {
     const runs = t.rate.n;
-    return `| ${t.label} | ${int(t.rate.median)} | ${t.mbPerSec.toFixed(1)} | ${int(t.rate.min)}–${int(t.rate.max)} (${runs}) | ${t.ktcRatio ? formatSpread(t.ktcRatio) : ''} | ${pct(t.shareOfLimit)} | ${t.cpuSecondsPerMillion.toFixed(2)} | ${t.peakRssMb.toFixed(0)} | ${t.settings} |`;
+    return `| ${t.label} | ${int(t.rate.median)} | ${t.mbPerSec.toFixed(1)} | ${int(t.rate.min)}–${int(t.rate.max)} (${runs}) | ${t.ktcRatio ? formatSpread(t.ktcRatio) : ''} | ${pct(t.shareOfLimit)}${t.shareRounds ? `; per round ${pct(t.shareRounds.median)} (${pct(t.shareRounds.min)}–${pct(t.shareRounds.max)})` : ''} | ${t.cpuSecondsPerMillion.toFixed(2)} | ${t.peakRssMb.toFixed(0)} | ${t.settings} |`;
   });
   const limit = side === 'producer' ? cell.limit?.produce : cell.limit?.fetch;
   return [
-    `| ${side} | msgs/s (median) | MB/s | min–max (runs) | ktc/this, per round: median (min–max) | of limit | CPU s / M msgs | peak RSS MB | settings |`,
+    `| ${side} | msgs/s (median) | MB/s | min–max (runs) | ktc/this, per round: median (min–max) | of limit: by medians; per round median (min–max) | CPU s / M msgs | peak RSS MB | settings |`,
     '|---|---|---|---|---|---|---|---|---|',
     ...rows,
     ...(limit
-      ? [`| *limit: broker ceiling* | ${int(limit.rate)} | ${((limit.rate * cell.cell.recordSize) / 2 ** 20).toFixed(1)} | | | 100 % | | | ${limit.settings} |`]
+      ? [
+          `| *limit: broker ceiling* | ${int(limit.rate)} | ${((limit.rate * cell.cell.recordSize) / 2 ** 20).toFixed(1)} | ${limitRange(limit)} | | 100 % | | | ${limit.settings} |`,
+        ]
       : []),
     '',
     s.ratio !== undefined
@@ -91,7 +99,7 @@ export function renderReport(r: BenchResults): string {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
     `- ran ${r.startedAt} to ${r.endedAt}`,
-    `- method: ${r.timing.rounds} rounds per cell, the tools' order rotating one place per round; every run sized (from a calibration run, then from the earlier rounds) to last the warm-up (producers ${r.timing.warmupSeconds.producer} s, consumers ${r.timing.warmupSeconds.consumer} s, left out) plus ${r.timing.measureSeconds} s measured; throughput = the records of the tool's own periodic windows after the warm-up over their length; broker threads pinned to one core and each client to the other (taskset); client CPU and peak RSS from GNU time (whole process, start-up included).`,
+    `- method: ${r.timing.rounds} rounds per cell, the tools' order rotating one place per round${r.cells.some((c) => c.limit?.produce.rounds) ? ", the limit's replay taking its turn in the rotation of each round (a tool's share of the limit is shown by medians and round by round, against the replay of the same round)" : ''}; every run sized (from a calibration run, then from the earlier rounds) to last the warm-up (producers ${r.timing.warmupSeconds.producer} s, consumers ${r.timing.warmupSeconds.consumer} s, left out) plus ${r.timing.measureSeconds} s measured; throughput = the records of the tool's own periodic windows after the warm-up over their length; broker threads pinned to one core and each client to the other (taskset); client CPU and peak RSS from GNU time (whole process, start-up included).`,
     '',
     ...(r.leftOut.length ? ['Left out of this run:', ...groupLeftOut(r.leftOut).map((x) => `- ${x}`), ''] : []),
     '## Throughput',

@@ -28,9 +28,17 @@ export interface ToolResult {
   runs: RunSample[];
 }
 
+/** The broker's ceiling for one side: the replay's median rate, and (since 2026-11-27 evening) its rate in each round. */
+export interface LimitSide {
+  rate: number;
+  settings: string;
+  /** One replay per round, run in the same rounds as the tools, so a tool's share pairs with what the broker did then. */
+  rounds?: { round: number; rate: number }[];
+}
+
 export interface LimitResult {
-  produce: { rate: number; settings: string };
-  fetch: { rate: number; settings: string };
+  produce: LimitSide;
+  fetch: LimitSide;
 }
 
 export interface CellResult {

@@ -75,6 +75,30 @@ describe('bench analysis', () => {
     expect(java.mbPerSec).toBeCloseTo((55 * 1024) / 2 ** 20, 12);
   });
 
+  it("with the limit replayed per round, a tool's share pairs each round's rate with that round's replay", () => {
+    const perRound: CellResult = {
+      ...cellA,
+      limit: {
+        produce: {
+          rate: 200,
+          settings: '',
+          rounds: [
+            { round: 1, rate: 125 },
+            { round: 2, rate: 200 },
+            { round: 3, rate: 220 },
+          ],
+        },
+        fetch: { rate: 400, settings: '' },
+      },
+    };
+    const ktc = defined(summarizeSide(perRound, 'producer').tools.find((t) => t.id === 'ktc'));
+    // ktc 100, 120, 110 against 125, 200, 220: 0.8, 0.6, 0.5
+    expect(ktc.shareRounds).toMatchObject({ median: 0.6, min: 0.5, max: 0.8, n: 3 });
+    expect(ktc.shareOfLimit).toBe(110 / 200);
+    // A limit measured once (results from before) gives no per-round shares.
+    expect(defined(summarizeSide(perRound, 'consumer').tools.find((t) => t.id === 'ktc')).shareRounds).toBeUndefined();
+  });
+
   it('the consumer side is measured against the fetch limit', () => {
     const ktc = defined(summarizeSide(cellA, 'consumer').tools.find((t) => t.id === 'ktc'));
     expect(ktc.shareOfLimit).toBe(300 / 400);
