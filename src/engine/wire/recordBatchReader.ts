@@ -80,10 +80,29 @@ class BadRecord extends Error {}
  */
 let at = 0;
 
-/** Zigzag varint or varlong (Kafka writes both the same way) up to 2^53, at `at`. */
+/**
+ * Zigzag varint or varlong (Kafka writes both the same way) up to 2^53, at
+ * `at`. One- and two-byte values (every field of a small record but its
+ * offset in a big batch) are read here, small enough to be inlined into the
+ * record loop; longer ones in longVarint.
+ */
 function varint(buf: Buffer): number {
+  const b = buf[at]!;
+  if (b < 0x80) {
+    at++;
+    return (b >>> 1) ^ -(b & 1);
+  }
+  const c = buf[at + 1]!; // undefined past the end: not below 0x80, so longVarint reports it
+  if (c < 0x80) {
+    at += 2;
+    const z = (b & 0x7f) | (c << 7);
+    return (z >>> 1) ^ -(z & 1);
+  }
+  return longVarint(buf);
+}
+
+function longVarint(buf: Buffer): number {
   const b = buf[at++]!;
-  if (b < 0x80) return (b >>> 1) ^ -(b & 1);
   let z = b & 0x7f;
   let scale = 128;
   for (let i = 1; ; i++) {

@@ -161,6 +161,23 @@ describe('record batch reader: ktc-written batches', () => {
   });
 });
 
+describe('record batch reader: varints of every width', () => {
+  it('reads back values whose lengths and offsets take one, two and three varint bytes', () => {
+    // zigzag: 63 and 64 straddle one/two bytes, 8191 and 8192 two/three; 200 records put offsets past 63 and 8191 does not fit.
+    const lengths = [0, 1, 63, 64, 100, 8191, 8192, 70_000, ...Array.from({ length: 192 }, (_, i) => i % 3)];
+    const values = lengths.map((n, i) => Buffer.alloc(n, i % 251));
+    const w = new Writer(8);
+    writeRecordBatch(w, new BufferValueList(values), 1_795_550_803_176);
+    const list = new WireRecordList();
+    expect(readRecordBatches(Buffer.from(w.result()), 0, list).next).toBe(values.length);
+    expect(list.length).toBe(values.length);
+    for (let i = 0; i < values.length; i++) {
+      expect(list.offset(i)).toBe(i);
+      expect(list.valueBytes(i).subarray(list.valueStart(i), list.valueStart(i) + list.valueLength(i))).toEqual(values[i]);
+    }
+  });
+});
+
 describe('record batch reader: integrity', () => {
   it('a flipped byte anywhere from the magic byte on is a CorruptBatchError, uncompressed or compressed', () => {
     for (const name of ['none.bin', 'gzip.bin', 'lz4.bin']) {
