@@ -26,10 +26,10 @@ const RUN_TIMEOUT_MS = 240_000;
 
 const commandLine = (inv: Invocation): string => [inv.cmd, ...inv.args].map((a) => (/^[\w./:=,@-]+$/.test(a) ? a : `'${a}'`)).join(' ');
 
-/** Peers rotate one place per round: each tool runs first, last and in between, none always after the same one. */
 /** The limit's replay, as an entry of the rounds' rotation. */
 const LIMIT = 'limit' as const;
 
+/** Peers rotate one place per round: each tool runs first, last and in between, none always after the same one. */
 export function rotation<T>(tools: readonly T[], round: number): T[] {
   const k = (round - 1) % tools.length;
   return [...tools.slice(k), ...tools.slice(0, k)];
