@@ -7,8 +7,9 @@ export class Writer {
   buf: Buffer;
   pos = 0;
 
-  constructor(size = 1024) {
-    this.buf = Buffer.allocUnsafe(size);
+  /** A new buffer of `size` bytes, or one to reuse (written from its start, grown into a new one when too small). */
+  constructor(sizeOrBuffer: number | Buffer = 1024) {
+    this.buf = typeof sizeOrBuffer === 'number' ? Buffer.allocUnsafe(sizeOrBuffer) : sizeOrBuffer;
   }
 
   ensure(extra: number): void {

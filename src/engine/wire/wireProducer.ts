@@ -2,6 +2,7 @@ import type { ConnectionConfig } from '../../config/connection.js';
 import type { Acks, BatchSettled, DeliveryCounters, PartitionBatch, ProducerEngine } from '../engine.js';
 import { API } from './brokerConnection.js';
 import { ClusterMetadata, type ClusterView } from './clusterMetadata.js';
+import { BufferPool } from './bufferPool.js';
 import { Writer, type Reader } from './codec.js';
 import { isRetriable } from '../../errors.js';
 import { DeliveryTimeoutError, KafkaProtocolError, protocolError } from './protocolErrors.js';
@@ -116,6 +117,8 @@ export class WireProducer implements ProducerEngine {
   private idFailures = 0;
   private closed = false;
   private readonly stats: DeliveryCounters = { requests: 0, retries: 0, producerIdResets: 0, throttledMs: 0 };
+  /** Spare request buffers: as many as sends in flight at ktc's defaults, and a few more for several leaders. */
+  private readonly requestBuffers = new BufferPool(8);
 
   constructor(
     private readonly cluster: ClusterView,
@@ -295,12 +298,14 @@ export class WireProducer implements ProducerEngine {
     let address = `broker ${leader}`;
     let failure: Error | undefined;
     try {
-      const body = this.encode(topic, round);
+      const request = this.encode(topic, round);
       const connection = await this.cluster.connection(leader);
       address = connection.address;
       // The request body is the same from v3 to v8; only the response grew.
       const version = connection.version(API.produce, ...PRODUCE_VERSIONS);
-      const reply = await connection.request(API.produce, version, body, this.settings.acks !== 0);
+      const reply = await connection.request(API.produce, version, request.result(), this.settings.acks !== 0);
+      // Answered: the broker has read the whole request. Without an answer (acks=0, a failure) the socket may still be writing it.
+      if (reply) this.requestBuffers.give(request.buf);
       response = reply ? parseProduceResponse(reply, version) : { errors: new Map(), throttleMs: 0 };
       this.stats.throttledMs += response.throttleMs;
       if (response.throttleMs > 0) connection.throttled(response.throttleMs, API.produce, version);
@@ -484,12 +489,12 @@ export class WireProducer implements ProducerEngine {
     this.producerEpoch = epoch;
   }
 
-  private encode(topic: string, round: Pending[]): Buffer {
+  private encode(topic: string, round: Pending[]): Writer {
     let size = 64 + topic.length;
     for (const p of round) {
       size += 80 + p.batch.values.byteLength + 16 * p.batch.values.length;
     }
-    const w = new Writer(size);
+    const w = new Writer(this.requestBuffers.take(size));
     w.string(null).int16(this.settings.acks).int32(this.requestTimeoutMs);
     w.int32(1).string(topic);
     w.int32(round.length);
@@ -505,7 +510,7 @@ export class WireProducer implements ProducerEngine {
       });
       w.buf.writeInt32BE(w.pos - lengthAt - 4, lengthAt);
     }
-    return w.result();
+    return w;
   }
 }
 
