@@ -117,8 +117,8 @@ export class WireProducer implements ProducerEngine {
   private idFailures = 0;
   private closed = false;
   private readonly stats: DeliveryCounters = { requests: 0, retries: 0, producerIdResets: 0, throttledMs: 0 };
-  /** Spare request buffers: as many as sends in flight at ktc's defaults, and a few more for several leaders. */
-  private readonly requestBuffers = new BufferPool(8);
+  /** Spare request buffers: as many as sends in flight at ktc's defaults and a few more for several leaders, 32 MiB at most. */
+  private readonly requestBuffers = new BufferPool(8, 32 * 2 ** 20);
 
   constructor(
     private readonly cluster: ClusterView,
