@@ -154,7 +154,9 @@ export class ConsoleConsumer extends JavaTool {
   /** The records printed so far. */
   records(): ConsoleRecord[] {
     const print = this.options.print ?? {};
+    // Only whole lines: while the consumer runs, the last line may be half printed (a cut value is not JSON).
     return this.stdout
+      .slice(0, this.stdout.lastIndexOf('\n') + 1)
       .split('\n')
       .filter((line) => line.length > 0)
       .map((line) => {
