@@ -56,6 +56,14 @@ export interface ValueList {
    * bytes (a retry re-encodes its request).
    */
   writeTo(i: number, target: Buffer, pos: number): void;
+  /**
+   * Only on lists whose values all have one size and differ from each other
+   * in a few bytes: target[pos, pos + size) holds value `from` of this list,
+   * and this turns it into value i. The wire engine then writes one record
+   * and copies it for the rest of the batch (at 100-byte records, writing
+   * every value whole was a third of the producer's CPU).
+   */
+  patchTo?(i: number, from: number, target: Buffer, pos: number): void;
   /** Value i as a Buffer of its own. */
   value(i: number): Buffer;
   /** Values start to end - 1, sharing whatever memory this list has. */

@@ -124,7 +124,8 @@ export class PayloadEncoder {
     if (size !== undefined && count > 0 && this.jsonLength(firstSeq + count - 1) > size) {
       throw new RangeError(`record size ${size} is too small for this JSON message`);
     }
-    return new JsonValueList(this, firstSeq, count, this.jsonHead(sentAtMicros));
+    const head = this.jsonHead(sentAtMicros);
+    return size === undefined ? new JsonValueList(this, firstSeq, count, head) : new FixedSizeJsonValueList(this, firstSeq, count, head);
   }
 
   /**
@@ -140,6 +141,22 @@ export class PayloadEncoder {
     head.set(JSON_ID_KEY, JSON_HEAD.length + TIMESTAMP_WIDTH);
     head.set(this.producerHex, ID_OFFSET);
     return head;
+  }
+
+  /**
+   * Turns the JSON value of `fromSeq` at buf[start] into that of `seq`, both
+   * `size` bytes with one `head`: only the sequence number's hex and digits
+   * differ while the digits are as many; otherwise the value is written whole.
+   */
+  patchJson(buf: Buffer, start: number, size: number, seq: number, fromSeq: number, head: Buffer): void {
+    const digits = digitCount(seq);
+    if (digits !== digitCount(fromSeq)) {
+      this.writeJson(buf, start, size, seq, head);
+      return;
+    }
+    const hexAt = start + head.length;
+    writeHex16(buf, hexAt, seq);
+    writeDigits(buf, hexAt + 16 + this.originAndContent.length, seq, digits);
   }
 
   /** Writes the JSON value of `seq`, `size` bytes (padded with spaces), at buf[start]; `head` is jsonHead()'s. */
@@ -194,11 +211,11 @@ class JsonValueList extends EncodedValueList {
   readonly byteLength: number;
 
   constructor(
-    private readonly encoder: PayloadEncoder,
+    protected readonly encoder: PayloadEncoder,
     firstSeq: number,
     length: number,
     /** The values' common beginning (PayloadEncoder.jsonHead). */
-    private readonly head: Buffer,
+    protected readonly head: Buffer,
   ) {
     super(firstSeq, length);
     let bytes = 0;
@@ -216,6 +233,17 @@ class JsonValueList extends EncodedValueList {
 
   protected range(firstSeq: number, count: number): ValueList {
     return new JsonValueList(this.encoder, firstSeq, count, this.head);
+  }
+}
+
+/** JSON values padded to one --record-size: the wire engine copies one and patches the rest. */
+class FixedSizeJsonValueList extends JsonValueList {
+  patchTo(i: number, from: number, target: Buffer, pos: number): void {
+    this.encoder.patchJson(target, pos, this.sizeOf(i), this.firstSeq + i, this.firstSeq + from, this.head);
+  }
+
+  protected override range(firstSeq: number, count: number): ValueList {
+    return new FixedSizeJsonValueList(this.encoder, firstSeq, count, this.head);
   }
 }
 
@@ -253,6 +281,13 @@ class BinaryValueList extends EncodedValueList {
     TIME_VIEW.setFloat64(0, this.sentAtMicros);
     for (let b = 0; b < 8; b++) target[pos + 20 + b] = TIME_BYTES[b]!;
     // The rest is zero padding, which the caller zeroed.
+  }
+
+  /** Values of one list differ only in the sequence number. */
+  patchTo(i: number, _from: number, target: Buffer, pos: number): void {
+    const seq = this.firstSeq + i;
+    putWord(target, pos + 12, Math.floor(seq / 0x1_0000_0000));
+    putWord(target, pos + 16, seq >>> 0);
   }
 
   protected range(firstSeq: number, count: number): ValueList {

@@ -30,12 +30,34 @@ function recordBodySize(offsetDelta: number, valueLength: number): number {
   return 1 + 1 + varintSize(offsetDelta) + 1 + varintSize(valueLength) + valueLength + 1;
 }
 
+function recordSize(offsetDelta: number, valueLength: number): number {
+  const body = recordBodySize(offsetDelta, valueLength);
+  return varintSize(body) + body;
+}
+
+/**
+ * The first offsetDelta of the next run of records whose offsetDelta varint
+ * is one byte longer: within a run, records of one value size are laid out
+ * alike.
+ */
+function nextLayoutAt(offsetDelta: number): number {
+  let end = 64; // zigzag: 6 bits in the first byte, 7 in each next
+  while (end <= offsetDelta) end *= 128;
+  return end;
+}
+
 function recordsSize(values: ValueList): number {
   let size = 0;
-  for (let i = 0; i < values.length; i++) {
-    const body = recordBodySize(i, values.sizeOf(i));
-    size += varintSize(body) + body;
+  if (values.patchTo) {
+    const length = values.length > 0 ? values.sizeOf(0) : 0;
+    for (let i = 0; i < values.length;) {
+      const end = Math.min(values.length, nextLayoutAt(i));
+      size += (end - i) * recordSize(i, length);
+      i = end;
+    }
+    return size;
   }
+  for (let i = 0; i < values.length; i++) size += recordSize(i, values.sizeOf(i));
   return size;
 }
 
@@ -48,19 +70,55 @@ function recordsSize(values: ValueList): number {
  * records).
  */
 function writeRecords(w: Writer, values: ValueList, size: number): void {
+  if (values.patchTo) {
+    writeAlikeRecords(w, values);
+    return;
+  }
   const buf = w.buf;
   let pos = w.pos;
   buf.fill(0, pos, pos + size);
-  for (let i = 0; i < values.length; i++) {
-    const length = values.sizeOf(i);
-    pos = putVarint(buf, pos, recordBodySize(i, length));
-    pos += 2; // attributes 0, timestampDelta 0
-    pos = putVarint(buf, pos, i); // offsetDelta
-    buf[pos++] = 1; // key length -1 (null), zigzag encoded
-    pos = putVarint(buf, pos, length);
-    values.writeTo(i, buf, pos);
-    pos += length;
-    pos++; // no headers
+  for (let i = 0; i < values.length; i++) pos = writeRecord(buf, pos, i, values, values.sizeOf(i));
+  w.pos = pos;
+}
+
+/** Record i at pos, whose bytes are zero; returns the position after it. */
+function writeRecord(buf: Buffer, pos: number, i: number, values: ValueList, length: number): number {
+  pos = putVarint(buf, pos, recordBodySize(i, length));
+  pos += 2; // attributes 0, timestampDelta 0
+  pos = putVarint(buf, pos, i); // offsetDelta
+  buf[pos++] = 1; // key length -1 (null), zigzag encoded
+  pos = putVarint(buf, pos, length);
+  values.writeTo(i, buf, pos);
+  return pos + length + 1; // no headers
+}
+
+/**
+ * Values of one size that differ in a few bytes (ValueList.patchTo): per run
+ * of records laid out alike, the first is written, copied over the run in
+ * doubling native copies, and each copy patched (its offsetDelta and what
+ * its value has of its own).
+ */
+function writeAlikeRecords(w: Writer, values: ValueList): void {
+  const buf = w.buf;
+  const length = values.length > 0 ? values.sizeOf(0) : 0;
+  let pos = w.pos;
+  for (let first = 0; first < values.length;) {
+    const end = Math.min(values.length, nextLayoutAt(first));
+    const each = recordSize(first, length);
+    buf.fill(0, pos, pos + each);
+    writeRecord(buf, pos, first, values, length);
+    const count = end - first;
+    for (let copied = 1; copied < count; copied *= 2) {
+      buf.copyWithin(pos + copied * each, pos, pos + Math.min(copied, count - copied) * each);
+    }
+    const deltaAt = varintSize(recordBodySize(first, length)) + 2;
+    const valueAt = deltaAt + varintSize(first) + 1 + varintSize(length);
+    for (let i = first + 1, at = pos + each; i < end; i++, at += each) {
+      putVarint(buf, at + deltaAt, i);
+      values.patchTo?.(i, first, buf, at + valueAt);
+    }
+    pos += count * each;
+    first = end;
   }
   w.pos = pos;
 }

@@ -108,6 +108,28 @@ describe('values written straight into a request', () => {
       expect(() => list.value(260)).toThrow(RangeError);
     });
   }
+
+  // Records are written once per layout and copied (ValueList.patchTo): the copies must be the values' own bytes
+  // where the offsetDelta varint grows (at 64 and 8192) and where JSON's "Message #N" gains a digit.
+  for (const [format, recordSize, firstSeq, count] of [
+    ['binary', 100, 0, 1],
+    ['binary', 100, 4_294_967_200, 8_300],
+    ['json', 200, 9_990, 100],
+    ['json', 200, 99_950, 8_200],
+  ] as const) {
+    it(`${format}: ${count} records from sequence ${firstSeq} are each value's own bytes`, () => {
+      const list = new PayloadEncoder({ format, origin: 'o', producerId: newProducerId(), recordSize }).encodeBatch(firstSeq, count, SENT);
+      const w = new Writer(2 * 1024 * 1024);
+      w.buf.fill(0xee); // a reused request buffer's old bytes
+      writeRecordBatch(w, list, 1_795_550_803_176);
+      const reference = new Writer(8);
+      writeRecordBatch(reference, new BufferValueList(buffersOf(list)), 1_795_550_803_176);
+      expect(w.result().equals(reference.result())).toBe(true);
+      const out = newDecodedRecord();
+      expect(decodeRecord(list.value(count - 1), out)).toBe('ktc');
+      expect(out.seq).toBe(firstSeq + count - 1);
+    });
+  }
 });
 
 describe('producer ids across interleaved producers', () => {
