@@ -6,7 +6,7 @@ import { CONSUMERS, PRODUCERS, type ConsumerPeer, type Invocation, type PeerCont
 import type { CellResult, RunSample, ToolResult } from './samples.js';
 import { median } from './stats.js';
 import { steadyRate, tail, type Window } from './toolOutput.js';
-import { limitSide, replayRate, type ReplayMode } from './limit.js';
+import { limitSide, produceLayouts, replayRate, type ReplayMode } from './limit.js';
 import { defined } from '../../src/defined.js';
 
 export interface CellPlan {
@@ -132,9 +132,18 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
   const limitRounds: Record<ReplayMode, { round: number; rate: number }[]> = { produce: [], fetch: [] };
   const replay = async (mode: ReplayMode, round: number): Promise<void> => {
     try {
-      const topic = mode === 'produce' ? await freshTopic() : consumerTopic;
-      const rate = await replayRate(ctx, plan, cell, mode, topic);
-      if (mode === 'produce') await deleteTopics(ctx.cluster, [topic]);
+      let rate = 0;
+      if (mode === 'produce') {
+        for (const records of produceLayouts(cell)) {
+          const topic = await freshTopic();
+          const layoutRate = await replayRate(ctx, plan, cell, mode, topic, records);
+          await deleteTopics(ctx.cluster, [topic]);
+          log(`${cell.id} round ${round}: limit produce, ${records} records per batch: ${Math.round(layoutRate)} msgs/s`);
+          rate = Math.max(rate, layoutRate);
+        }
+      } else {
+        rate = await replayRate(ctx, plan, cell, mode, consumerTopic);
+      }
       limitRounds[mode].push({ round, rate });
       log(`${cell.id} round ${round}: limit ${mode} ${Math.round(rate)} msgs/s`);
     } catch (err) {
