@@ -41,6 +41,8 @@ export async function startCluster(dir: string, nodes: number, firstAddress: str
     topic: DEFAULT_TOPIC,
     cacheDir: defaultCacheDir(),
     progress: log,
+    // A deleted topic's files go at once, dirty pages and all, rather than being written back during later runs.
+    brokerProperties: { 'log.segment.delete.delay.ms': '0' },
   });
   for (const s of nodeStatuses(state)) if (s.pid !== undefined) pinProcess(s.pid, brokerCores);
   const passwords = readPasswords(state.dir);

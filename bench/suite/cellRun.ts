@@ -1,5 +1,6 @@
 import { loadavg } from 'node:os';
 import { createTopic, deleteTopics } from './benchCluster.js';
+import { settleDisk } from './diskSettle.js';
 import { messagesFor, type Cell, type Timing } from './cells.js';
 import { measure, type Measured } from './processRun.js';
 import { CONSUMERS, PRODUCERS, type ConsumerPeer, type Invocation, type PeerContext, type ProducerPeer } from './peers.js';
@@ -130,18 +131,26 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
 
   // The limit is replayed in every round, taking its turn in the rotation, so each round's shares pair with what the broker did then.
   const limitRounds: Record<ReplayMode, { round: number; rate: number }[]> = { produce: [], fetch: [] };
+  // Before every measured run: what earlier runs wrote is off the disk's queue (bench/suite/diskSettle.ts).
+  const settle = async (): Promise<void> => {
+    const { flushedBytes, seconds } = await settleDisk(ctx.cluster.state.dir, ctx.cluster.nodes);
+    if (seconds >= 1) log(`${cell.id}: disk settled in ${seconds.toFixed(1)} s (${Math.round(flushedBytes / 2 ** 20)} MiB written back)`);
+  };
+
   const replay = async (mode: ReplayMode, round: number): Promise<void> => {
     try {
       let rate = 0;
       if (mode === 'produce') {
         for (const records of produceLayouts(cell)) {
           const topic = await freshTopic();
+          await settle();
           const layoutRate = await replayRate(ctx, plan, cell, mode, topic, records);
           await deleteTopics(ctx.cluster, [topic]);
           log(`${cell.id} round ${round}: limit produce, ${records} records per batch: ${Math.round(layoutRate)} msgs/s`);
           rate = Math.max(rate, layoutRate);
         }
       } else {
+        await settle();
         rate = await replayRate(ctx, plan, cell, mode, consumerTopic);
       }
       limitRounds[mode].push({ round, rate });
@@ -160,6 +169,7 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
       const messages = producerMessages.get(peer.id);
       if (messages === undefined) continue;
       const topic = await freshTopic();
+      await settle();
       await measureRun(
         peer,
         defined(producerTools.get(peer.id)),
@@ -180,6 +190,7 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
       const messages = consumerMessages.get(peer.id);
       if (messages === undefined) continue;
       const group = `bench-${stamp}-${round}-${peer.id}-`;
+      await settle();
       await measureRun(
         peer,
         defined(consumerTools.get(peer.id)),
