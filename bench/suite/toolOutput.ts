@@ -18,6 +18,13 @@ export interface Window {
   seconds: number;
 }
 
+/** The fastest window's rate (0 without windows). */
+export function peakRate(windows: readonly Window[]): number {
+  let peak = 0;
+  for (const w of windows) if (w.seconds > 0) peak = Math.max(peak, w.records / w.seconds);
+  return peak;
+}
+
 export interface JavaProducerSummary {
   records: number;
   recordsPerSec: number;

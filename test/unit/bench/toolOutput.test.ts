@@ -5,6 +5,7 @@ import {
   jsonWindows,
   ktcConsumerWindows,
   parseGnuTime,
+  peakRate,
   producerSummary,
   producerWindows,
   steadyRate,
@@ -89,6 +90,20 @@ describe("the Java tools' output", () => {
   it('parses GNU time\'s "%U %S %M %e" line: CPU = user + system, RSS in MB', () => {
     expect(parseGnuTime('Command exited with non-zero status 1\n1.25 0.50 204800 12.34\n')).toEqual({ cpuSeconds: 1.75, peakRssMb: 200, wallSeconds: 12.34 });
     expect(() => parseGnuTime('garbage')).toThrow(/unexpected GNU time output/);
+  });
+});
+
+describe('peakRate', () => {
+  it("is the fastest window's rate, for sizing a run again after a short one", () => {
+    expect(
+      peakRate([
+        { records: 100, seconds: 1 },
+        { records: 900, seconds: 0.5 },
+        { records: 1000, seconds: 1 },
+      ]),
+    ).toBe(1800);
+    expect(peakRate([{ records: 5, seconds: 0 }])).toBe(0);
+    expect(peakRate([])).toBe(0);
   });
 });
 
