@@ -130,81 +130,116 @@ function longVarint(buf: Buffer): number {
  * false) for batches no fetch will ever read.
  */
 export function readRecordBatches(records: Buffer, fromOffset: number, out: WireRecordList, options?: ReadOptions): ReadResult {
-  const result: ReadResult = { next: fromOffset, controlRecords: 0, abortedRecords: 0 };
-  // Java's CompletedFetch: aborted transactions by first offset; a producer is aborted from there until its ABORT marker.
-  const listed = options?.isolation === 'read_committed' ? options.abortedTransactions : undefined;
-  const queue = listed && listed.length > 0 ? [...listed].sort((a, b) => a.firstOffset - b.firstOffset) : undefined;
-  const abortedPids = queue ? new Set<number>() : undefined;
-  let queued = 0;
-  let pos = 0;
-  let batches = 0;
-  const length = records.length;
-  while (pos < length) {
-    const remaining = length - pos;
-    if (remaining < LOG_OVERHEAD) {
-      if (batches === 0) result.incomplete = { offset: remaining >= 8 ? Number(records.readBigInt64BE(pos)) : fromOffset, size: null, received: remaining };
-      break;
-    }
-    const baseOffset = Number(records.readBigInt64BE(pos));
-    const batchLength = records.readInt32BE(pos + 8);
-    if (batchLength < MIN_LEGACY_LENGTH) {
-      throw new CorruptBatchError(baseOffset, 'bad length', `batch length ${batchLength} is below the ${MIN_BATCH_LENGTH}-byte header`);
-    }
-    const size = LOG_OVERHEAD + batchLength;
-    if (remaining <= 16) {
-      if (batches === 0) result.incomplete = { offset: baseOffset, size, received: remaining };
-      break;
-    }
-    const magic = records.readInt8(pos + 16);
-    if (magic === 0 || magic === 1) throw new UnsupportedMessageFormatError(baseOffset, magic);
-    if (magic !== 2) throw new CorruptBatchError(baseOffset, 'bad magic', `magic byte ${magic} (Kafka writes 2)`);
-    if (batchLength < MIN_BATCH_LENGTH) {
-      throw new CorruptBatchError(baseOffset, 'bad length', `batch length ${batchLength} is below the ${MIN_BATCH_LENGTH}-byte header`);
-    }
-    if (size > remaining) {
-      if (batches === 0) result.incomplete = { offset: baseOffset, size, received: remaining };
-      break;
-    }
-    const end = pos + size;
-    const stored = records.readUInt32BE(pos + 17);
-    const computed = crc32c(records, pos + 21, end);
-    if (stored !== computed) {
-      throw new CorruptBatchError(
-        baseOffset,
-        'CRC mismatch',
-        `stored CRC-32C 0x${hex(stored)}, computed 0x${hex(computed)}: its bytes changed after the producer wrote them`,
-      );
-    }
-    batches++;
-    const attributes = records.readInt16BE(pos + 21);
-    const lastOffset = baseOffset + records.readInt32BE(pos + 23);
-    const producerId = Number(records.readBigInt64BE(pos + 43));
-    const count = records.readInt32BE(pos + 57);
-    const control = (attributes & 0x20) !== 0;
-    if (count < 0) throw new CorruptBatchError(baseOffset, 'bad length', `record count ${count}`);
-    // Records of this batch the caller asked for (the broker returns whole batches, which may start earlier).
-    const wanted = lastOffset < fromOffset ? 0 : Math.min(count, lastOffset - Math.max(baseOffset, fromOffset) + 1);
+  const reader = new RecordBatchReader(records, fromOffset, options);
+  reader.read(out);
+  return reader.result;
+}
 
-    if (queue && abortedPids && producerId >= 0) {
-      while (queued < queue.length && queue[queued]!.firstOffset <= lastOffset) abortedPids.add(queue[queued++]!.producerId);
-      if (control) {
-        if (abortedPids.has(producerId) && controlType(records, pos, end, baseOffset) === CONTROL_ABORT) abortedPids.delete(producerId);
-      } else if (attributes & 0x10 && abortedPids.has(producerId)) {
-        result.abortedRecords += wanted;
-        result.next = Math.max(result.next, lastOffset + 1);
-        pos = end;
-        continue;
-      }
-    }
-    if (control) {
-      result.controlRecords += wanted;
-    } else if (wanted > 0) {
-      readRecords(records, pos, end, attributes & 7, baseOffset, count, fromOffset, out);
-    }
-    result.next = Math.max(result.next, lastOffset + 1);
-    pos = end;
+/**
+ * readRecordBatches a part at a time: each read() decodes batches until it
+ * has gone past `bytes` of them, keeping the read_committed state for the
+ * next. The consumer hands each part over while its bytes are still in the
+ * core's cache (a whole 12 MiB response is not), and lets the socket be read
+ * in between.
+ */
+export class RecordBatchReader {
+  /** So far: `next` is past the last batch read, the counts cover the batches read. */
+  readonly result: ReadResult;
+  private pos = 0;
+  private batches = 0;
+  private ended = false;
+  // Java's CompletedFetch: aborted transactions by first offset; a producer is aborted from there until its ABORT marker.
+  private readonly queue: readonly AbortedTransaction[] | undefined;
+  private readonly abortedPids = new Set<number>();
+  private queued = 0;
+
+  constructor(
+    private readonly records: Buffer,
+    private readonly fromOffset: number,
+    options?: ReadOptions,
+  ) {
+    this.result = { next: fromOffset, controlRecords: 0, abortedRecords: 0 };
+    const listed = options?.isolation === 'read_committed' ? options.abortedTransactions : undefined;
+    this.queue = listed && listed.length > 0 ? [...listed].sort((a, b) => a.firstOffset - b.firstOffset) : undefined;
   }
-  return result;
+
+  /** Decodes batches into `out` until more than `bytes` of them were read or none is left; returns whether any is left. */
+  read(out: WireRecordList, bytes = Infinity): boolean {
+    const { records, fromOffset, result, queue, abortedPids } = this;
+    const length = records.length;
+    let pos = this.pos;
+    const stopAt = pos + bytes;
+    while (!this.ended && pos < length && pos < stopAt) {
+      const remaining = length - pos;
+      if (remaining < LOG_OVERHEAD) {
+        if (this.batches === 0)
+          result.incomplete = { offset: remaining >= 8 ? Number(records.readBigInt64BE(pos)) : fromOffset, size: null, received: remaining };
+        this.ended = true;
+        break;
+      }
+      const baseOffset = Number(records.readBigInt64BE(pos));
+      const batchLength = records.readInt32BE(pos + 8);
+      if (batchLength < MIN_LEGACY_LENGTH) {
+        throw new CorruptBatchError(baseOffset, 'bad length', `batch length ${batchLength} is below the ${MIN_BATCH_LENGTH}-byte header`);
+      }
+      const size = LOG_OVERHEAD + batchLength;
+      if (remaining <= 16) {
+        if (this.batches === 0) result.incomplete = { offset: baseOffset, size, received: remaining };
+        this.ended = true;
+        break;
+      }
+      const magic = records.readInt8(pos + 16);
+      if (magic === 0 || magic === 1) throw new UnsupportedMessageFormatError(baseOffset, magic);
+      if (magic !== 2) throw new CorruptBatchError(baseOffset, 'bad magic', `magic byte ${magic} (Kafka writes 2)`);
+      if (batchLength < MIN_BATCH_LENGTH) {
+        throw new CorruptBatchError(baseOffset, 'bad length', `batch length ${batchLength} is below the ${MIN_BATCH_LENGTH}-byte header`);
+      }
+      if (size > remaining) {
+        if (this.batches === 0) result.incomplete = { offset: baseOffset, size, received: remaining };
+        this.ended = true;
+        break;
+      }
+      const end = pos + size;
+      const stored = records.readUInt32BE(pos + 17);
+      const computed = crc32c(records, pos + 21, end);
+      if (stored !== computed) {
+        throw new CorruptBatchError(
+          baseOffset,
+          'CRC mismatch',
+          `stored CRC-32C 0x${hex(stored)}, computed 0x${hex(computed)}: its bytes changed after the producer wrote them`,
+        );
+      }
+      this.batches++;
+      const attributes = records.readInt16BE(pos + 21);
+      const lastOffset = baseOffset + records.readInt32BE(pos + 23);
+      const producerId = Number(records.readBigInt64BE(pos + 43));
+      const count = records.readInt32BE(pos + 57);
+      const control = (attributes & 0x20) !== 0;
+      if (count < 0) throw new CorruptBatchError(baseOffset, 'bad length', `record count ${count}`);
+      // Records of this batch the caller asked for (the broker returns whole batches, which may start earlier).
+      const wanted = lastOffset < fromOffset ? 0 : Math.min(count, lastOffset - Math.max(baseOffset, fromOffset) + 1);
+
+      if (queue && producerId >= 0) {
+        while (this.queued < queue.length && queue[this.queued]!.firstOffset <= lastOffset) abortedPids.add(queue[this.queued++]!.producerId);
+        if (control) {
+          if (abortedPids.has(producerId) && controlType(records, pos, end, baseOffset) === CONTROL_ABORT) abortedPids.delete(producerId);
+        } else if (attributes & 0x10 && abortedPids.has(producerId)) {
+          result.abortedRecords += wanted;
+          result.next = Math.max(result.next, lastOffset + 1);
+          pos = this.pos = end;
+          continue;
+        }
+      }
+      if (control) {
+        result.controlRecords += wanted;
+      } else if (wanted > 0) {
+        readRecords(records, pos, end, attributes & 7, baseOffset, count, fromOffset, out);
+      }
+      result.next = Math.max(result.next, lastOffset + 1);
+      pos = this.pos = end;
+    }
+    return !this.ended && pos < length;
+  }
 }
 
 /**

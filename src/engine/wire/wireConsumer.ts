@@ -8,7 +8,7 @@ import { ClusterMetadata } from './clusterMetadata.js';
 import { Writer, type Reader } from './codec.js';
 import { isRetriable } from '../../errors.js';
 import { protocolError, WireError, type KafkaProtocolError } from './protocolErrors.js';
-import { CorruptBatchError, nextOffset, readRecordBatches, UnsupportedMessageFormatError } from './recordBatchReader.js';
+import { CorruptBatchError, nextOffset, RecordBatchReader, UnsupportedMessageFormatError } from './recordBatchReader.js';
 import { WireRecordList } from './recordList.js';
 import { defined } from '../../defined.js';
 
@@ -16,6 +16,8 @@ import { defined } from '../../defined.js';
 const FETCH_VERSIONS = [4, 11] as const;
 const PARTITION_MAX_BYTES = 2 * 1024 * 1024;
 const MAX_BYTES = 16 * 1024 * 1024;
+/** Record batch bytes decoded and handed over at a time: a part stays in the core's cache from its CRC check to its delivery. */
+const PART_BYTES = 256 * 1024;
 /** A single batch larger than this is refused rather than fetched (the broker's message.max.bytes is 1 MB by default). */
 const LARGEST_BATCH = 256 * 1024 * 1024;
 
@@ -369,41 +371,73 @@ export class WireConsumer implements ConsumerEngine {
         continue;
       }
       if (!records || records.length === 0) continue;
-      const from = defined(positions.get(partition));
-      let messages = this.recordLists.get(partition);
-      if (!messages) this.recordLists.set(partition, (messages = new WireRecordList()));
-      messages.clear();
-      const { next, controlRecords, abortedRecords, incomplete } = this.read(partition, records, from, messages, abortedTransactions);
-      this.stats.controlRecords += controlRecords;
-      this.stats.abortedRecords += abortedRecords;
-      if (incomplete) {
-        this.growFetch(partition, incomplete.size ?? 2 * (this.partitionMaxBytes.get(partition) ?? PARTITION_MAX_BYTES), from);
-        continue;
-      }
-      const processed = messages.length ? await onBatch({ topic, partition, records: messages }) : 0;
-      const position = processed < messages.length ? messages.offset(processed) : next;
-      if (processed < messages.length) this.stopped = true;
-      // The assignment may have changed while onBatch ran: record progress only for a partition still ours.
-      if (!this.positions.has(partition)) continue;
-      this.positions.set(partition, position);
-      this.uncommitted.set(partition, position);
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- onBatch, awaited above, may have paused us: TypeScript keeps the narrowing from before the await
-      if (this.paused) void this.commit(); // processed while the rebalance began: commit it too
+      await this.deliverPartition(partition, records, abortedTransactions, positions, onBatch);
     }
     if (stale) throw stale;
+  }
+
+  /**
+   * Hands one partition's records to onBatch a part at a time (PART_BYTES of
+   * batches), recording the position after each, until they are all handed
+   * over or the consumer stops, pauses or loses the assignment.
+   */
+  private async deliverPartition(
+    partition: number,
+    records: Buffer,
+    abortedTransactions: AbortedTransaction[],
+    positions: Map<number, number>,
+    onBatch: (batch: ConsumedBatch) => Promise<number>,
+  ): Promise<void> {
+    const { topic } = this.options;
+    const from = defined(positions.get(partition));
+    let messages = this.recordLists.get(partition);
+    if (!messages) this.recordLists.set(partition, (messages = new WireRecordList()));
+    const reader = new RecordBatchReader(records, from, {
+      isolation: this.options.isolationLevel,
+      abortedTransactions: abortedTransactions.map((t) => ({ producerId: Number(t.producerId), firstOffset: t.firstOffset })),
+    });
+    let controlRecords = 0;
+    let abortedRecords = 0;
+    for (;;) {
+      messages.clear();
+      const more = this.readPart(partition, reader, messages);
+      // Counted before onBatch: the run may end, and read the counters, while onBatch is awaited.
+      const { incomplete } = reader.result;
+      this.stats.controlRecords += reader.result.controlRecords - controlRecords;
+      this.stats.abortedRecords += reader.result.abortedRecords - abortedRecords;
+      ({ controlRecords, abortedRecords } = reader.result);
+      if (incomplete) {
+        this.growFetch(partition, incomplete.size ?? 2 * (this.partitionMaxBytes.get(partition) ?? PARTITION_MAX_BYTES), from);
+        break;
+      }
+      const processed = messages.length ? await onBatch({ topic, partition, records: messages }) : 0;
+      const position = processed < messages.length ? messages.offset(processed) : reader.result.next;
+      if (processed < messages.length) this.stopped = true;
+      // The assignment may have changed while onBatch ran: record progress only for a partition still ours.
+      if (!this.positions.has(partition)) break;
+      this.positions.set(partition, position);
+      this.uncommitted.set(partition, position);
+      if (this.paused) void this.commit(); // processed while the rebalance began: commit it too
+      if (!more) break;
+      // Let the socket be read: a response left unread for the ~10 ms a whole one takes to decode overflows
+      // the socket's buffer, and the broker's resent segments (tail loss probes) stall the next fetch.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.stopped || this.paused || positions !== this.positions) break;
+    }
   }
 
   counters(): ConsumerCounters {
     return { ...this.stats };
   }
 
-  /** Decodes one partition's records; a corrupt batch becomes one error naming the topic, partition and offset. */
-  private read(partition: number, records: Buffer, from: number, out: WireRecordList, aborted: AbortedTransaction[]): ReturnType<typeof readRecordBatches> {
+  /**
+   * Decodes the next part of one partition's records (about as much as the
+   * core's L2 cache holds); a corrupt batch becomes one error naming the topic,
+   * partition and offset. Returns whether records are left.
+   */
+  private readPart(partition: number, reader: RecordBatchReader, out: WireRecordList): boolean {
     try {
-      return readRecordBatches(records, from, out, {
-        isolation: this.options.isolationLevel,
-        abortedTransactions: aborted.map((t) => ({ producerId: Number(t.producerId), firstOffset: t.firstOffset })),
-      });
+      return reader.read(out, PART_BYTES);
     } catch (err) {
       if (err instanceof CorruptBatchError || err instanceof UnsupportedMessageFormatError) {
         // Java's consumer fails here too (CorruptRecordException): the same bytes come back on every fetch.

@@ -9,6 +9,7 @@ import {
   CorruptBatchError,
   nextOffset,
   readRecordBatches,
+  RecordBatchReader,
   UnsupportedMessageFormatError,
   type AbortedTransaction,
   type ReadOptions,
@@ -135,6 +136,27 @@ describe('record batches written by the Java client', () => {
     const out: ConsumedMessage[] = [];
     readInto(fixture('transactions.bin'), 0, out, { isolation: 'read_committed', abortedTransactions: [] });
     expect(out.map((m) => Number(m.offset))).toEqual(manifest.transactions.readUncommitted);
+  });
+
+  it('read a batch at a time, read_committed keeps its aborted producers from part to part and ends where one read does', () => {
+    const { abortedTransactions } = manifest.transactions;
+    const records = fixture('transactions.bin');
+    for (const fromOffset of [0, 6]) {
+      const options: ReadOptions = { isolation: 'read_committed', abortedTransactions };
+      const whole: ConsumedMessage[] = [];
+      const expected = readInto(records, fromOffset, whole, options);
+      const reader = new RecordBatchReader(records, fromOffset, options);
+      const parts: ConsumedMessage[][] = [];
+      let more = true;
+      while (more) {
+        const list = new WireRecordList();
+        more = reader.read(list, 1); // past one byte: one batch per part
+        parts.push(messagesOf(list));
+      }
+      expect(parts.length, `from ${fromOffset}`).toBeGreaterThan(5);
+      expect(decoded(parts.flat()), `from ${fromOffset}`).toEqual(decoded(whole));
+      expect(reader.result, `from ${fromOffset}`).toEqual(expected);
+    }
   });
 
   it.each([0, 1])("refuses a magic-%i message set (shorter than a v2 header) with a line that names Kafka's pre-0.11 format", (magic) => {
