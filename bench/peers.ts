@@ -1,6 +1,6 @@
 /**
  * ktc against the best peers, tuned, on one local cluster: `npm run bench [-- flags]`
- * (flags: bench/suite/args.ts). Writes bench/results/<date>-peers.md and .json;
+ * (flags: bench/suite/args.ts). Writes bench/results/<date>T<hhmm>-peers.md and .json;
  * `npm run bench:readme` then regenerates the README's table from the latest.
  */
 import { spawnSync } from 'node:child_process';
@@ -48,7 +48,8 @@ async function main(opts: BenchOptions): Promise<void> {
   mkdirSync(benchDir, { recursive: true });
   const runtime = ensurePeerRuntime(join(defaultCacheDir(), 'bench'), log);
   const started = new Date();
-  const base = join(root, 'bench', 'results', `${started.toISOString().slice(0, 10)}-peers`);
+  // Named by the minute it started (UTC), so a second run on one day keeps the first.
+  const base = join(root, 'bench', 'results', `${started.toISOString().slice(0, 16).replace(':', '')}-peers`);
   const results: BenchResults = {
     startedAt: started.toISOString(),
     endedAt: '',

@@ -5,7 +5,7 @@ import type { BenchResults } from './suite/samples.js';
 
 const file = process.argv[2];
 if (!file?.endsWith('.json')) {
-  process.stderr.write('usage: node dist/bench/renderResults.js bench/results/<date>-peers.json\n');
+  process.stderr.write('usage: node dist/bench/renderResults.js bench/results/<date>T<hhmm>-peers.json\n');
   process.exit(2);
 }
 const results = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;

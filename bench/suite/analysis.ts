@@ -17,6 +17,8 @@ export interface ToolSummary {
   shareOfLimit?: number;
   /** Rate over the ceiling measured in the same round, round by round (results from before per-round replays have none). */
   shareRounds?: Spread;
+  /** Consumers: median rate over the CRC-checking fetch replay's median (results since 2026-11-28). */
+  shareOfChecked?: number;
   cpuSecondsPerMillion: number;
   peakRssMb: number;
 }
@@ -40,6 +42,7 @@ export function summarizeSide(cell: CellResult, side: Side): SideSummary {
   const limitSide = side === 'producer' ? cell.limit?.produce : cell.limit?.fetch;
   const limit = limitSide?.rate;
   const limitRounds = new Map((limitSide?.rounds ?? []).map((r) => [r.round, r.rate]));
+  const checked = side === 'consumer' ? cell.limit?.fetchChecked?.rate : undefined;
   const summaries = tools.map((t): ToolSummary => {
     const rate = spread(t.runs.map((r) => r.rate));
     const ratios = ktc && t.id !== KTC ? roundRatios(byRound(ktc), byRound(t)) : [];
@@ -53,6 +56,7 @@ export function summarizeSide(cell: CellResult, side: Side): SideSummary {
       ...(ratios.length ? { ktcRatio: spread(ratios) } : {}),
       ...(limit ? { shareOfLimit: rate.median / limit } : {}),
       ...(shares.length ? { shareRounds: spread(shares) } : {}),
+      ...(checked ? { shareOfChecked: rate.median / checked } : {}),
       cpuSecondsPerMillion: med(t.runs.map((r) => (r.cpuSeconds / r.messages) * 1e6)),
       peakRssMb: Math.max(...t.runs.map((r) => r.peakRssMb)),
     };

@@ -130,7 +130,7 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
   for (const [id, n] of consumerMessages) consumerMessages.set(id, Math.min(n, written));
 
   // The limit is replayed in every round, taking its turn in the rotation, so each round's shares pair with what the broker did then.
-  const limitRounds: Record<ReplayMode, { round: number; rate: number }[]> = { produce: [], fetch: [] };
+  const limitRounds: Record<ReplayMode, { round: number; rate: number }[]> = { produce: [], fetch: [], fetchChecked: [] };
   // Before every measured run: what earlier runs wrote is off the disk's queue (bench/suite/diskSettle.ts).
   const settle = async (): Promise<void> => {
     const { flushedBytes, seconds } = await settleDisk(ctx.cluster.state.dir, ctx.cluster.nodes);
@@ -185,6 +185,7 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
     for (const [position, peer] of rotation([...CONSUMERS, LIMIT], round).entries()) {
       if (peer === LIMIT) {
         await replay('fetch', round);
+        await replay('fetchChecked', round);
         continue;
       }
       const messages = consumerMessages.get(peer.id);
@@ -209,7 +210,8 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
 
   const produce = limitSide(cell, 'produce', limitRounds.produce);
   const fetch = limitSide(cell, 'fetch', limitRounds.fetch);
-  if (produce && fetch) result.limit = { produce, fetch };
+  const fetchChecked = limitSide(cell, 'fetchChecked', limitRounds.fetchChecked);
+  if (produce && fetch) result.limit = { produce, fetch, ...(fetchChecked ? { fetchChecked } : {}) };
   await deleteTopics(ctx.cluster, [consumerTopic]);
   result.producer = [...producerTools.values()];
   result.consumer = [...consumerTools.values()];

@@ -23,15 +23,22 @@ export function produceLayouts(cell: Cell): number[] {
   return [...new Set([limitBatchRecords(cell), ktcLayout(cell).perPartitionBatch])];
 }
 
-const IN_FLIGHT = { produce: 5, fetch: 2 } as const;
+const IN_FLIGHT = { produce: 5, fetch: 2, fetchChecked: 2 } as const;
 
-export type ReplayMode = 'produce' | 'fetch';
+/**
+ * fetchChecked: the fetch replay checking every batch's CRC-32C as well,
+ * which every consumer at Java's default (check.crcs=true) does: the
+ * ceiling of a consumer that verifies what it reads.
+ */
+export type ReplayMode = 'produce' | 'fetch' | 'fetchChecked';
 
 /** What the limit row says of how it was measured. */
 export function limitSettings(cell: Cell, mode: ReplayMode): string {
-  return mode === 'produce'
-    ? `pre-encoded, the higher per round of ${produceLayouts(cell).join(' and ')} records per partition batch, every partition of a leader per request, acks=all, ${IN_FLIGHT.produce} in flight per broker, idempotent (sequences stamped per send)`
-    : `same Fetch replayed from offset 0, ${KTC_FETCH.partitionMaxBytes / 2 ** 20} MiB per partition, ${KTC_FETCH.maxBytes / 2 ** 20} MiB per request, ${IN_FLIGHT.fetch} in flight per broker, records counted from batch headers`;
+  if (mode === 'produce') {
+    return `pre-encoded, the higher per round of ${produceLayouts(cell).join(' and ')} records per partition batch, every partition of a leader per request, acks=all, ${IN_FLIGHT.produce} in flight per broker, idempotent (sequences stamped per send)`;
+  }
+  const fetch = `same Fetch replayed from offset 0, ${KTC_FETCH.partitionMaxBytes / 2 ** 20} MiB per partition, ${KTC_FETCH.maxBytes / 2 ** 20} MiB per request, ${IN_FLIGHT[mode]} in flight per broker, records counted from batch headers`;
+  return mode === 'fetch' ? fetch : `${fetch}, each batch's CRC-32C checked (native, as ktc's consumer checks it)`;
 }
 
 /**
@@ -49,7 +56,8 @@ export async function replayRate(
 ): Promise<number> {
   const script = join(ctx.platformaticScript, '..', 'limitRunner.js');
   const settings: LimitSettings = {
-    mode,
+    mode: mode === 'produce' ? 'produce' : 'fetch',
+    checkCrcs: mode === 'fetchChecked',
     connection: ctx.cluster.connection,
     topic,
     partitions: cell.partitions,

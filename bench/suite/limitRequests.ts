@@ -13,6 +13,8 @@ import { BufferValueList } from '../../src/engine/bufferValueList.js';
 
 export interface LimitSettings {
   mode: 'produce' | 'fetch';
+  /** fetch: check each batch's CRC-32C while counting its records. */
+  checkCrcs: boolean;
   connection: ConnectionConfig;
   topic: string;
   partitions: number;
@@ -101,6 +103,21 @@ export function countRecords(records: Buffer): number {
     if (pos + 12 + length > records.length) break;
     n += records.readInt32BE(pos + 57);
     pos += 12 + length;
+  }
+  return n;
+}
+
+/** countRecords, checking each batch's CRC-32C as a consumer does; throws at a batch whose bytes do not match it. */
+export function countCheckedRecords(records: Buffer): number {
+  let n = 0;
+  let pos = 0;
+  while (pos + 61 <= records.length) {
+    const end = pos + 12 + records.readInt32BE(pos + 8);
+    if (end > records.length) break;
+    if (crc32c(records, pos + CRC_FROM, end) !== records.readUInt32BE(pos + CRC_AT))
+      throw new Error(`CRC mismatch in the batch at offset ${records.readBigInt64BE(pos)}`);
+    n += records.readInt32BE(pos + 57);
+    pos = end;
   }
   return n;
 }

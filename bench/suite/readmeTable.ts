@@ -20,7 +20,7 @@ export function readmeTable(r: BenchResults, file: string): string {
       const share =
         ktc.shareOfLimit === undefined
           ? '–'
-          : `${pct(ktc.shareOfLimit)}${ktc.shareRounds ? ` (per round ${pct(ktc.shareRounds.min)}–${pct(ktc.shareRounds.max)})` : ''}`;
+          : `${pct(ktc.shareOfLimit)}${ktc.shareRounds ? ` (per round ${pct(ktc.shareRounds.min)}–${pct(ktc.shareRounds.max)})` : ''}${ktc.shareOfChecked === undefined ? '' : `; ${pct(ktc.shareOfChecked)} of the replay checking CRCs`}`;
       rows.push(
         `| ${cell.cell.id} | ${side} | ${int(ktc.rate.median)} | ${s.bestPeer.label}: ${int(s.bestPeer.rate.median)} | **${defined(s.ratio).toFixed(2)}**${s.ratioRounds ? ` (${s.ratioRounds.min.toFixed(2)}–${s.ratioRounds.max.toFixed(2)})` : ''} | ${share} | ${ktc.cpuSecondsPerMillion.toFixed(2)} / ${s.bestPeer.cpuSecondsPerMillion.toFixed(2)} | ${ktc.peakRssMb.toFixed(0)} / ${s.bestPeer.peakRssMb.toFixed(0)} |`,
       );
@@ -43,4 +43,14 @@ export function replaceBetweenMarkers(readme: string, content: string): string {
   const end = readme.indexOf(END);
   if (begin < 0 || end < 0 || end < begin) throw new Error(`README.md lacks the markers ${BEGIN} ... ${END}, in that order`);
   return `${readme.slice(0, begin + BEGIN.length)}\n${content}\n${readme.slice(end)}`;
+}
+
+/** The newest of the results files (name and JSON text): by the time its run started, which a file's name may not sort by. */
+export function latestResults(files: readonly { name: string; text: string }[]): { name: string; results: BenchResults } | undefined {
+  let latest: { name: string; results: BenchResults } | undefined;
+  for (const { name, text } of files) {
+    const results = JSON.parse(text) as BenchResults;
+    if (!latest || Date.parse(results.startedAt) > Date.parse(latest.results.startedAt)) latest = { name, results };
+  }
+  return latest;
 }

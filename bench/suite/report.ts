@@ -17,9 +17,10 @@ function sideTable(cell: CellResult, side: Side): string[] {
   const s = summarizeSide(cell, side);
   const rows = s.tools.map((t: ToolSummary) => {
     const runs = t.rate.n;
-    return `| ${t.label} | ${int(t.rate.median)} | ${t.mbPerSec.toFixed(1)} | ${int(t.rate.min)}–${int(t.rate.max)} (${runs}) | ${t.ktcRatio ? formatSpread(t.ktcRatio) : ''} | ${pct(t.shareOfLimit)}${t.shareRounds ? `; per round ${pct(t.shareRounds.median)} (${pct(t.shareRounds.min)}–${pct(t.shareRounds.max)})` : ''} | ${t.cpuSecondsPerMillion.toFixed(2)} | ${t.peakRssMb.toFixed(0)} | ${t.settings} |`;
+    return `| ${t.label} | ${int(t.rate.median)} | ${t.mbPerSec.toFixed(1)} | ${int(t.rate.min)}–${int(t.rate.max)} (${runs}) | ${t.ktcRatio ? formatSpread(t.ktcRatio) : ''} | ${pct(t.shareOfLimit)}${t.shareRounds ? `; per round ${pct(t.shareRounds.median)} (${pct(t.shareRounds.min)}–${pct(t.shareRounds.max)})` : ''}${t.shareOfChecked === undefined ? '' : `; ${pct(t.shareOfChecked)} of the CRC-checking replay`} | ${t.cpuSecondsPerMillion.toFixed(2)} | ${t.peakRssMb.toFixed(0)} | ${t.settings} |`;
   });
   const limit = side === 'producer' ? cell.limit?.produce : cell.limit?.fetch;
+  const checked = side === 'consumer' ? cell.limit?.fetchChecked : undefined;
   return [
     `| ${side} | msgs/s (median) | MB/s | min–max (runs) | ktc/this, per round: median (min–max) | of limit: by medians; per round median (min–max) | CPU s / M msgs | peak RSS MB | settings |`,
     '|---|---|---|---|---|---|---|---|---|',
@@ -27,6 +28,11 @@ function sideTable(cell: CellResult, side: Side): string[] {
     ...(limit
       ? [
           `| *limit: broker ceiling* | ${int(limit.rate)} | ${((limit.rate * cell.cell.recordSize) / 2 ** 20).toFixed(1)} | ${limitRange(limit)} | | 100 % | | | ${limit.settings} |`,
+        ]
+      : []),
+    ...(checked
+      ? [
+          `| *limit, checking CRCs: a verifying consumer's ceiling* | ${int(checked.rate)} | ${((checked.rate * cell.cell.recordSize) / 2 ** 20).toFixed(1)} | ${limitRange(checked)} | | ${limit ? pct(checked.rate / limit.rate) : '–'} | | | ${checked.settings} |`,
         ]
       : []),
     '',

@@ -39,6 +39,8 @@ export interface LimitSide {
 export interface LimitResult {
   produce: LimitSide;
   fetch: LimitSide;
+  /** The fetch replay checking every batch's CRC-32C: the ceiling of a consumer that verifies what it reads (results since 2026-11-28). */
+  fetchChecked?: LimitSide;
 }
 
 export interface CellResult {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { overallRatios, ratioLine, summarizeSide } from '../../../bench/suite/analysis.js';
 import type { BenchResults, CellResult, RunSample, ToolResult } from '../../../bench/suite/samples.js';
-import { BEGIN, END, readmeTable, replaceBetweenMarkers } from '../../../bench/suite/readmeTable.js';
+import { BEGIN, END, latestResults, readmeTable, replaceBetweenMarkers } from '../../../bench/suite/readmeTable.js';
+import { renderReport } from '../../../bench/suite/report.js';
 import { defined } from '../../../src/defined.js';
 
 const run = (round: number, rate: number): RunSample => ({
@@ -102,6 +103,15 @@ describe('bench analysis', () => {
   it('the consumer side is measured against the fetch limit', () => {
     const ktc = defined(summarizeSide(cellA, 'consumer').tools.find((t) => t.id === 'ktc'));
     expect(ktc.shareOfLimit).toBe(300 / 400);
+    expect(ktc.shareOfChecked).toBeUndefined(); // results from before the CRC-checking replay
+    const checked: CellResult = { ...cellA, limit: { ...defined(cellA.limit), fetchChecked: { rate: 350, settings: 'checked' } } };
+    const withChecked = defined(summarizeSide(checked, 'consumer').tools.find((t) => t.id === 'ktc'));
+    expect([withChecked.shareOfLimit, withChecked.shareOfChecked]).toEqual([300 / 400, 300 / 350]);
+    expect(defined(summarizeSide(checked, 'producer').tools.find((t) => t.id === 'ktc')).shareOfChecked).toBeUndefined();
+    expect(readmeTable({ ...results, cells: [checked] }, 'f.md')).toContain('| 75 %; 86 % of the replay checking CRCs |');
+    expect(renderReport({ ...results, cells: [checked] })).toContain(
+      "| *limit, checking CRCs: a verifying consumer's ceiling* | 350 | 0.3 |  | | 88 % | | | checked |",
+    );
   });
 
   it('the overall ratio is the minimum over cells, per side', () => {
@@ -117,6 +127,18 @@ describe('the README table', () => {
     const out = replaceBetweenMarkers(readme, 'NEW');
     expect(out).toBe(`# ktc\n\n## Benchmarks\n\nintro\n\n${BEGIN}\nNEW\n${END}\n\n## Requirements\nkept\n`);
     expect(replaceBetweenMarkers(out, 'NEW')).toBe(out);
+  });
+
+  it('takes its figures from the run that started last, whatever the files are called', () => {
+    const file = (name: string, startedAt: string): { name: string; text: string } => ({ name, text: JSON.stringify({ ...results, startedAt }) });
+    const files = [
+      file('2026-11-28T0312-peers.json', '2026-11-28T03:12:00.000Z'),
+      file('2026-11-28-peers.json', '2026-11-28T00:01:15.048Z'),
+      file('2026-11-28-zz-peers.json', '2026-11-27T23:00:00.000Z'),
+    ];
+    expect(latestResults(files)?.name).toBe('2026-11-28T0312-peers.json');
+    expect(latestResults(files.slice(1))?.name).toBe('2026-11-28-peers.json');
+    expect(latestResults([])).toBeUndefined();
   });
 
   it('refuses a README without both markers in order', () => {
