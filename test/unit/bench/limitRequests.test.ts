@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countCheckedRecords, countRecords, produceBody, stampSequences, type LimitSettings } from '../../../bench/suite/limitRequests.js';
+import { countRecords, produceBody, stampSequences, type LimitSettings } from '../../../bench/suite/limitRequests.js';
 import { readRecordBatches } from '../../../src/engine/wire/recordBatchReader.js';
 import { WireRecordList } from '../../../src/engine/wire/recordList.js';
 import { crc32c } from '../../../src/engine/wire/crc32c.js';
@@ -58,12 +58,12 @@ describe('limit replay requests', () => {
   it('the CRC-checking fetch replay counts what the plain one counts, and refuses a batch whose bytes changed', () => {
     const built = produceBody(settings, [0, 1, 2], { id: 7n, epoch: 0 });
     const records = Buffer.concat(built.batchAt.map((at) => batchOf(built.body, at)));
-    expect(countCheckedRecords(records)).toBe(120);
-    expect(countCheckedRecords(records)).toBe(countRecords(records));
+    expect(countRecords(records, true)).toBe(120);
+    expect(countRecords(records, true)).toBe(countRecords(records));
     // a batch cut short at the end is left for the next fetch by both
-    expect(countCheckedRecords(records.subarray(0, records.length - 5))).toBe(80);
+    expect(countRecords(records.subarray(0, records.length - 5), true)).toBe(80);
     const flipped = Buffer.from(records);
     flipped.writeUInt8(flipped.readUInt8(flipped.length - 3) ^ 1, flipped.length - 3);
-    expect(() => countCheckedRecords(flipped)).toThrow('CRC mismatch in the batch at offset 500');
+    expect(() => countRecords(flipped, true)).toThrow('CRC mismatch in the batch at offset 500');
   });
 });
