@@ -131,6 +131,14 @@ for (const [pkg, binaryPackage] of Object.entries(addonPackages)) {
   manifest.addons[pkg] = { file, size: bytes.length };
   addonDigest.update(file).update(bytes);
 }
+// ktc's own CRC-32C addon, where `npm run build` could compile it (bin/build-native.mjs); without it ktc falls back.
+const ownCrc32c = join(dist, 'native', 'crc32c.node');
+if (existsSync(ownCrc32c)) {
+  const bytes = readFileSync(ownCrc32c);
+  files.set(addonAsset('ktc-crc32c.node'), bytes);
+  manifest.addons['ktc-crc32c'] = { file: 'ktc-crc32c.node', size: bytes.length };
+  addonDigest.update('ktc-crc32c.node').update(bytes);
+}
 manifest.id = addonDigest.digest('hex').slice(0, 16);
 files.set(ASSET.addonManifest, Buffer.from(JSON.stringify(manifest)));
 

@@ -23,9 +23,9 @@ export function addonAsset(file: string): string {
   return `native/${file}`;
 }
 
-/** What the build embeds as ASSET.addonManifest: which binary each addon package loads. */
+/** What the build embeds as ASSET.addonManifest: which binary each addon package loads (ktc's own only where it was built). */
 export interface AddonManifest {
   /** A digest of every binary: the name of their directory in the cache, so two builds never share one. */
   id: string;
-  addons: Record<NativeAddonPackage, { file: string; size: number }>;
+  addons: Partial<Record<NativeAddonPackage, { file: string; size: number }>>;
 }

@@ -22,7 +22,9 @@ const loaded = new Map<NativeAddonPackage, unknown>();
 export const requireNativeAddon: typeof shipped.requireNativeAddon = (pkg) => {
   if (loaded.has(pkg)) return loaded.get(pkg);
   manifest ??= JSON.parse(getAsset(ASSET.addonManifest, 'utf8')) as AddonManifest;
-  const { file, size } = manifest.addons[pkg];
+  const entry = manifest.addons[pkg];
+  if (!entry) throw new Error(`this executable was built without ${pkg}`);
+  const { file, size } = entry;
   dir ??= addonDir(manifest.id);
   const path = join(dir, file);
   if (!hasSize(path, size)) writeAtomically(path, new Uint8Array(getAsset(addonAsset(file))), 0o700);

@@ -1,14 +1,23 @@
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
-/** The napi-rs addons ktc uses: prebuilt binaries that npm installs from per-platform packages. */
-export type NativeAddonPackage = 'snappy' | 'lz4-napi' | '@toondepauw/node-zstd' | '@node-rs/crc32';
+/**
+ * The native addons ktc uses: napi-rs packages' prebuilt binaries that npm installs per platform, and ktc's own
+ * CRC-32C addon (src/native/crc32c.c), which `npm run build` compiles into dist/native when it can.
+ */
+export type NativeAddonPackage = 'snappy' | 'lz4-napi' | '@toondepauw/node-zstd' | '@node-rs/crc32' | 'ktc-crc32c';
 
 const require = createRequire(import.meta.url);
 
+/** dist/native/crc32c.node, from this module compiled (dist/src/shipped) or run from source by the tests (src/shipped). */
+const ownCrc32c = fileURLToPath(
+  new URL(import.meta.url.includes('/dist/src/') ? '../../native/crc32c.node' : '../../dist/native/crc32c.node', import.meta.url),
+);
+
 /**
- * Loads a native addon from node_modules (throws when its binary is missing for this platform). The single
- * executable cannot require from node_modules: its build puts src/exe/nativeAddon.ts here.
+ * Loads a native addon from node_modules, or ktc's own from dist/native (throws when its binary is missing for this
+ * platform). The single executable cannot require from node_modules: its build puts src/exe/nativeAddon.ts here.
  */
 export function requireNativeAddon(pkg: NativeAddonPackage): unknown {
-  return require(pkg);
+  return require(pkg === 'ktc-crc32c' ? ownCrc32c : pkg);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Reader, Writer } from '../../../src/engine/wire/codec.js';
-import { crc32c, crc32cJs } from '../../../src/engine/wire/crc32c.js';
+import { crc32c, crc32cAddon, crc32cJs } from '../../../src/engine/wire/crc32c.js';
+import { requireNativeAddon } from '../../../src/shipped/nativeAddon.js';
 import { writeRecordBatch } from '../../../src/engine/wire/recordBatch.js';
 import { ScramClient } from '../../../src/engine/wire/scram.js';
 import { defined, present } from '../../../src/defined.js';
@@ -33,6 +34,27 @@ describe('CRC-32C', () => {
     expect(crc32cJs(data)).toBe((ref ^ 0xffffffff) >>> 0);
     expect(crc32c(data, 3, 17)).toBe(crc32c(data.subarray(3, 17)));
     expect(crc32c(data, 5, 900)).toBe(crc32cJs(data, 5, 900));
+  });
+
+  it("uses ktc's own addon where the build compiled it (x86-64 with a C compiler, as here)", () => {
+    expect(crc32cAddon).toBe('ktc-crc32c');
+  });
+
+  it("ktc's own addon agrees with JS across its three-stream block sizes, from every alignment", () => {
+    const own = (requireNativeAddon('ktc-crc32c') as { crc32c: (b: Uint8Array, start: number, end: number) => number }).crc32c;
+    const data = Buffer.alloc(3 * 8192 * 2 + 3 * 256 * 3 + 64);
+    let seed = 12345;
+    for (let i = 0; i < data.length; i++) data[i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+    // Around each block size the addon switches between: 3 x 8192 and 3 x 256 bytes, 8-byte words, single bytes.
+    const lengths = [0, 1, 7, 8, 9, 63, 64, 767, 768, 769, 1000, 3 * 8192 - 1, 3 * 8192, 3 * 8192 + 769, 2 * 3 * 8192 + 3 * 768 + 13];
+    for (const start of [0, 1, 3, 7, 8]) {
+      for (const length of lengths) {
+        expect(own(data, start, start + length), `start ${start}, length ${length}`).toBe(crc32cJs(data, start, start + length));
+      }
+    }
+    expect(own(Buffer.from('123456789'), 0, 9)).toBe(0xe3069283);
+    expect(() => own(data, 10, 5)).toThrow(RangeError);
+    expect(() => own(data, 0, data.length + 1)).toThrow(RangeError);
   });
 });
 
