@@ -6,7 +6,7 @@ import { measure, type Measured } from './processRun.js';
 import { CONSUMERS, PRODUCERS, type ConsumerPeer, type Invocation, type PeerContext, type ProducerPeer } from './peers.js';
 import type { CellResult, RunSample, ToolResult } from './samples.js';
 import { median } from './stats.js';
-import { peakRate, steadyRate, tail, type Window } from './toolOutput.js';
+import { activeRate, steadyRate, tail, type Window } from './toolOutput.js';
 import { limitSide, produceLayouts, replayRate, type ReplayMode } from './limit.js';
 import { defined } from '../../src/defined.js';
 
@@ -238,8 +238,8 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
         // Sized from a cold calibration run, it ended within the warm-up: once more, sized from this run's own rate.
         if (!/too short/.test((err as Error).message)) throw err;
         const counts = side === 'producer' ? producerMessages : consumerMessages;
-        // The whole run's rate counts its start-up, which a short run is mostly made of: its fastest window says more.
-        const rate = Math.max(peer.totalRate(m.stdout), peakRate(peer.windows(m.stdout)));
+        // The whole run's rate counts its start-up, which a short run is mostly made of: its windows say more.
+        const rate = Math.max(peer.totalRate(m.stdout), activeRate(peer.windows(m.stdout)));
         const resized = Math.min(side === 'consumer' ? written : Infinity, Math.max(messages * 2, messagesFor(rate, timing, side)));
         if (resized <= messages) throw err;
         counts.set(peer.id, resized);
