@@ -11,7 +11,7 @@ const require = createRequire(import.meta.url);
 
 /** dist/native/crc32c.node, from this module compiled (dist/src/shipped) or run from source by the tests (src/shipped). */
 const ownCrc32c = fileURLToPath(
-  new URL(import.meta.url.includes('/dist/src/') ? '../../native/crc32c.node' : '../../dist/native/crc32c.node', import.meta.url),
+  new URL(import.meta.url.endsWith('/dist/src/shipped/nativeAddon.js') ? '../../native/crc32c.node' : '../../dist/native/crc32c.node', import.meta.url),
 );
 
 /**
