@@ -1,7 +1,7 @@
 import { loadavg } from 'node:os';
 import { createTopic, deleteTopics } from './benchCluster.js';
 import { settleDisk } from './diskSettle.js';
-import { messagesFor, type Cell, type Timing } from './cells.js';
+import { messagesFor, shortfall, type Cell, type Timing } from './cells.js';
 import { measure, type Measured } from './processRun.js';
 import { CONSUMERS, PRODUCERS, type ConsumerPeer, type Invocation, type PeerContext, type ProducerPeer } from './peers.js';
 import type { CellResult, RunSample, ToolResult } from './samples.js';
@@ -24,6 +24,8 @@ export interface CellPlan {
 }
 
 const RUN_TIMEOUT_MS = 240_000;
+/** Runs again after one falls short, at most. */
+const MAX_RETRIES = 2;
 
 const commandLine = (inv: Invocation): string => [inv.cmd, ...inv.args].map((a) => (/^[\w./:=,@-]+$/.test(a) ? a : `'${a}'`)).join(' ');
 
@@ -228,30 +230,44 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
     side: 'producer' | 'consumer',
   ): Promise<void> {
     try {
-      let inv = invocation(messages);
+      let size = messages;
+      let inv = invocation(size);
       tool.command = commandLine(inv);
       let m = await run(ctx, plan, inv);
-      let s: RunSample;
-      try {
-        s = sample(m, peer.windows(m.stdout), warmup, round, position, messages);
-      } catch (err) {
-        // Sized from a cold calibration run, it ended within the warm-up: once more, sized from this run's own rate.
-        if (!/too short/.test((err as Error).message)) throw err;
-        const counts = side === 'producer' ? producerMessages : consumerMessages;
+      let s: RunSample | undefined;
+      // Sized from a cold calibration or slower earlier rounds, a run can fall short: it runs again, sized from its
+      // own rate, at most twice (a JVM's first windows are slow, so one estimate from them can fall short again).
+      for (let retry = 0; ; retry++) {
+        let short: string | undefined;
+        try {
+          s = sample(m, peer.windows(m.stdout), warmup, round, position, size);
+          short = shortfall(s, timing.measureSeconds);
+        } catch (err) {
+          if (!/too short/.test((err as Error).message) || retry === MAX_RETRIES) throw err;
+          s = undefined;
+          short = 'it ended within the warm-up';
+        }
+        if (short === undefined || retry === MAX_RETRIES) break;
         // The whole run's rate counts its start-up, which a short run is mostly made of: its windows say more.
         const rate = Math.max(peer.totalRate(m.stdout), activeRate(peer.windows(m.stdout)));
-        const resized = Math.min(side === 'consumer' ? written : Infinity, Math.max(messages * 2, messagesFor(rate, timing, side)));
-        if (resized <= messages) throw err;
-        counts.set(peer.id, resized);
-        log(`${cell.id} round ${round}: ${peer.id} ${side} too short at ${messages} messages, again with ${resized}`);
-        inv = invocation(resized);
+        // A run with no measured window doubles at least, so the next cannot fall short the same way.
+        const floor = s ? Math.ceil(size * 1.25) : size * 2;
+        const resized = Math.min(side === 'consumer' ? written : Infinity, Math.max(floor, messagesFor(rate, timing, side)));
+        if (resized <= size) {
+          if (s) break; // the consumers' topic holds no more: the run counts as it is
+          throw new Error(`the run was too short (${short}) and the consumers' topic holds no more messages`);
+        }
+        (side === 'producer' ? producerMessages : consumerMessages).set(peer.id, resized);
+        log(`${cell.id} round ${round}: ${peer.id} ${side} too short at ${size} messages (${short}), again with ${resized}`);
+        size = resized;
+        inv = invocation(size);
         tool.command = commandLine(inv);
         m = await run(ctx, plan, inv);
-        s = sample(m, peer.windows(m.stdout), warmup, round, position, resized);
       }
-      tool.runs.push(s);
+      const counted = defined(s);
+      tool.runs.push(counted);
       log(
-        `${cell.id} round ${round}: ${peer.id} ${side} ${Math.round(s.rate)} msgs/s (${s.measuredSeconds.toFixed(1)} s measured, load ${s.load1.toFixed(1)})`,
+        `${cell.id} round ${round}: ${peer.id} ${side} ${Math.round(counted.rate)} msgs/s (${counted.measuredSeconds.toFixed(1)} s measured, load ${counted.load1.toFixed(1)})`,
       );
     } catch (err) {
       notes.push(`round ${round}: ${peer.id} ${side} failed: ${(err as Error).message}`);

@@ -51,3 +51,12 @@ export interface Timing {
 export function messagesFor(rate: number, timing: Timing, side: 'producer' | 'consumer'): number {
   return Math.ceil(rate * (timing.warmupSeconds[side] + timing.measureSeconds) * 1.2);
 }
+
+/** The issue's bar for a run that counts: ≥ 10 s measured or ≥ 5 M messages, with a fifth of the seconds as slack for noise. */
+export const LONG_ENOUGH = { shareOfSeconds: 0.8, records: 5_000_000 };
+
+/** Why a measured run is too short to count, or undefined when it is long enough. */
+export function shortfall(s: { measuredSeconds: number; measuredRecords: number }, measureSeconds: number): string | undefined {
+  if (s.measuredSeconds >= measureSeconds * LONG_ENOUGH.shareOfSeconds || s.measuredRecords >= LONG_ENOUGH.records) return undefined;
+  return `${s.measuredSeconds.toFixed(1)} s and ${s.measuredRecords} messages measured`;
+}

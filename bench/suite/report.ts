@@ -1,6 +1,7 @@
 /** The results file: machine, commands, every cell's table with the spread, latency, cost, limit and the ratio line. */
 import { ratioLine, summarizeSide, type ToolSummary } from './analysis.js';
 import type { BenchResults, CellResult, LatencyResult, LimitSide, Side } from './samples.js';
+import { LONG_ENOUGH } from './cells.js';
 import { formatSpread, median } from './stats.js';
 import { defined } from '../../src/defined.js';
 
@@ -105,7 +106,7 @@ export function renderReport(r: BenchResults): string {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
     `- ran ${r.startedAt} to ${r.endedAt}`,
-    `- method: ${r.timing.rounds} rounds per cell, the tools' order rotating one place per round${r.cells.some((c) => c.limit?.produce.rounds) ? ", the limit's replay taking its turn in the rotation of each round (a tool's share of the limit is shown by medians and round by round, against the replay of the same round)" : ''}; every run sized (from a calibration run, then from the earlier rounds) to last the warm-up (producers ${r.timing.warmupSeconds.producer} s, consumers ${r.timing.warmupSeconds.consumer} s, left out) plus ${r.timing.measureSeconds} s measured; throughput = the records of the tool's own periodic windows after the warm-up over their length; broker threads pinned to one core and each client to the other (taskset); client CPU and peak RSS from GNU time (whole process, start-up included).`,
+    `- method: ${r.timing.rounds} rounds per cell, the tools' order rotating one place per round${r.cells.some((c) => c.limit?.produce.rounds) ? ", the limit's replay taking its turn in the rotation of each round (a tool's share of the limit is shown by medians and round by round, against the replay of the same round)" : ''}; every run sized (from a calibration run, then from the earlier rounds) to last the warm-up (producers ${r.timing.warmupSeconds.producer} s, consumers ${r.timing.warmupSeconds.consumer} s, left out) plus ${r.timing.measureSeconds} s measured, and run again (up to twice), sized from its own rate, when it measured less than ${r.timing.measureSeconds * LONG_ENOUGH.shareOfSeconds} s and fewer than ${LONG_ENOUGH.records / 1e6} M messages; throughput = the records of the tool's own periodic windows after the warm-up over their length; broker threads pinned to one core and each client to the other (taskset); client CPU and peak RSS from GNU time (whole process, start-up included).`,
     '',
     ...(r.leftOut.length ? ['Left out of this run:', ...groupLeftOut(r.leftOut).map((x) => `- ${x}`), ''] : []),
     '## Throughput',
