@@ -123,21 +123,16 @@ files.set(ASSET.version, Buffer.from(JSON.parse(readFileSync(join(root, 'package
 files.set(ASSET.chartScript, uplot('uPlot.iife.min.js'));
 files.set(ASSET.chartStyle, uplot('uPlot.min.css'));
 for (const file of SOURCE_FILES) files.set(ferretdbAsset(file), readFileSync(join(root, 'tools', 'ferretdb', file)));
+const addons = Object.entries(addonPackages).map(([pkg, binaryPackage]) => ({ pkg, ...addonBinary(pkg, binaryPackage) }));
+// ktc's own CRC-32C addon, where `npm run build` could compile it (bin/build-native.mjs); without it ktc falls back.
+const ownCrc32c = join(dist, 'native', 'crc32c.node');
+if (existsSync(ownCrc32c)) addons.push({ pkg: 'ktc-crc32c', file: 'ktc-crc32c.node', bytes: readFileSync(ownCrc32c) });
 const manifest = { id: '', addons: {} };
 const addonDigest = createHash('sha256');
-for (const [pkg, binaryPackage] of Object.entries(addonPackages)) {
-  const { file, bytes } = addonBinary(pkg, binaryPackage);
+for (const { pkg, file, bytes } of addons) {
   files.set(addonAsset(file), bytes);
   manifest.addons[pkg] = { file, size: bytes.length };
   addonDigest.update(file).update(bytes);
-}
-// ktc's own CRC-32C addon, where `npm run build` could compile it (bin/build-native.mjs); without it ktc falls back.
-const ownCrc32c = join(dist, 'native', 'crc32c.node');
-if (existsSync(ownCrc32c)) {
-  const bytes = readFileSync(ownCrc32c);
-  files.set(addonAsset('ktc-crc32c.node'), bytes);
-  manifest.addons['ktc-crc32c'] = { file: 'ktc-crc32c.node', size: bytes.length };
-  addonDigest.update('ktc-crc32c.node').update(bytes);
 }
 manifest.id = addonDigest.digest('hex').slice(0, 16);
 files.set(ASSET.addonManifest, Buffer.from(JSON.stringify(manifest)));
