@@ -12,7 +12,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultBatchSize, defaultMaxInFlight } from '../../src/config/producerDefaults.js';
+import { defaultBatchSize, defaultMaxInFlight, defaultPartitionsPerSend } from '../../src/config/producerDefaults.js';
 import type { BenchCluster } from './benchCluster.js';
 import type { Cell } from './cells.js';
 import type { PeerRuntime } from './peerInstall.js';
@@ -93,16 +93,19 @@ export interface ConsumerPeer {
 /** ktc's layout at its defaults for a cell: messages per send, and bytes per partition batch and per request. */
 export function ktcLayout(cell: Cell): {
   messagesPerSend: number;
+  partitionsPerSend: number;
   perPartitionBatch: number;
   perPartitionBytes: number;
   requestBytes: number;
   inFlight: number;
 } {
   const messagesPerSend = defaultBatchSize(cell.recordSize, cell.partitions);
-  const perPartitionBatch = Math.ceil(messagesPerSend / Math.min(cell.partitions, messagesPerSend));
-  const leaders = Math.min(cell.nodes, cell.partitions);
+  const partitionsPerSend = Math.min(defaultPartitionsPerSend(cell.partitions), messagesPerSend);
+  const perPartitionBatch = Math.ceil(messagesPerSend / partitionsPerSend);
+  const leaders = Math.min(cell.nodes, partitionsPerSend);
   return {
     messagesPerSend,
+    partitionsPerSend,
     perPartitionBatch,
     perPartitionBytes: perPartitionBatch * cell.recordSize,
     requestBytes: Math.ceil((messagesPerSend * cell.recordSize) / leaders),
@@ -145,7 +148,7 @@ function ktcProducer(engine: 'wire' | 'kafkajs'): ProducerPeer {
     label: engine === 'wire' ? 'ktc (defaults)' : 'ktc --engine kafkajs',
     settings: (cell) => {
       const l = ktcLayout(cell);
-      return `defaults: ${l.messagesPerSend} msgs/send (${l.perPartitionBatch} per partition batch, ${(l.perPartitionBytes / 1024).toFixed(0)} KiB), ${l.inFlight} in flight, acks=all, idempotent`;
+      return `defaults: ${l.messagesPerSend} msgs/send over ${l.partitionsPerSend} partitions (${l.perPartitionBatch} per partition batch, ${(l.perPartitionBytes / 1024).toFixed(0)} KiB), ${l.inFlight} in flight, acks=all, idempotent`;
     },
     invocation: (ctx, cell, topic, messages, rate) => ({
       cmd: process.execPath,
@@ -223,7 +226,8 @@ const sasl = (ctx: PeerContext) => ({ mechanism: 'SCRAM-SHA-512' as const, usern
 const platformaticProducer: ProducerPeer = {
   id: 'platformatic',
   label: `@platformatic/kafka`,
-  settings: (cell) => `${ktcLayout(cell).messagesPerSend} msgs/send in ktc's partition layout, 5 sends in flight, acks=all, idempotent`,
+  settings: (cell) =>
+    `${ktcLayout(cell).messagesPerSend} msgs/send over ${ktcLayout(cell).partitionsPerSend} partitions (ktc's layout), 5 sends in flight, acks=all, idempotent`,
   invocation: (ctx, cell, topic, messages, rate) => {
     const settings: PlatformaticProduceSettings = {
       bootstrap: ctx.cluster.bootstrap.split(','),
@@ -233,6 +237,7 @@ const platformaticProducer: ProducerPeer = {
       messages,
       recordSize: cell.recordSize,
       batch: ktcLayout(cell).messagesPerSend,
+      partitionsPerSend: ktcLayout(cell).partitionsPerSend,
       inFlight: 5,
       rate: Math.max(0, rate),
     };

@@ -29,6 +29,8 @@ export interface PlatformaticProduceSettings {
   messages: number;
   recordSize: number;
   batch: number;
+  /** Partitions one send spreads over, as ktc's defaults do. */
+  partitionsPerSend: number;
   inFlight: number;
   /** Messages per second, open loop; 0 = as fast as acks allow. */
   rate: number;
@@ -93,7 +95,7 @@ async function produce(kafka: PlatformaticModule, s: PlatformaticProduceSettings
   const start = nowUs();
   const stopWindows = windows(5000, () => acked);
   const sendOne = (count: number): void => {
-    const per = Math.ceil(count / Math.min(s.partitions, count));
+    const per = Math.ceil(count / Math.min(s.partitions, s.partitionsPerSend, count));
     const messages: Array<{ topic: string; partition: number; value: Buffer }> = [];
     for (let i = 0; i < count; i++) {
       if (i > 0 && i % per === 0) partition = (partition + 1) % s.partitions;

@@ -111,7 +111,8 @@ export const CLIENT_FLAGS = {
   'batch-size': {
     group: LOAD,
     kind: count(1, INT32_MAX),
-    describe: 'messages per send (one produce request per leader), spread over the partitions [default: 1 MiB worth, at most 256 KiB per partition]',
+    describe:
+      'messages per send (one produce request per leader), spread over the partitions [default: 1 MiB worth, over at most 8 partitions, at most 256 KiB per partition]',
   },
   'max-in-flight': {
     group: LOAD,

@@ -28,3 +28,16 @@ export function defaultBatchSize(recordSize: number | undefined, partitions: num
   const bytes = Math.min(DEFAULT_SEND_BYTES, Math.max(1, partitions) * DEFAULT_PARTITION_BATCH_BYTES);
   return Math.max(1, Math.floor(bytes / (recordSize ?? 200)));
 }
+
+/** A default send fills batches of at least this much, so it goes to fewer partitions when there are many. */
+export const MIN_PARTITION_BATCH_BYTES = 128 * 1024;
+
+/**
+ * Partitions one send spreads over without --batch-size: as many as its 1 MiB fills with 128 KiB batches (8), or all
+ * of them when there are fewer; the next send goes on where it stopped, so all partitions get their turn. Spread over
+ * 48 partitions, a default send made batches of 22 KiB, and ktc wrote at about half the rate of 128 KiB batches
+ * (A/B on one node, 1 KiB records, 2026-11-28). Java's sticky partitioner (KIP-480) avoids small batches alike.
+ */
+export function defaultPartitionsPerSend(partitions: number): number {
+  return Math.max(1, Math.min(partitions, Math.floor(DEFAULT_SEND_BYTES / MIN_PARTITION_BATCH_BYTES)));
+}

@@ -36,7 +36,10 @@ export function clientReportContext(config: RunConfig, result: RunResult, argv: 
       ['acks', p.acks === -1 ? 'all' : String(p.acks)],
       ['idempotent', String(p.idempotent)],
       ['compression', p.compression],
-      ['batch size', p.batchSize !== undefined ? `${count(p.batchSize)} messages` : '1 MiB per send, at most 256 KiB per partition (default)'],
+      [
+        'batch size',
+        p.batchSize !== undefined ? `${count(p.batchSize)} messages` : '1 MiB per send, over at most 8 partitions, at most 256 KiB per partition (default)',
+      ],
       ['max in flight', String(p.maxInFlight)],
       ['producer threads', String(p.workers)],
     );

@@ -1,5 +1,5 @@
 import type { ConnectionConfig } from '../config/connection.js';
-import { defaultBatchSize } from '../config/producerDefaults.js';
+import { defaultBatchSize, defaultPartitionsPerSend } from '../config/producerDefaults.js';
 import type { ProduceConfig } from '../config/runConfig.js';
 import type { EngineName } from '../config/engineNames.js';
 import type { ErrorHints } from '../errors.js';
@@ -104,7 +104,10 @@ export async function createSendLoop(
       numMessages: share.numMessages,
       ...(produce.durationMs !== undefined ? { durationMs: produce.durationMs } : {}),
       warmupMs: produce.warmupMs,
-      batchSize: produce.batchSize ?? defaultBatchSize(produce.recordSize, job.partitions),
+      // --batch-size spreads over every partition, as documented; the default fills 128 KiB batches.
+      ...(produce.batchSize !== undefined
+        ? { batchSize: produce.batchSize }
+        : { batchSize: defaultBatchSize(produce.recordSize, job.partitions), partitionsPerSend: defaultPartitionsPerSend(job.partitions) }),
       maxInFlight: produce.maxInFlight,
       throughput: share.throughput,
     },

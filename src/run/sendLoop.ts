@@ -16,6 +16,8 @@ export interface SendLoopSettings {
   /** Acks within this time after the start are sent and counted but kept out of the histograms. */
   warmupMs: number;
   batchSize: number;
+  /** At most this many partitions share one send (all of them when unset). */
+  partitionsPerSend?: number;
   maxInFlight: number;
   /** Messages per second; <= 0 sends as fast as acks allow. */
   throughput: number;
@@ -213,8 +215,8 @@ export class SendLoop {
 
   /** Contiguous runs of values, one per partition, continuing the round robin where the last send stopped. */
   private split(values: ValueList, firstSeq: number, send: SendRecord): LoopBatch[] {
-    const { partitions } = this.settings;
-    const parts = Math.min(partitions, values.length);
+    const { partitions, partitionsPerSend = partitions } = this.settings;
+    const parts = Math.min(partitions, partitionsPerSend, values.length);
     const per = Math.ceil(values.length / parts);
     const batches: LoopBatch[] = [];
     for (let start = 0; start < values.length; start += per) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultBatchSize, defaultMaxInFlight } from '../../../src/config/producerDefaults.js';
+import { defaultBatchSize, defaultMaxInFlight, defaultPartitionsPerSend } from '../../../src/config/producerDefaults.js';
 
 describe('producer defaults', () => {
   it('sends 1 MiB worth of messages once there are 4 partitions or more', () => {
@@ -12,6 +12,11 @@ describe('producer defaults', () => {
     expect(defaultBatchSize(1024, 1)).toBe(256);
     expect(defaultBatchSize(10_240, 2)).toBe(51);
     expect(defaultBatchSize(2_000_000, 1)).toBe(1);
+  });
+
+  it('spreads a default send over at most 8 partitions, so its batches hold 128 KiB or more', () => {
+    expect([1, 6, 8, 9, 48].map(defaultPartitionsPerSend)).toEqual([1, 6, 8, 8, 8]);
+    expect(defaultPartitionsPerSend(0)).toBe(1);
   });
 
   it("counts records of unknown size as client.py's ~200-byte JSON", () => {

@@ -157,3 +157,72 @@ describe('SendLoop self-diagnosis', () => {
     expect(stats.lateSendsWaitingOnCluster).toBe(0);
   });
 });
+
+describe('SendLoop partition layout', () => {
+  /** The partition and size of every batch, send by send. */
+  async function layout(partitions: number, batchSize: number, partitionsPerSend?: number): Promise<Array<Array<[number, number]>>> {
+    const sends: Array<Array<[number, number]>> = [];
+    const engine: ProducerEngine = {
+      send: (_topic, batches, settled) => {
+        sends.push(batches.map((b) => [b.partition, b.values.length]));
+        void Promise.resolve().then(() => {
+          for (const b of batches) settled(b, undefined);
+        });
+      },
+      abort: () => undefined,
+      counters: () => ({ requests: 0, retries: 0, producerIdResets: 0, throttledMs: 0 }),
+      close: () => Promise.resolve(),
+    };
+    const clock: Clock = { nowMicros: () => 0, sleep: () => Promise.resolve(), cpuMicros: () => 0 };
+    const encoder = new PayloadEncoder({ format: 'binary', origin: 'o', producerId: newProducerId(), recordSize: 32 });
+    const settings = { topic: 't', partitions, numMessages: 3 * batchSize, warmupMs: 0, batchSize, maxInFlight: 5, throughput: 0 };
+    const loop = new SendLoop(engine, encoder, partitionsPerSend ? { ...settings, partitionsPerSend } : settings, clock, {
+      classifyError: () => ({ message: 'x', fatal: true }),
+    });
+    expect((await loop.run()).acked).toBe(3 * batchSize);
+    return sends;
+  }
+
+  it('spreads each send over every partition by default, in contiguous runs, going on where the last send stopped', async () => {
+    expect(await layout(3, 6)).toEqual([
+      [
+        [0, 2],
+        [1, 2],
+        [2, 2],
+      ],
+      [
+        [0, 2],
+        [1, 2],
+        [2, 2],
+      ],
+      [
+        [0, 2],
+        [1, 2],
+        [2, 2],
+      ],
+    ]);
+  });
+
+  it('with partitionsPerSend, fills fewer, larger batches per send and takes the next partitions in the next send', async () => {
+    expect(await layout(10, 8, 4)).toEqual([
+      [
+        [0, 2],
+        [1, 2],
+        [2, 2],
+        [3, 2],
+      ],
+      [
+        [4, 2],
+        [5, 2],
+        [6, 2],
+        [7, 2],
+      ],
+      [
+        [8, 2],
+        [9, 2],
+        [0, 2],
+        [1, 2],
+      ],
+    ]);
+  });
+});
