@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { ratioLine } from './suite/analysis.js';
 import { parseArgs, type BenchOptions } from './suite/args.js';
 import { startCluster } from './suite/benchCluster.js';
-import { fullMatrix } from './suite/cells.js';
+import { fullMatrix, type Cell } from './suite/cells.js';
 import { runCell, type CellPlan } from './suite/cellRun.js';
 import { memoryCheck, runLatency } from './suite/latency.js';
 import { ensurePeerRuntime, PLATFORMATIC_VERSION } from './suite/peerInstall.js';
@@ -38,9 +38,23 @@ function machine(): string {
   return `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()}, Node ${process.version}, Java ${javaVersion}; shared with other sessions (load average ${load} at the start); brokers pinned to core ${BROKER_CORES}, clients to core ${CLIENT_CORE}`;
 }
 
-function save(results: BenchResults, base: string): void {
-  writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 1)}\n`);
-  writeFileSync(`${base}.md`, renderReport(results));
+/** The commit the run measured, with "+ uncommitted changes" when tracked files differed from it; undefined outside a git checkout. */
+function commit(): string | undefined {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
+  if (head.status !== 0) return undefined;
+  const changed = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' }).stdout.trim() !== '';
+  return `${head.stdout.trim()}${changed ? ' + uncommitted changes' : ''}`;
+}
+
+/**
+ * Written after every cell, so a run stopped part way leaves a file that
+ * names the cells it did not reach as left out, not one that looks whole.
+ */
+function save(results: BenchResults, planned: readonly Cell[], base: string): void {
+  const notReached = planned.filter((c) => !results.cells.some((r) => r.cell.id === c.id)).map((c) => `${c.id}: not reached, the run ended before it`);
+  const written = { ...results, leftOut: [...results.leftOut, ...notReached] };
+  writeFileSync(`${base}.json`, `${JSON.stringify(written, null, 1)}\n`);
+  writeFileSync(`${base}.md`, renderReport(written));
 }
 
 async function main(opts: BenchOptions): Promise<void> {
@@ -50,10 +64,12 @@ async function main(opts: BenchOptions): Promise<void> {
   const started = new Date();
   // Named by the minute it started (UTC), so a second run on one day keeps the first.
   const base = join(root, 'bench', 'results', `${started.toISOString().slice(0, 16).replace(':', '')}-peers`);
+  const code = commit();
   const results: BenchResults = {
     startedAt: started.toISOString(),
     endedAt: '',
     machine: machine(),
+    ...(code ? { commit: code } : {}),
     versions: {
       'Apache Kafka': process.env.KTC_BENCH_KAFKA_VERSION ?? DEFAULT_KAFKA_VERSION,
       '@platformatic/kafka': `${PLATFORMATIC_VERSION} (Node ${runtime.nodeVersion})`,
@@ -100,7 +116,7 @@ async function main(opts: BenchOptions): Promise<void> {
         const t0 = Date.now();
         results.cells.push(await runCell(ctx, cell, plan));
         log(`${cell.id} took ${((Date.now() - t0) / 60_000).toFixed(1)} min`);
-        save({ ...results, endedAt: new Date().toISOString() }, base);
+        save({ ...results, endedAt: new Date().toISOString() }, opts.cells, base);
       }
       const latencySource = results.cells.find((c) => c.cell.id === opts.latencyCell && c.cell.nodes === nodes);
       if (latencySource) {
@@ -117,10 +133,10 @@ async function main(opts: BenchOptions): Promise<void> {
       process.off('SIGTERM', onSignal);
       await cluster.stop();
     }
-    save({ ...results, endedAt: new Date().toISOString() }, base);
+    save({ ...results, endedAt: new Date().toISOString() }, opts.cells, base);
   }
   results.endedAt = new Date().toISOString();
-  save(results, base);
+  save(results, opts.cells, base);
   process.stdout.write(`results: ${base}.md\n${ratioLine(results)}\n`);
 }
 

@@ -76,7 +76,7 @@ export function summarizeSide(cell: CellResult, side: Side): SideSummary {
 }
 
 /** The issue's figure: per side, the minimum over cells of ktc's median over the best peer's median. */
-export function overallRatios(results: BenchResults): { producer?: number; consumer?: number } {
+export function overallRatios(results: Pick<BenchResults, 'cells'>): { producer?: number; consumer?: number } {
   const out: { producer?: number; consumer?: number } = {};
   for (const side of ['producer', 'consumer'] as const) {
     const ratios = results.cells.map((c) => summarizeSide(c, side).ratio).filter((r): r is number => r !== undefined);
@@ -85,7 +85,7 @@ export function overallRatios(results: BenchResults): { producer?: number; consu
   return out;
 }
 
-export function ratioLine(results: BenchResults): string {
+export function ratioLine(results: Pick<BenchResults, 'cells'>): string {
   const r = overallRatios(results);
   const f = (x: number | undefined) => (x === undefined ? 'n/a' : x.toFixed(2));
   return `ratio ktc/best-peer producer=${f(r.producer)} consumer=${f(r.consumer)}`;

@@ -101,6 +101,7 @@ export function renderReport(r: BenchResults): string {
     `# ktc against the best peers, tuned: ${r.startedAt}`,
     '',
     `- command: \`${r.command}\``,
+    ...(r.commit ? [`- ktc: commit ${r.commit}`] : []),
     `- machine: ${r.machine}`,
     `- versions: ${Object.entries(r.versions)
       .map(([k, v]) => `${k} ${v}`)

@@ -85,6 +85,8 @@ export interface BenchResults {
   startedAt: string;
   endedAt: string;
   machine: string;
+  /** ktc's git commit the run measured (results since 2026-11-28 08:30). */
+  commit?: string;
   versions: Record<string, string>;
   command: string;
   timing: { rounds: number; warmupSeconds: { producer: number; consumer: number }; measureSeconds: number };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { overallRatios, ratioLine, summarizeSide } from '../../../bench/suite/analysis.js';
 import type { BenchResults, CellResult, RunSample, ToolResult } from '../../../bench/suite/samples.js';
-import { BEGIN, END, latestResults, readmeTable, replaceBetweenMarkers } from '../../../bench/suite/readmeTable.js';
+import { BEGIN, END, newestPerCell, readmeTable, replaceBetweenMarkers, type ResultsFile } from '../../../bench/suite/readmeTable.js';
 import { renderReport } from '../../../bench/suite/report.js';
 import { defined } from '../../../src/defined.js';
 
@@ -108,7 +108,7 @@ describe('bench analysis', () => {
     const withChecked = defined(summarizeSide(checked, 'consumer').tools.find((t) => t.id === 'ktc'));
     expect([withChecked.shareOfLimit, withChecked.shareOfChecked]).toEqual([300 / 400, 300 / 350]);
     expect(defined(summarizeSide(checked, 'producer').tools.find((t) => t.id === 'ktc')).shareOfChecked).toBeUndefined();
-    expect(readmeTable({ ...results, cells: [checked] }, 'f.md')).toContain('| 75 %; 86 % of the replay checking CRCs |');
+    expect(readmeTable([{ cell: checked, run: { name: 'f.json', results } }])).toContain('| 75 %; 86 % of the replay checking CRCs |');
     expect(renderReport({ ...results, cells: [checked] })).toContain(
       "| *limit, checking CRCs: a verifying consumer's ceiling* | 350 | 0.3 |  | | 88 % | | | checked |",
     );
@@ -123,22 +123,32 @@ describe('bench analysis', () => {
 describe('the README table', () => {
   const readme = `# ktc\n\n## Benchmarks\n\nintro\n\n${BEGIN}\nold table\n${END}\n\n## Requirements\nkept\n`;
 
-  it('replaces only what lies between the markers', () => {
+  it('replaces only what lies between the markers, writing the begin marker anew', () => {
     const out = replaceBetweenMarkers(readme, 'NEW');
     expect(out).toBe(`# ktc\n\n## Benchmarks\n\nintro\n\n${BEGIN}\nNEW\n${END}\n\n## Requirements\nkept\n`);
     expect(replaceBetweenMarkers(out, 'NEW')).toBe(out);
+    const olderMarker = readme.replace(BEGIN, '<!-- bench:begin (generated from the latest file) -->');
+    expect(replaceBetweenMarkers(olderMarker, 'NEW')).toBe(out);
   });
 
-  it('takes its figures from the run that started last, whatever the files are called', () => {
-    const file = (name: string, startedAt: string): { name: string; text: string } => ({ name, text: JSON.stringify({ ...results, startedAt }) });
-    const files = [
-      file('2026-11-28T0312-peers.json', '2026-11-28T03:12:00.000Z'),
-      file('2026-11-28-peers.json', '2026-11-28T00:01:15.048Z'),
-      file('2026-11-28-zz-peers.json', '2026-11-27T23:00:00.000Z'),
-    ];
-    expect(latestResults(files)?.name).toBe('2026-11-28T0312-peers.json');
-    expect(latestResults(files.slice(1))?.name).toBe('2026-11-28-peers.json');
-    expect(latestResults([])).toBeUndefined();
+  const runOf = (name: string, startedAt: string, cells: CellResult[], commit?: string): ResultsFile => ({
+    name,
+    results: { ...results, startedAt, cells, ...(commit ? { commit } : {}) },
+  });
+  const newer = (c: CellResult): CellResult => ({ ...c, notes: ['newer'] });
+
+  it('takes each cell from the run that started last among those that ran it, whatever the files are called', () => {
+    const oldest = runOf('2026-11-28-zz-peers.json', '2026-11-27T23:00:00.000Z', [cellA, cellB]);
+    const middle = runOf('2026-11-28-peers.json', '2026-11-28T00:01:15.048Z', [newer(cellA)]);
+    const latest = runOf('2026-11-28T0312-peers.json', '2026-11-28T03:12:00.000Z', [newer(cellB)]);
+    const picked = newestPerCell([latest, oldest, middle]);
+    // In the matrix's order: 6 partitions before 48.
+    expect(picked.map((p) => [p.cell.cell.id, p.run.name, p.cell.notes])).toEqual([
+      ['1n-6p-1KiB', '2026-11-28-peers.json', ['newer']],
+      ['1n-48p-1KiB', '2026-11-28T0312-peers.json', ['newer']],
+    ]);
+    expect(newestPerCell([oldest]).map((p) => p.run.name)).toEqual(['2026-11-28-zz-peers.json', '2026-11-28-zz-peers.json']);
+    expect(newestPerCell([])).toEqual([]);
   });
 
   it('refuses a README without both markers in order', () => {
@@ -146,11 +156,17 @@ describe('the README table', () => {
     expect(() => replaceBetweenMarkers(`${END}\n${BEGIN}`, 'x')).toThrow(/in that order/);
   });
 
-  it('has a row per cell and side with ktc, the best peer, the ratio and its range, and ends with the ratio line', () => {
-    const table = readmeTable(results, 'bench/results/x-peers.md');
-    expect(table).toContain('| 1n-6p-1KiB | producer | 110 | java-tuned: 100 | **1.10** (1.10–1.20) | 55 % |');
-    expect(table).toContain('| 1n-48p-1KiB | consumer | 400 | java: 100 | **4.00** (4.00–4.00) | – |');
-    expect(table.trim().split('\n').at(-1)).toBe('`ratio ktc/best-peer producer=0.80 consumer=1.50`');
+  it('has a row per cell and side with its run, ktc, the best peer, the ratio and its range, lists the runs, and ends with the ratio over all its cells', () => {
+    const table = readmeTable(
+      newestPerCell([runOf('a-peers.json', '2026-11-28T05:43:10.000Z', [cellA], 'abc1234'), runOf('b-peers.json', '2026-11-28T08:19:30.000Z', [cellB])]),
+    );
+    expect(table).toContain('| 1n-6p-1KiB | producer | 2026-11-28 05:43 | 110 | java-tuned: 100 | **1.10** (1.10–1.20) | 55 % |');
+    expect(table).toContain('| 1n-48p-1KiB | consumer | 2026-11-28 08:19 | 400 | java: 100 | **4.00** (4.00–4.00) | – |');
+    expect(table).toContain(
+      '- 2026-11-28 08:19 UTC, `bench/results/b-peers.md`: 1n-48p-1KiB; 3 rounds per cell; test machine\n- 2026-11-28 05:43 UTC, `bench/results/a-peers.md` (ktc at abc1234): 1n-6p-1KiB;',
+    );
+    // The minimum over both runs' cells: the producer's from the newer run, the consumer's from the older.
+    expect(table.trim().split('\n').at(-1)).toBe('Over these cells: `ratio ktc/best-peer producer=0.80 consumer=1.50`');
   });
 });
 
