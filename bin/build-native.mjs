@@ -1,26 +1,28 @@
 #!/usr/bin/env node
 // Compiles ktc's own native addon, src/native/crc32c.c (CRC-32C on SSE 4.2, ~4.5x @node-rs/crc32's speed on the
-// benchmark machine), into dist/native/crc32c.node. Part of `npm run build`. The addon is optional: where it
-// cannot be built (not x86-64, no C compiler, no Node-API headers) this says why on one line and exits 0, and
-// ktc checks CRCs with @node-rs/crc32 instead. Only Node built-ins here.
+// benchmark machine) and src/native/records.c (the consumer's record scanner), into dist/native/crc32c.node. Part
+// of `npm run build`. The addon is optional: where it cannot be built (not x86-64, no C compiler, no Node-API
+// headers) this says why on one line and exits 0, and ktc checks CRCs with @node-rs/crc32 and walks records in
+// TypeScript instead. Only Node built-ins here.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const source = join(root, 'src', 'native', 'crc32c.c');
+// One addon: the CRC-32C (crc32c.c, which holds its init) and the consumer's record scanner (records.c).
+const sources = ['crc32c.c', 'records.c'].map((file) => join(root, 'src', 'native', file));
 const target = join(root, 'dist', 'native', 'crc32c.node');
 
 /** Node-API's headers are the same for every Node version: the running Node's, else the system's. */
 const HEADER_DIRS = [join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node', '/usr/local/include/node'];
 
 function skip(why) {
-  process.stderr.write(`Not building the CRC-32C addon (${why}): ktc checks CRCs with @node-rs/crc32, ~4x slower.\n`);
+  process.stderr.write(`Not building the native addon (${why}): ktc checks CRCs with @node-rs/crc32, ~4x slower, and walks records in TypeScript.\n`);
   process.exit(0);
 }
 
-if (existsSync(target) && statSync(target).mtimeMs >= statSync(source).mtimeMs) process.exit(0);
+if (existsSync(target) && sources.every((source) => statSync(target).mtimeMs >= statSync(source).mtimeMs)) process.exit(0);
 if (process.arch !== 'x64' || (process.platform !== 'linux' && process.platform !== 'darwin')) {
   skip(`it is written for x86-64 Linux and macOS, this is ${process.platform}-${process.arch}`);
 }
@@ -28,11 +30,11 @@ const headers = HEADER_DIRS.find((dir) => existsSync(join(dir, 'node_api.h')));
 if (!headers) skip(`no node_api.h in ${HEADER_DIRS.join(', ')}`);
 const cc = process.env.CC ?? 'cc';
 const partial = `${target}.${process.pid}.partial`;
-const args = ['-O2', '-msse4.2', '-shared', '-fPIC', '-DNAPI_VERSION=8', `-I${headers}`, '-o', partial, source];
+const args = ['-O2', '-msse4.2', '-shared', '-fPIC', '-DNAPI_VERSION=8', `-I${headers}`, '-o', partial, ...sources];
 // Node's own symbols (napi_*) are resolved when Node loads the addon.
 if (process.platform === 'darwin') args.unshift('-undefined', 'dynamic_lookup');
 mkdirSync(dirname(target), { recursive: true });
-process.stderr.write('Compiling the CRC-32C addon...\n');
+process.stderr.write('Compiling the native addon (CRC-32C, record scanner)...\n');
 try {
   execFileSync(cc, args, { stdio: ['ignore', 'ignore', 'pipe'] });
 } catch (err) {

@@ -50,6 +50,20 @@ export class WireRecordList implements RecordList {
     this.fields = fields;
   }
 
+  /**
+   * Lets `scan` write up to `count` records of `body` straight into the arrays, from index length; it returns how
+   * many it wrote, or -1 when it wrote none and the batch is to be walked again another way. Returns whether it
+   * succeeded.
+   */
+  scanned(body: Buffer, count: number, scan: (bodyIndex: number, fields: Int32Array, offsets: Float64Array, from: number) => number): boolean {
+    this.reserve(count);
+    const bodyIndex = this.useBody(body);
+    const n = scan(bodyIndex, this.fields, this.offsets, this.length);
+    if (n < 0) return false;
+    this.length += n;
+    return true;
+  }
+
   /** Appends a record; the caller has reserved room. Lengths are -1 for a null key or value. */
   push(body: number, offset: number, keyStart: number, keyLength: number, valueStart: number, valueLength: number, headersAt: number): void {
     const i = this.length++;
