@@ -37,7 +37,7 @@ export function limitSettings(cell: Cell, mode: ReplayMode): string {
   if (mode === 'produce') {
     return `pre-encoded, the higher per round of ${produceLayouts(cell).join(' and ')} records per partition batch, every partition of a leader per request, acks=all, ${IN_FLIGHT.produce} in flight per broker, idempotent (sequences stamped per send)`;
   }
-  const fetch = `same Fetch replayed from offset 0, ${KTC_FETCH.partitionMaxBytes / 2 ** 20} MiB per partition, ${KTC_FETCH.maxBytes / 2 ** 20} MiB per request, ${IN_FLIGHT[mode]} in flight per broker, records counted from batch headers`;
+  const fetch = `the topic read through from its start, ${KTC_FETCH.partitionMaxBytes / 2 ** 20} MiB per partition, ${KTC_FETCH.maxBytes / 2 ** 20} MiB per request, ${IN_FLIGHT[mode]} fetch loops per broker (each over its share of the partitions, the next fetch sent once the last one's batch headers are read), records counted from batch headers`;
   return mode === 'fetch' ? fetch : `${fetch}, each batch's CRC-32C checked (native, as ktc's consumer checks it)`;
 }
 

@@ -8,6 +8,7 @@ import type { RequestChannel } from '../../src/engine/wire/clusterMetadata.js';
 import { Writer } from '../../src/engine/wire/codec.js';
 import { writeRecordBatch } from '../../src/engine/wire/recordBatch.js';
 import { crc32c } from '../../src/engine/wire/crc32c.js';
+import { nextOffset } from '../../src/engine/wire/recordBatchReader.js';
 import { defined } from '../../src/defined.js';
 import { BufferValueList } from '../../src/engine/bufferValueList.js';
 
@@ -86,12 +87,49 @@ export function stampSequences(body: Buffer, batchAt: readonly number[], next: n
   }
 }
 
-export function fetchBody(s: LimitSettings, partitions: number[]): Buffer {
-  const w = new Writer(128);
-  w.int32(-1).int32(100).int32(1).int32(s.maxBytes).int8(0);
-  w.int32(1).string(s.topic);
-  w.array(partitions, (p) => void w.int32(p).int64(0).int64(-1).int32(s.partitionMaxBytes));
-  return w.result();
+/**
+ * One fetch loop of the replay: its share of a leader's partitions and where
+ * each stands. It reads the topic through from its start as a consumer does
+ * (the next fetch continues where the batch headers of the last one end, and
+ * a partition read to its end starts again at its log start), so the broker
+ * serves the bytes a consumer would ask for, not the same few megabytes from
+ * the CPU's cache again and again.
+ */
+export class FetchCursor {
+  private readonly positions: number[];
+
+  constructor(
+    private readonly s: LimitSettings,
+    private readonly partitions: readonly number[],
+  ) {
+    this.positions = partitions.map(() => 0);
+  }
+
+  /** The Fetch request from the current positions (max wait 0: a partition at its end answers at once and wraps). */
+  body(): Buffer {
+    const w = new Writer(64 + this.partitions.length * 28);
+    w.int32(-1).int32(0).int32(1).int32(this.s.maxBytes).int8(0);
+    w.int32(1).string(this.s.topic);
+    w.int32(this.partitions.length);
+    this.partitions.forEach((p, i) => void w.int32(p).int64(defined(this.positions[i])).int64(-1).int32(this.s.partitionMaxBytes));
+    return w.result();
+  }
+
+  /** Moves `partition` past the complete batches of its response, or back to its log start when it returned none. */
+  advance(partition: number, records: Buffer | null, logStartOffset: number): void {
+    const i = this.partitions.indexOf(partition);
+    if (i < 0) throw new Error(`partition ${partition} was not in this fetch`);
+    const from = defined(this.positions[i]);
+    const next = records && records.length > 0 ? nextOffset(records, from) : from;
+    this.positions[i] = next > from ? next : Math.max(0, logStartOffset);
+  }
+}
+
+/** A leader's partitions dealt round-robin to `loops` fetch loops (none gets an empty share). */
+export function fetchShares(partitions: readonly number[], loops: number): number[][] {
+  const shares = Array.from({ length: Math.min(loops, partitions.length) }, (): number[] => []);
+  partitions.forEach((p, i) => defined(shares[i % shares.length]).push(p));
+  return shares;
 }
 
 /**

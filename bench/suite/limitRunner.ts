@@ -11,11 +11,13 @@
  *   and recomputes the batches' CRC-32C (native, a few percent of the replay's
  *   core), since the broker would drop a replayed sequence as a duplicate.
  *   With `idempotent: false`, the same bytes are sent again as they are.
- * fetch: one Fetch request per leader for all its partitions at offset 0
- *   (2 MiB per partition, 16 MiB per request, as ktc fetches), replayed; the
- *   records are counted from the batch headers alone (with `checkCrcs`, each
- *   batch's CRC-32C is checked too), and each response's memory receives a
- *   later one.
+ * fetch: the consumers' topic read through from its start, by `inFlight`
+ *   fetch loops per leader, each over its share of the leader's partitions
+ *   (2 MiB per partition, 16 MiB per request, as ktc fetches); each loop's
+ *   next fetch goes out as soon as the last one's batch headers say where it
+ *   ends, the records are counted from those headers alone (with `checkCrcs`,
+ *   each batch's CRC-32C is checked too), and each response's memory receives
+ *   a later one. A partition read to its end starts again at its log start.
  * Prints {"window":{records,seconds}} every second and a {"result":...} line.
  */
 import { API } from '../../src/engine/wire/brokerConnection.js';
@@ -23,7 +25,7 @@ import { ClusterMetadata } from '../../src/engine/wire/clusterMetadata.js';
 import { parseProduceResponse } from '../../src/engine/wire/wireProducer.js';
 import { parseFetchResponse } from '../../src/engine/wire/wireConsumer.js';
 import { defined } from '../../src/defined.js';
-import { countRecords, fetchBody, initProducerId, produceBody, stampSequences, type LimitSettings } from './limitRequests.js';
+import { countRecords, FetchCursor, fetchShares, initProducerId, produceBody, stampSequences, type LimitSettings } from './limitRequests.js';
 
 const PRODUCE_VERSION = 7;
 const FETCH_VERSION = 5;
@@ -51,30 +53,37 @@ async function main(): Promise<void> {
     const connection = await cluster.connection(leader);
     const producer = s.mode === 'produce' && s.idempotent ? await initProducerId(connection) : undefined;
     const produce = s.mode === 'produce' ? produceBody(s, partitions, producer) : undefined;
-    const fetch = s.mode === 'fetch' ? fetchBody(s, partitions) : undefined;
     const sequences = partitions.map(() => 0);
-    const one = async (): Promise<void> => {
+    const produceLoop = async (): Promise<void> => {
+      if (!produce) return;
       // Each request in flight has its own bytes: the socket may still hold the last one while the next is stamped.
-      const body = produce ? Buffer.from(produce.body) : undefined;
+      const body = Buffer.from(produce.body);
       while (!stop) {
-        if (produce && body) {
-          if (producer) stampSequences(body, produce.batchAt, sequences, s.recordsPerBatch);
-          const reply = defined(await connection.request(API.produce, PRODUCE_VERSION, body));
-          const { errors } = parseProduceResponse(reply, PRODUCE_VERSION);
-          for (const code of errors.values()) if (code !== 0) throw new Error(`produce error ${code}`);
-          done += produce.records;
-        } else {
-          const reply = defined(await connection.request(API.fetch, FETCH_VERSION, defined(fetch)));
-          for (const p of parseFetchResponse(reply, FETCH_VERSION).partitions) {
-            if (p.error !== 0) throw new Error(`fetch error ${p.error}`);
-            if (p.records) done += countRecords(p.records, s.checkCrcs);
-          }
-          // As ktc's consumer does: the next response reuses this one's memory rather than faulting in 16 MiB anew.
-          connection.release(reply);
-        }
+        if (producer) stampSequences(body, produce.batchAt, sequences, s.recordsPerBatch);
+        const reply = defined(await connection.request(API.produce, PRODUCE_VERSION, body));
+        const { errors } = parseProduceResponse(reply, PRODUCE_VERSION);
+        for (const code of errors.values()) if (code !== 0) throw new Error(`produce error ${code}`);
+        done += produce.records;
       }
     };
-    for (let i = 0; i < s.inFlight; i++) loops.push(one());
+    const fetchLoop = async (cursor: FetchCursor): Promise<void> => {
+      let next = connection.request(API.fetch, FETCH_VERSION, cursor.body());
+      while (!stop) {
+        const reply = defined(await next);
+        const fetched = parseFetchResponse(reply, FETCH_VERSION).partitions;
+        for (const p of fetched) {
+          if (p.error !== 0) throw new Error(`fetch error ${p.error}`);
+          cursor.advance(p.partition, p.records, p.logStartOffset);
+        }
+        next = connection.request(API.fetch, FETCH_VERSION, cursor.body());
+        for (const p of fetched) if (p.records) done += countRecords(p.records, s.checkCrcs);
+        // As ktc's consumer does: the next response reuses this one's memory rather than faulting in 16 MiB anew.
+        connection.release(reply);
+      }
+      await next; // the last one, unread
+    };
+    if (produce) for (let i = 0; i < s.inFlight; i++) loops.push(produceLoop());
+    else for (const share of fetchShares(partitions, s.inFlight)) loops.push(fetchLoop(new FetchCursor(s, share)));
   }
   await new Promise((resolve) => setTimeout(resolve, s.seconds * 1000));
   stop = true;

@@ -8,7 +8,9 @@
  *   long enough to fill a batch at full speed.
  * - Java consumer tuned: ktc's fetch sizes (2 MiB per partition, 16 MiB per request).
  * - @platformatic/kafka: the caller is its batcher, so ktc's messages per
- *   send and partition layout; 5 sends in flight (its connection's default).
+ *   send and partition layout; 5 send() calls outstanding. Idempotent, the
+ *   client itself sends one request at a time per broker (it sets its
+ *   connection's maxInflights to 1 then; 2.12.1, producer.js).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -227,7 +229,7 @@ const platformaticProducer: ProducerPeer = {
   id: 'platformatic',
   label: `@platformatic/kafka`,
   settings: (cell) =>
-    `${ktcLayout(cell).messagesPerSend} msgs/send over ${ktcLayout(cell).partitionsPerSend} partitions (ktc's layout), 5 sends in flight, acks=all, idempotent`,
+    `${ktcLayout(cell).messagesPerSend} msgs/send over ${ktcLayout(cell).partitionsPerSend} partitions (ktc's layout), 5 send() calls outstanding (idempotent, the client sends 1 request at a time per broker), acks=all`,
   invocation: (ctx, cell, topic, messages, rate) => {
     const settings: PlatformaticProduceSettings = {
       bootstrap: ctx.cluster.bootstrap.split(','),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { countRecords, produceBody, stampSequences, type LimitSettings } from '../../../bench/suite/limitRequests.js';
+import { countRecords, FetchCursor, fetchShares, produceBody, stampSequences, type LimitSettings } from '../../../bench/suite/limitRequests.js';
+import { defined } from '../../../src/defined.js';
 import { readRecordBatches } from '../../../src/engine/wire/recordBatchReader.js';
 import { WireRecordList } from '../../../src/engine/wire/recordList.js';
 import { crc32c } from '../../../src/engine/wire/crc32c.js';
@@ -65,5 +66,63 @@ describe('limit replay requests', () => {
     const flipped = Buffer.from(records);
     flipped.writeUInt8(flipped.readUInt8(flipped.length - 3) ^ 1, flipped.length - 3);
     expect(() => countRecords(flipped, true)).toThrow('CRC mismatch in the batch at offset 500');
+  });
+});
+
+describe('limit fetch replay cursor', () => {
+  const fetchSettings: LimitSettings = { ...settings, mode: 'fetch', partitionMaxBytes: 2 << 20, maxBytes: 16 << 20 };
+
+  /** Positions a request body asks for: [partition, offset] in order (v5 layout, one topic). */
+  function asked(body: Buffer): [number, number][] {
+    let at = 4 + 4 + 4 + 4 + 1 + 4;
+    at += 2 + body.readInt16BE(at);
+    const n = body.readInt32BE(at);
+    at += 4;
+    const out: [number, number][] = [];
+    for (let i = 0; i < n; i++, at += 4 + 8 + 8 + 4) out.push([body.readInt32BE(at), Number(body.readBigInt64BE(at + 4))]);
+    return out;
+  }
+
+  /** `count` batches of 40 records from base offset `from`, as a fetch response would hold them. */
+  function batchesFrom(from: number, count: number): Buffer {
+    const built = produceBody(settings, [0], undefined);
+    const one = built.body.subarray(defined(built.batchAt[0]));
+    return Buffer.concat(
+      Array.from({ length: count }, (_, i) => {
+        const b = Buffer.from(one);
+        b.writeBigInt64BE(BigInt(from + 40 * i), 0);
+        return b;
+      }),
+    );
+  }
+
+  it('reads each partition on from where its last complete batch ended, and wraps to the log start at its end', () => {
+    const cursor = new FetchCursor(fetchSettings, [3, 7]);
+    expect(asked(cursor.body())).toEqual([
+      [3, 0],
+      [7, 0],
+    ]);
+    const two = batchesFrom(0, 2);
+    cursor.advance(3, two, 0);
+    cursor.advance(7, two.subarray(0, two.length - 10), 0); // second batch cut short: read again next time
+    expect(asked(cursor.body())).toEqual([
+      [3, 80],
+      [7, 40],
+    ]);
+    cursor.advance(3, Buffer.alloc(0), 12); // at its end: back to where the log starts
+    cursor.advance(7, null, 0);
+    expect(asked(cursor.body())).toEqual([
+      [3, 12],
+      [7, 0],
+    ]);
+    expect(() => cursor.advance(5, two, 0)).toThrow('partition 5 was not in this fetch');
+  });
+
+  it("deals a leader's partitions round-robin to the fetch loops, never an empty share", () => {
+    expect(fetchShares([0, 1, 2, 3, 4, 5], 2)).toEqual([
+      [0, 2, 4],
+      [1, 3, 5],
+    ]);
+    expect(fetchShares([4], 2)).toEqual([[4]]);
   });
 });
