@@ -76,7 +76,7 @@ async function main(opts: BenchOptions): Promise<void> {
       kafkajs: '2.2.4',
     },
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-    timing: { rounds: opts.rounds, warmupSeconds: opts.warmupSeconds, measureSeconds: opts.measureSeconds },
+    timing: { rounds: opts.rounds, warmupSeconds: opts.warmupSeconds, measureSeconds: opts.measureSeconds, measureCapped: true },
     cells: [],
     memory: [],
     leftOut: fullMatrix()

@@ -44,8 +44,8 @@ async function run(ctx: PeerContext, plan: CellPlan, inv: Invocation): Promise<M
   return m;
 }
 
-function sample(m: Measured, windows: Window[], warmup: number, round: number, position: number, messages: number): RunSample {
-  const steady = steadyRate(windows, warmup);
+function sample(m: Measured, windows: Window[], warmup: number, measureSeconds: number, round: number, position: number, messages: number): RunSample {
+  const steady = steadyRate(windows, warmup, measureSeconds);
   return {
     round,
     position,
@@ -240,7 +240,7 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
       for (let retry = 0; ; retry++) {
         let short: string | undefined;
         try {
-          s = sample(m, peer.windows(m.stdout), warmup, round, position, size);
+          s = sample(m, peer.windows(m.stdout), warmup, timing.measureSeconds, round, position, size);
           short = shortfall(s, timing.measureSeconds);
         } catch (err) {
           if (!/too short/.test((err as Error).message) || retry === MAX_RETRIES) throw err;

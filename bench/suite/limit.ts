@@ -71,7 +71,7 @@ export async function replayRate(
   };
   const m = await measure(process.execPath, [script, JSON.stringify(settings)], { core: plan.clientCore, scratchDir: ctx.scratchDir, timeoutMs: 120_000 });
   if (m.code !== 0) throw new Error(`limit ${mode} replay failed: ${tail(m.stderr || m.stdout)}`);
-  return steadyRate(jsonWindows(m.stdout), plan.timing.warmupSeconds.producer).rate;
+  return steadyRate(jsonWindows(m.stdout), plan.timing.warmupSeconds.producer, plan.limitSeconds).rate;
 }
 
 /** The limit of one side from its per-round replays (undefined when none succeeded). */

@@ -89,7 +89,13 @@ export interface BenchResults {
   commit?: string;
   versions: Record<string, string>;
   command: string;
-  timing: { rounds: number; warmupSeconds: { producer: number; consumer: number }; measureSeconds: number };
+  timing: {
+    rounds: number;
+    warmupSeconds: { producer: number; consumer: number };
+    measureSeconds: number;
+    /** Each run measured over measureSeconds after its warm-up, later windows left out (results since 2026-11-28 15:30; before, a run's every window after the warm-up counted). */
+    measureCapped?: boolean;
+  };
   cells: CellResult[];
   latency?: LatencyResult;
   memory: MemoryCheck[];

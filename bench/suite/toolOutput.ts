@@ -150,7 +150,7 @@ export function jsonWindows(stdout: string): Window[] {
 }
 
 export interface SteadyRate {
-  /** Records per second over the windows after the warm-up. */
+  /** Records per second over the measured windows (after the warm-up, up to the measured seconds). */
   rate: number;
   records: number;
   seconds: number;
@@ -162,21 +162,33 @@ export interface SteadyRate {
 /**
  * Throughput without the warm-up: leading empty windows (connecting, joining
  * the group) are dropped, then every window that starts before warmupSeconds
- * of activity has passed; the rest are summed. The tools do not print the
- * last partial window, so nothing after the last full one counts either.
+ * of activity has passed; then windows are summed until measureSeconds are
+ * counted, and later ones left out. The tools do not print the last partial
+ * window, so nothing after the last full one counts either.
+ *
+ * Why the cap: every tool is measured over the same span of its run. A run
+ * sized for 15 s can last 30 (its size came from a slower round), and on a
+ * disk that takes writes into the page cache at first and throttles them once
+ * gigabytes are dirty, its later seconds are slower: at 48 partitions and
+ * 10 KiB records, ktc's runs were measured over 18-32 s and the peer's over
+ * 10-15 s, which set ktc's throttled seconds against the peer's fast ones.
  */
-export function steadyRate(windows: readonly Window[], warmupSeconds: number): SteadyRate {
+export function steadyRate(windows: readonly Window[], warmupSeconds: number, measureSeconds = Infinity): SteadyRate {
   let i = 0;
   while (i < windows.length && defined(windows[i]).records === 0) i++;
   let elapsed = 0;
   while (i < windows.length && elapsed < warmupSeconds - 1e-9) elapsed += defined(windows[i++]).seconds;
-  const counted = windows.slice(i);
-  const records = counted.reduce((a, w) => a + w.records, 0);
-  const seconds = counted.reduce((a, w) => a + w.seconds, 0);
-  if (counted.length === 0 || seconds <= 0) {
+  const first = i;
+  let seconds = 0;
+  let records = 0;
+  for (; i < windows.length && seconds < measureSeconds - 1e-9; i++) {
+    seconds += defined(windows[i]).seconds;
+    records += defined(windows[i]).records;
+  }
+  if (i === first || seconds <= 0) {
     throw new Error(`the run was too short: no window after the ${warmupSeconds} s warm-up (${windows.length} windows in all)`);
   }
-  return { rate: records / seconds, records, seconds, windows: counted.length, warmupWindows: i };
+  return { rate: records / seconds, records, seconds, windows: i - first, warmupWindows: first };
 }
 
 export interface GnuTime {

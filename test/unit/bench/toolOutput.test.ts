@@ -135,6 +135,30 @@ describe('steadyRate', () => {
     expect(r.rate).toBe(10);
   });
 
+  it('counts the measured seconds after the warm-up and leaves later windows out, so a longer run is measured over the same span', () => {
+    const fast = { records: 500, seconds: 1 };
+    const throttled = { records: 100, seconds: 1 };
+    const run = [fast, fast, fast, fast, fast, throttled, throttled, throttled];
+    const r = steadyRate(run, 2, 4);
+    expect(r).toEqual({ rate: 1600 / 4, records: 1600, seconds: 4, windows: 4, warmupWindows: 2 });
+    // The same run stopped earlier measures the same: the extra throttled seconds do not count.
+    expect(steadyRate(run.slice(0, 6), 2, 4).rate).toBe(r.rate);
+  });
+
+  it("keeps the window that crosses the measured seconds' end (Java's 5 s windows measure 10 s as two)", () => {
+    const r = steadyRate(
+      [
+        { records: 10, seconds: 5 },
+        { records: 50, seconds: 5 },
+        { records: 60, seconds: 5.1 },
+        { records: 5, seconds: 5 },
+      ],
+      5,
+      8,
+    );
+    expect(r).toEqual({ rate: 110 / 10.1, records: 110, seconds: 10.1, windows: 2, warmupWindows: 1 });
+  });
+
   it('says the run was too short when nothing is left after the warm-up', () => {
     expect(() => steadyRate([{ records: 5, seconds: 1 }], 5)).toThrow(/too short/);
   });
