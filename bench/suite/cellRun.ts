@@ -170,19 +170,16 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
       }
       const messages = producerMessages.get(peer.id);
       if (messages === undefined) continue;
-      const topic = await freshTopic();
-      await settle();
-      await measureRun(
-        peer,
-        defined(producerTools.get(peer.id)),
-        (n) => peer.invocation(ctx, cell, topic, n, 0),
-        timing.warmupSeconds.producer,
-        round,
-        position,
-        messages,
-        'producer',
-      );
-      await deleteTopics(ctx.cluster, [topic]);
+      // A run again after a short one starts as the first did: into a fresh topic, the short run's topic gone and the disk settled.
+      let topic: string | undefined;
+      const attempt = async (n: number): Promise<Invocation> => {
+        if (topic !== undefined) await deleteTopics(ctx.cluster, [topic]);
+        topic = await freshTopic();
+        await settle();
+        return peer.invocation(ctx, cell, topic, n, 0);
+      };
+      await measureRun(peer, defined(producerTools.get(peer.id)), attempt, timing.warmupSeconds.producer, round, position, messages, 'producer');
+      if (topic !== undefined) await deleteTopics(ctx.cluster, [topic]);
     }
     for (const [position, peer] of rotation([...CONSUMERS, LIMIT], round).entries()) {
       if (peer === LIMIT) {
@@ -193,17 +190,11 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
       const messages = consumerMessages.get(peer.id);
       if (messages === undefined) continue;
       const group = `bench-${stamp}-${round}-${peer.id}-`;
-      await settle();
-      await measureRun(
-        peer,
-        defined(consumerTools.get(peer.id)),
-        (n) => peer.invocation(ctx, cell, consumerTopic, n, `${group}${n}-`),
-        timing.warmupSeconds.consumer,
-        round,
-        position,
-        messages,
-        'consumer',
-      );
+      const attempt = async (n: number): Promise<Invocation> => {
+        await settle();
+        return peer.invocation(ctx, cell, consumerTopic, n, `${group}${n}-`);
+      };
+      await measureRun(peer, defined(consumerTools.get(peer.id)), attempt, timing.warmupSeconds.consumer, round, position, messages, 'consumer');
     }
     // Later rounds are sized from what earlier ones measured (the calibration runs were short and cold).
     resize(producerTools, producerMessages, timing, 'producer', Infinity);
@@ -222,7 +213,8 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
   async function measureRun(
     peer: ProducerPeer | ConsumerPeer,
     tool: ToolResult,
-    invocation: (messages: number) => Invocation,
+    /** Readies one attempt of `messages` (a fresh topic, the disk settled): every attempt starts as the first. */
+    attempt: (messages: number) => Promise<Invocation>,
     warmup: number,
     round: number,
     position: number,
@@ -231,7 +223,7 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
   ): Promise<void> {
     try {
       let size = messages;
-      let inv = invocation(size);
+      let inv = await attempt(size);
       tool.command = commandLine(inv);
       let m = await run(ctx, plan, inv);
       let s: RunSample | undefined;
@@ -260,7 +252,7 @@ export async function runCell(ctx: PeerContext, cell: Cell, plan: CellPlan): Pro
         (side === 'producer' ? producerMessages : consumerMessages).set(peer.id, resized);
         log(`${cell.id} round ${round}: ${peer.id} ${side} too short at ${size} messages (${short}), again with ${resized}`);
         size = resized;
-        inv = invocation(size);
+        inv = await attempt(size);
         tool.command = commandLine(inv);
         m = await run(ctx, plan, inv);
       }
