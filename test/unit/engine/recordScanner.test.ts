@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { crc32c } from '../../../src/engine/wire/crc32c.js';
 import { readRecordBatches } from '../../../src/engine/wire/recordBatchReader.js';
@@ -150,5 +151,44 @@ describe('native record scanner', () => {
       if ('error' in (native as object)) failures++;
     }
     expect(failures).toBeGreaterThan(200); // the damage reached lengths and counts, and both walks refused it alike
+  });
+});
+
+describe('native record scanner on batches the Java client wrote', () => {
+  const fixtures = new URL('../../fixtures/batches/', import.meta.url);
+  // test/fixtures/batches/README.md: two batches of 40 records by kafka-clients' MemoryRecordsBuilder, the second lz4 with offset gaps.
+  const many = readFileSync(new URL('many.bin', fixtures));
+  type JavaRecord = { offset: number; key: string | null; value: string | null; headers: { key: string; value: string | null }[] };
+  const written = (JSON.parse(readFileSync(new URL('records.json', fixtures), 'utf8')) as { many: JavaRecord[] }).many;
+  const text = (b: Buffer | null | undefined): string | null => (b == null ? null : b.toString());
+
+  it('takes the uncompressed batch whole: none of its records is left to the TypeScript walk', () => {
+    const scan = defined(recordScanner());
+    const count = many.readInt32BE(57);
+    expect(count).toBe(40);
+    const fields = new Int32Array(6 * count);
+    const offsets = new Float64Array(count);
+    expect(scan(many, 61, 12 + many.readInt32BE(8), count, 0, 0, 0, fields, offsets, 0)).toBe(count);
+    expect(Array.from(offsets)).toEqual(written.slice(0, 40).map((r) => r.offset));
+  });
+
+  it('reads both batches as Java wrote them, keys, nulls, headers and all', () => {
+    const list = new WireRecordList();
+    expect(readRecordBatches(many, 0, list)).toEqual({ next: 119, controlRecords: 0, abortedRecords: 0 });
+    const read = messagesOf(list).map((m) => ({
+      offset: Number(m.offset),
+      key: text(m.key),
+      value: text(m.value),
+      headers: (m.recordHeaders ?? []).map((h) => ({ key: h.key, value: text(h.value) })),
+    }));
+    expect(read).toEqual(written.map(({ offset, key, value, headers }) => ({ offset, key, value, headers })));
+  });
+
+  it('reads them as the TypeScript walk does from any offset, a gap between records included', () => {
+    for (const from of [0, 1, 16, 39, 40, 41, 42, 100, 117, 118]) {
+      const native = outcome(many, from, true);
+      expect(native).toEqual(outcome(many, from, false));
+      expect(native).toHaveProperty('records');
+    }
   });
 });
