@@ -93,7 +93,7 @@ export interface BenchResults {
     rounds: number;
     warmupSeconds: { producer: number; consumer: number };
     measureSeconds: number;
-    /** Each run measured over measureSeconds after its warm-up, later windows left out, and a run again after a short one started on a settled disk (results since 2026-11-28 16:00; before, a run's every window after the warm-up counted, and a run again started with the short run's writes still dirty). */
+    /** Each run measured over measureSeconds after its warm-up, later windows left out, and a run again after a short one started on a settled disk (results since 2026-11-28 15:33; before, a run's every window after the warm-up counted, and a run again started with the short run's writes still dirty). */
     measureCapped?: boolean;
   };
   cells: CellResult[];
