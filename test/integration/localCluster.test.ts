@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
-import kafkajs from 'kafkajs';
+// Before kafkajs: ktc's fixes to kafkajs apply only if they load first (src/engine/kafkajsPatch.ts).
 import { createKafka, kafkajsConfig } from '../../src/engine/kafkajsClient.js';
+import kafkajs from 'kafkajs';
 import { mtlsConnection, saslConnection, testCluster, uniqueName, type TestCluster } from '../helpers/testCluster.js';
 import { defined } from '../../src/defined.js';
 import { endpoints } from '../../src/local/layout.js';

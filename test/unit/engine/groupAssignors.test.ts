@@ -1,3 +1,5 @@
+// Before kafkajs: ktc's fixes to kafkajs apply only if they load first (src/engine/kafkajsPatch.ts).
+import '../../../src/engine/kafkajsClient.js';
 import kafkajs from 'kafkajs';
 import type { PartitionAssigner } from 'kafkajs';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,6 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+// Before kafkajs: ktc's fixes to kafkajs apply only if they load first (src/engine/kafkajsPatch.ts).
+import '../../../src/engine/kafkajsClient.js';
 import kafkajs from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../../src/config/connection.js';

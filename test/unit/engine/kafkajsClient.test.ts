@@ -46,4 +46,19 @@ describe('kafkajsClient.ts is the only door to kafkajs', () => {
     expect(order.indexOf('./kafkajsPatch.js')).toBe(0);
     expect(order.indexOf('./kafkajsPatch.js')).toBeLessThan(order.indexOf('kafkajs'));
   });
+
+  it('tests and the bench that load kafkajs themselves load kafkajsClient.ts first, so they run the patched kafkajs', () => {
+    // A file that loads kafkajs first gets the unpatched one (on Node 24, a TimeoutNegativeWarning in CI's output).
+    const loadsKafkajs = [...sourceFiles('test'), ...sourceFiles('bench')].filter((file) =>
+      moduleReferences(file).some((ref) => !ref.typeOnly && isKafkajs(ref.specifier)),
+    );
+    expect(loadsKafkajs.length).toBeGreaterThan(0);
+    const outOfOrder = loadsKafkajs.filter((file) => {
+      const refs = moduleReferences(file).filter((ref) => !ref.typeOnly);
+      const door = refs.findIndex((ref) => ref.specifier.endsWith('/engine/kafkajsClient.js'));
+      const first = refs.findIndex((ref) => isKafkajs(ref.specifier));
+      return door === -1 || door > first;
+    });
+    expect(outOfOrder).toEqual([]);
+  });
 });
