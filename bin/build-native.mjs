@@ -1,17 +1,18 @@
 #!/usr/bin/env node
 // Compiles ktc's own native addon, src/native/crc32c.c (CRC-32C on SSE 4.2, ~4.5x @node-rs/crc32's speed on the
-// benchmark machine) and src/native/records.c (the consumer's record scanner), into dist/native/crc32c.node. Part
-// of `npm run build`. The addon is optional: where it cannot be built (not x86-64, no C compiler, no Node-API
-// headers) this says why on one line and exits 0, and ktc checks CRCs with @node-rs/crc32 and walks records in
-// TypeScript instead. Only Node built-ins here.
+// benchmark machine), src/native/records.c (the consumer's record scanner) and src/native/payloads.c (its reader of
+// ktc's binary payloads), into dist/native/crc32c.node. Part of `npm run build`. The addon is optional: where it
+// cannot be built (not x86-64, no C compiler, no Node-API headers) this says why on one line and exits 0, and ktc
+// checks CRCs with @node-rs/crc32 and walks records and reads payloads in TypeScript instead. Only Node built-ins here.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-// One addon: the CRC-32C (crc32c.c, which holds its init) and the consumer's record scanner (records.c).
-const sources = ['crc32c.c', 'records.c'].map((file) => join(root, 'src', 'native', file));
+// One addon: the CRC-32C (crc32c.c, which holds its init), the consumer's record scanner (records.c) and payload reader (payloads.c).
+const sources = ['crc32c.c', 'records.c', 'payloads.c'].map((file) => join(root, 'src', 'native', file));
+const inputs = [...sources, join(root, 'src', 'native', 'recordFields.h')];
 const target = join(root, 'dist', 'native', 'crc32c.node');
 
 /** Node-API's headers are the same for every Node version: the running Node's, else the system's. */
@@ -22,7 +23,7 @@ function skip(why) {
   process.exit(0);
 }
 
-if (existsSync(target) && sources.every((source) => statSync(target).mtimeMs >= statSync(source).mtimeMs)) process.exit(0);
+if (existsSync(target) && inputs.every((input) => statSync(target).mtimeMs >= statSync(input).mtimeMs)) process.exit(0);
 if (process.arch !== 'x64' || (process.platform !== 'linux' && process.platform !== 'darwin')) {
   skip(`it is written for x86-64 Linux and macOS, this is ${process.platform}-${process.arch}`);
 }
@@ -34,7 +35,7 @@ const args = ['-O2', '-msse4.2', '-shared', '-fPIC', '-DNAPI_VERSION=8', `-I${he
 // Node's own symbols (napi_*) are resolved when Node loads the addon.
 if (process.platform === 'darwin') args.unshift('-undefined', 'dynamic_lookup');
 mkdirSync(dirname(target), { recursive: true });
-process.stderr.write('Compiling the native addon (CRC-32C, record scanner)...\n');
+process.stderr.write('Compiling the native addon (CRC-32C, record scanner, payload reader)...\n');
 try {
   execFileSync(cc, args, { stdio: ['ignore', 'ignore', 'pipe'] });
 } catch (err) {

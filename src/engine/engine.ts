@@ -135,6 +135,14 @@ export interface RecordList {
   /** -1: the record has no value (a tombstone). */
   valueLength(i: number): number;
   message(i: number): ConsumedMessage;
+  /** Where the values lie, for a native reader (src/native/recordFields.h); absent for lists that do not keep them so. */
+  recordFields?(): RecordFields;
+}
+
+/** Record i's value is in bodies[fields[i * 6]], from fields[i * 6 + 3], fields[i * 6 + 4] bytes (-1: no value). */
+export interface RecordFields {
+  readonly bodies: readonly Buffer[];
+  readonly fields: Int32Array;
 }
 
 export interface ConsumedBatch {

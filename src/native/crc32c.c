@@ -120,13 +120,15 @@ static void fill_tables(void) {
   fill_shift(short_shift, zeros_operator(SHORT));
 }
 
-/* records.c: the record scanner this addon also exports. */
+/* records.c and payloads.c: the consumer's record scanner and binary payload reader, which this addon also exports. */
 void register_records(napi_env env, napi_value exports);
+void register_payloads(napi_env env, napi_value exports);
 
 /* Runs once per Node environment: the main thread's and each worker thread's. The tables are filled once. */
 NAPI_MODULE_INIT() {
   static pthread_once_t tables = PTHREAD_ONCE_INIT;
   register_records(env, exports);
+  register_payloads(env, exports);
   __builtin_cpu_init();
   if (!__builtin_cpu_supports("sse4.2")) return exports;
   pthread_once(&tables, fill_tables);

@@ -11,9 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <node_api.h>
-
-/* Int32 fields per record, as WireRecordList lays them out. */
-enum { BODY, KEY_START, KEY_LENGTH, VALUE_START, VALUE_LENGTH, HEADERS_AT, STRIDE };
+#include "recordFields.h"
 
 /*
  * A zigzag varint of at most `max` bytes from *p, not reading at or past `end`. Returns 0 when it runs past `end`

@@ -1,4 +1,5 @@
-import type { ConsumedBatch, ConsumedMessage, ConsumerCounters, ConsumerEngine } from '../engine/engine.js';
+import type { ConsumedBatch, ConsumedMessage, ConsumerCounters, ConsumerEngine, RecordFields } from '../engine/engine.js';
+import { BinaryValueReader } from './binaryValues.js';
 import { LatencyHistogram } from '../stats/latencyHistogram.js';
 import { SequenceTracker } from '../stats/sequenceTracker.js';
 import type { Clock } from './clock.js';
@@ -52,6 +53,8 @@ export class ConsumeLoop {
   private started: (() => void) | undefined;
   private readonly decoded = newDecodedRecord();
   private readonly decoder = new PayloadDecoder();
+  private readonly binary = new BinaryValueReader();
+  private readonly runs = new KtcRuns(this.stats);
 
   constructor(
     private readonly consumer: ConsumerEngine,
@@ -115,20 +118,23 @@ export class ConsumeLoop {
   /** Returns how many messages of the batch were processed: only their offsets get committed. */
   private onBatch(batch: ConsumedBatch): number {
     if (!this.finish) return 0; // stopping: leave the rest for the next consumer of the group
-    const { stats, decoded, decoder } = this;
+    const { stats, decoded, decoder, runs } = this;
     const { records, partition } = batch;
     const now = this.clock.nowMicros();
     if (stats.firstAtMicros === 0) stats.firstAtMicros = now;
     stats.lastAtMicros = now;
     const processed = Math.min(records.length, Math.max(0, (this.settings.maxMessages ?? Infinity) - stats.received));
     const onMessage = this.hooks.onMessage;
-    // Records of one send share their send time and carry consecutive sequence numbers: both are recorded per run.
-    let latency = -1;
-    let latencyCount = 0;
-    let runProducer = '';
-    let runFirst = 0;
-    let runNext = 0;
-    for (let i = 0; i < processed; i++) {
+    runs.begin(partition, now);
+    const fields = onMessage === undefined && this.binary.available ? records.recordFields?.() : undefined;
+    // A list of binary values is read natively up to its first other value; the rest in TypeScript, one by one.
+    let i = fields ? this.readBinary(fields, processed) : 0;
+    // ktc records are handed on in groups, as the native reader makes them: from one producer, consecutive, sent together.
+    let producer = '';
+    let first = 0;
+    let count = 0;
+    let sentAt = 0;
+    for (; i < processed; i++) {
       const length = records.valueLength(i);
       let kind: RecordKind = 'null';
       if (length >= 0) {
@@ -136,32 +142,94 @@ export class ConsumeLoop {
         kind = decoder.decodeAt(records.valueBytes(i), records.valueStart(i), length, decoded);
       }
       if (kind === 'ktc') {
-        stats.ktc++;
-        const micros = now - decoded.sentAtMicros;
-        if (micros === latency) latencyCount++;
+        if (decoded.seq === first + count && decoded.sentAtMicros === sentAt && decoded.producerId === producer) count++;
         else {
-          if (latencyCount > 0) stats.endToEnd.recordMany(latency, latencyCount);
-          latency = micros;
-          latencyCount = 1;
-        }
-        if (decoded.seq === runNext && decoded.producerId === runProducer) runNext++;
-        else {
-          if (runNext > runFirst) stats.tracker.observeRun(runProducer, runFirst, runNext - runFirst, partition);
-          runProducer = decoded.producerId;
-          runFirst = decoded.seq;
-          runNext = runFirst + 1;
+          if (count > 0) runs.add(producer, first, count, sentAt);
+          producer = decoded.producerId;
+          first = decoded.seq;
+          count = 1;
+          sentAt = decoded.sentAtMicros;
         }
       } else if (kind === 'json') stats.json++;
       else if (kind === 'null') stats.nullValues++;
       else stats.foreign++;
       onMessage?.(batch.topic, partition, records.message(i), kind);
     }
-    if (latencyCount > 0) stats.endToEnd.recordMany(latency, latencyCount);
-    if (runNext > runFirst) stats.tracker.observeRun(runProducer, runFirst, runNext - runFirst, partition);
+    if (count > 0) runs.add(producer, first, count, sentAt);
+    runs.end();
     stats.received += processed;
     if (processed > 0) this.hooks.onProcessed?.(batch, processed);
     if (stats.received >= (this.settings.maxMessages ?? Infinity)) this.stop('count');
     else if (this.hooks.isDone?.()) this.stop('done');
     return processed;
+  }
+
+  /** Reads records from 0 while their values are binary payloads, natively, many per call; returns where it stopped. */
+  private readBinary(fields: RecordFields, to: number): number {
+    const { binary, decoder, runs, stats } = this;
+    let i = 0;
+    for (;;) {
+      // Reads at least one record unless record i is another kind of value: each call has room for a group.
+      const n = binary.read(fields, i, to);
+      for (let g = 0; g < binary.groups; g++) {
+        const group = binary.at(g);
+        runs.add(decoder.binaryProducerId(group.high, group.low), group.firstSeq, group.count, group.sentAtMicros);
+      }
+      stats.bytes += binary.bytes;
+      i += n;
+      if (i >= to || binary.stoppedAtOtherValue || n === 0) return i;
+    }
+  }
+}
+
+/**
+ * The ktc records of one batch, recorded per run: records of one send share their send time and carry consecutive
+ * sequence numbers, so the histogram and the sequence tracker see one entry per run, not per record.
+ */
+class KtcRuns {
+  private partition = 0;
+  private now = 0;
+  private latency = -1;
+  private latencyCount = 0;
+  private producer = '';
+  private first = 0;
+  private next = 0;
+
+  constructor(private readonly stats: ConsumeStats) {}
+
+  begin(partition: number, nowMicros: number): void {
+    this.partition = partition;
+    this.now = nowMicros;
+  }
+
+  /** `count` records of `producer` from sequence number `seq` on, all sent at `sentAtMicros`. */
+  add(producer: string, seq: number, count: number, sentAtMicros: number): void {
+    const stats = this.stats;
+    stats.ktc += count;
+    const micros = this.now - sentAtMicros;
+    if (micros === this.latency) this.latencyCount += count;
+    else {
+      if (this.latencyCount > 0) stats.endToEnd.recordMany(this.latency, this.latencyCount);
+      this.latency = micros;
+      this.latencyCount = count;
+    }
+    if (seq === this.next && producer === this.producer) this.next += count;
+    else {
+      if (this.next > this.first) stats.tracker.observeRun(this.producer, this.first, this.next - this.first, this.partition);
+      this.producer = producer;
+      this.first = seq;
+      this.next = seq + count;
+    }
+  }
+
+  /** Records the batch's last runs. */
+  end(): void {
+    const stats = this.stats;
+    if (this.latencyCount > 0) stats.endToEnd.recordMany(this.latency, this.latencyCount);
+    if (this.next > this.first) stats.tracker.observeRun(this.producer, this.first, this.next - this.first, this.partition);
+    this.latency = -1;
+    this.latencyCount = 0;
+    this.producer = '';
+    this.first = this.next = 0;
   }
 }

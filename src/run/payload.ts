@@ -417,6 +417,16 @@ export class PayloadDecoder {
     return isJsonObject(bytes, start, start + length) ? 'json' : 'foreign';
   }
 
+  /** The producer id of a binary value whose id bytes read as these two big-endian int32 words: what decodeAt() gives. */
+  binaryProducerId(high: number, low: number): string {
+    if (high !== this.binaryHigh || low !== this.binaryLow || this.binaryId === '') {
+      this.binaryHigh = high;
+      this.binaryLow = low;
+      this.binaryId = hexWord(high) + hexWord(low);
+    }
+    return this.binaryId;
+  }
+
   /** Whether the value begins with the same head (send time and producer id) as the last ktc JSON value. */
   private sameJsonHead(view: DataView, start: number): boolean {
     if (!this.jsonHeadSet) return false;
@@ -442,6 +452,11 @@ export class PayloadDecoder {
     this.jsonSentAtMicros = seconds * 1_000_000 + micros;
     return true;
   }
+}
+
+/** An int32 as the 8 hex digits of its big-endian bytes. */
+function hexWord(word: number): string {
+  return (word >>> 0).toString(16).padStart(8, '0');
 }
 
 const defaultDecoder = new PayloadDecoder();

@@ -1,7 +1,7 @@
-import type { ConsumedMessage, RecordHeader, RecordList } from '../engine.js';
+import type { ConsumedMessage, RecordFields, RecordHeader, RecordList } from '../engine.js';
 import { readHeadersAt } from './recordBatchReader.js';
 
-/** Int32 fields kept per record. */
+/** Int32 fields kept per record (src/native/recordFields.h has the same). */
 const BODY = 0;
 const KEY_START = 1;
 const KEY_LENGTH = 2;
@@ -103,6 +103,10 @@ export class WireRecordList implements RecordList {
 
   valueLength(i: number): number {
     return this.fields[this.check(i) * STRIDE + VALUE_LENGTH] ?? -1;
+  }
+
+  recordFields(): RecordFields {
+    return { bodies: this.bodies, fields: this.fields };
   }
 
   message(i: number): ConsumedMessage {

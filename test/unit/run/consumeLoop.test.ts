@@ -5,6 +5,9 @@ import type { Clock } from '../../../src/run/clock.js';
 import { ConsumeLoop } from '../../../src/run/consumeLoop.js';
 import { newProducerId, PayloadEncoder } from '../../../src/run/payload.js';
 import { buffersOf } from '../../../src/engine/bufferValueList.js';
+import { WireRecordList } from '../../../src/engine/wire/recordList.js';
+import { nativeBinaryValuesBuilt, useNativeBinaryValues } from '../../../src/run/binaryValues.js';
+import type { RecordList } from '../../../src/engine/engine.js';
 
 const NOW = 1_795_550_803_000_000;
 
@@ -34,9 +37,114 @@ function messages(values: Array<Buffer | null>, firstOffset = 0): ConsumedMessag
   return values.map((value, i) => ({ offset: String(firstOffset + i), value, key: null }));
 }
 
+/**
+ * The values as the wire consumer keeps them: positions in the bytes they arrived in, here split over two buffers
+ * (a fetch response and a decompressed batch, say), the second from `split` on.
+ */
+function wireList(values: Array<Buffer | null>, split = Math.floor(values.length / 2)): WireRecordList {
+  const list = new WireRecordList(4);
+  list.reserve(values.length);
+  for (const [part, from, to] of [
+    [0, 0, split],
+    [1, split, values.length],
+  ] as const) {
+    const own = values.slice(from, to);
+    // Leading bytes, so no value starts at 0.
+    const body = Buffer.concat([Buffer.from([part, 7, 7]), ...own.map((v) => v ?? Buffer.alloc(0))]);
+    const index = list.useBody(body);
+    let at = 3;
+    own.forEach((v, i) => {
+      list.push(index, from + i, 0, -1, at, v === null ? -1 : v.length, -1);
+      at += v?.length ?? 0;
+    });
+  }
+  return list;
+}
+
+/** How the loop is given its records: a list of messages (kafkajs), the wire consumer's list read in TypeScript, or natively. */
+const READINGS = [
+  ['messages', (values: Array<Buffer | null>): RecordList => new MessageList(messages(values)), false],
+  ['wire list, values read in TypeScript', wireList, false],
+  ['wire list, binary values read natively', wireList, true],
+] as const;
+
+async function consume(batches: Array<{ partition: number; records: RecordList }>, native: boolean, maxMessages?: number) {
+  useNativeBinaryValues(native);
+  try {
+    const engine = new ScriptedConsumer(batches.map((b) => ({ topic: 't', ...b })));
+    const loop = new ConsumeLoop(engine, maxMessages === undefined ? {} : { maxMessages }, clock);
+    // Without -n nothing ends the loop but the scripted consumer running out: stop once it has.
+    const done = setInterval(() => engine.processed.length === batches.length && loop.stop('done'), 5);
+    const result = await loop.run();
+    clearInterval(done);
+    return { ...result, processed: engine.processed };
+  } finally {
+    useNativeBinaryValues(true);
+  }
+}
+
 describe('ConsumeLoop', () => {
   const a = new PayloadEncoder({ format: 'binary', origin: 'o', producerId: newProducerId(), recordSize: 100 });
   const b = new PayloadEncoder({ format: 'json', origin: 'o', producerId: newProducerId() });
+  const c = new PayloadEncoder({ format: 'binary', origin: 'o', producerId: newProducerId(), recordSize: 28 });
+
+  it('the native reader of binary values is built here', () => {
+    expect(nativeBinaryValuesBuilt).toBe(true);
+  });
+
+  it.each(READINGS)('%s: binary values of two producers, in runs broken by gaps, repeats and send times, counted exactly', async (_, list, native) => {
+    // More runs than the native reader returns per call (64), so it is called again part way through a list.
+    const p0: Buffer[] = [];
+    for (let run = 0; run < 100; run++) {
+      p0.push(...buffersOf(a.encodeBatch(run * 10, 7, NOW - 1000 - (run % 3)))); // a: 7 of every 10, so 100 runs
+      if (run % 10 === 0) p0.push(...buffersOf(c.encodeBatch(run, 2, NOW - 5000))); // c: 0,1 10,11 ... interleaved
+    }
+    p0.push(...buffersOf(a.encodeBatch(20, 3, NOW - 1000))); // a 20..22 again: 3 duplicates, out of order
+    const p1 = [...buffersOf(c.encodeBatch(1000, 50, NOW - 200)), null]; // a run that ends in a tombstone
+    const { stats, reason, processed } = await consume(
+      [
+        { partition: 0, records: list(p0) },
+        { partition: 1, records: list(p1) },
+      ],
+      native,
+      p0.length + 40,
+    );
+    expect(reason).toBe('count');
+    expect(processed).toEqual([p0.length, 40]);
+    expect([stats.received, stats.ktc, stats.nullValues, stats.json, stats.foreign]).toEqual([p0.length + 40, p0.length + 40, 0, 0, 0]);
+    expect(stats.bytes).toBe(p0.reduce((n, v) => n + v.length, 0) + 40 * 28);
+    const latency = stats.endToEnd.summary();
+    expect(latency.count).toBe(p0.length + 40);
+    expect([latency.min, latency.max]).toEqual([200, 5000]);
+    expect(latency.percentiles.p50).toBe(1001); // 703 a at 1000-1002 µs (234/235/234 per value), 20 c at 5000, 40 c at 200
+    const v = stats.tracker.verify();
+    expect([v.duplicates, v.outOfOrder]).toEqual([3, 1]);
+    const byProducer = Object.fromEntries(v.producers.map((p) => [p.received, [p.unique, p.gaps]]));
+    // Gaps count the sequence numbers missing below the highest: a 0..996 without 3 of every 10, c 0..1039 but 60 of them.
+    expect(byProducer).toEqual({ 703: [700, 297], 60: [60, 980] });
+  });
+
+  it.each(READINGS)('%s: a list that mixes binary values with JSON, foreign values and tombstones, counted exactly', async (_, list, native) => {
+    const values = [
+      ...buffersOf(a.encodeBatch(0, 4, NOW - 1000)),
+      Buffer.from('ktc\x02 too short', 'latin1'), // the magic word, but shorter than the header: foreign
+      ...buffersOf(a.encodeBatch(4, 4, NOW - 1000)),
+      ...buffersOf(b.encodeBatch(0, 2, NOW - 3000)),
+      null,
+      ...buffersOf(a.encodeBatch(8, 2, NOW - 1000)),
+      Buffer.from('{"k": 1}'),
+    ];
+    const { stats } = await consume([{ partition: 0, records: list(values, 6) }], native);
+    expect([stats.received, stats.ktc, stats.nullValues, stats.json, stats.foreign]).toEqual([values.length, 12, 1, 1, 1]);
+    expect(stats.bytes).toBe(values.reduce((n, v) => n + (v?.length ?? 0), 0));
+    const v = stats.tracker.verify();
+    expect([v.duplicates, v.outOfOrder]).toEqual([0, 0]);
+    expect(v.producers.map((p) => [p.received, p.gaps]).sort()).toEqual([
+      [10, 0],
+      [2, 0],
+    ]);
+    expect(stats.endToEnd.summary().percentiles.p50).toBe(1000);
+  });
 
   it('counts every kind, records latency and sequences per run exactly as per record, and stops at -n', async () => {
     const p0 = [
