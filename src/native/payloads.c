@@ -18,13 +18,18 @@ enum { HEADER_SIZE = 28, HEAD = 3, GROUP = 5 };
 /* out[HEAD - 1]: why the walk ended. */
 enum { ENDED_AT_TO_OR_FULL = 0, ENDED_AT_OTHER_VALUE = 1 };
 static const uint32_t MAGIC = 0x6b746302u; /* "ktc" 0x02 */
+static const uint64_t SEQ_EXACT = (uint64_t)1 << 53;
 
 static inline uint32_t be32(const uint8_t *p) {
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 
+static inline uint64_t be64(const uint8_t *p) {
+  return (uint64_t)be32(p) << 32 | be32(p + 4);
+}
+
 static inline double be_double(const uint8_t *p) {
-  uint64_t bits = (uint64_t)be32(p) << 32 | be32(p + 4);
+  uint64_t bits = be64(p);
   double d;
   memcpy(&d, &bits, sizeof d);
   return d;
@@ -62,37 +67,50 @@ static int body(Bodies *b, int32_t index) {
  */
 static uint32_t summarize(Bodies *b, const int32_t *fields, uint32_t from, uint32_t to, double *out, size_t capacity) {
   size_t groups = 0;
-  double bytes = 0;
+  uint64_t bytes = 0;
   double *g = NULL;
+  /*
+   * The group being extended, kept in locals and written out when it ends: updating its count in `out` per record
+   * made every record wait for the last one's store.
+   */
+  uint64_t producer = 0, next_seq = 0, count = 0;
+  double sent_at = 0;
   uint32_t i = from;
   out[HEAD - 1] = ENDED_AT_TO_OR_FULL;
   for (; i < to; i++) {
     const int32_t *f = fields + (size_t)i * STRIDE;
     int32_t start = f[VALUE_START], length = f[VALUE_LENGTH];
-    if (length < HEADER_SIZE || start < 0 || !body(b, f[BODY]) || (size_t)start + (size_t)length > b->length ||
+    if (length < HEADER_SIZE || start < 0 || (f[BODY] != b->index && !body(b, f[BODY])) || (size_t)start + (size_t)length > b->length ||
         be32(b->data + start) != MAGIC) {
       out[HEAD - 1] = ENDED_AT_OTHER_VALUE;
       break;
     }
     const uint8_t *v = b->data + start;
-    double high = (double)(int32_t)be32(v + 4), low = (double)(int32_t)be32(v + 8);
-    double seq = (double)be32(v + 12) * 4294967296.0 + (double)be32(v + 16);
+    uint64_t id, seq = be64(v + 12);
+    memcpy(&id, v + 4, sizeof id);
     double sent = be_double(v + 20);
-    if (g && g[0] == high && g[1] == low && g[2] + g[3] == seq && g[4] == sent) {
-      g[3] += 1;
+    /* Past 2^53 a sequence number is not exact as a double (the TypeScript reader's type): such records go one by one. */
+    if (count > 0 && id == producer && seq == next_seq && sent == sent_at && seq < SEQ_EXACT) {
+      count++;
+      next_seq++;
     } else {
       if (groups == capacity) break;
+      if (g) g[3] = (double)count;
       g = out + HEAD + groups++ * GROUP;
-      g[0] = high;
-      g[1] = low;
-      g[2] = seq;
-      g[3] = 1;
+      g[0] = (double)(int32_t)be32(v + 4);
+      g[1] = (double)(int32_t)be32(v + 8);
+      g[2] = (double)seq;
       g[4] = sent;
+      producer = id;
+      next_seq = seq + 1;
+      count = 1;
+      sent_at = sent;
     }
-    bytes += length;
+    bytes += (uint64_t)length;
   }
+  if (g) g[3] = (double)count;
   out[0] = (double)groups;
-  out[1] = bytes;
+  out[1] = (double)bytes;
   return i - from;
 }
 

@@ -19,17 +19,27 @@
  */
 static inline int varint(const uint8_t **p, const uint8_t *end, int max, int64_t *out) {
   const uint8_t *q = *p;
-  uint64_t z = 0;
-  for (int i = 0, shift = 0; i < max && q < end; i++, shift += 7) {
-    uint8_t b = *q++;
-    z |= (uint64_t)(b & 0x7f) << shift;
-    if (!(b & 0x80)) {
-      *out = (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
-      *p = q;
-      return 1;
+  uint64_t z;
+  /* Nearly every varint of a record is one or two bytes long: those take no loop. */
+  if (q < end && !(q[0] & 0x80)) {
+    z = q[0];
+    *p = q + 1;
+  } else if (end - q >= 2 && !(q[1] & 0x80)) {
+    z = (uint64_t)(q[0] & 0x7f) | (uint64_t)q[1] << 7;
+    *p = q + 2;
+  } else {
+    int ended = 0;
+    z = 0;
+    for (int i = 0, shift = 0; i < max && q < end && !ended; i++, shift += 7) {
+      uint8_t b = *q++;
+      z |= (uint64_t)(b & 0x7f) << shift;
+      ended = !(b & 0x80);
     }
+    if (!ended) return 0;
+    *p = q;
   }
-  return 0;
+  *out = (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
+  return 1;
 }
 
 /* Decodes `count` records from body[start, end); writes those at or after `from`; returns how many, or -1. */
