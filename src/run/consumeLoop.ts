@@ -1,5 +1,5 @@
 import type { ConsumedBatch, ConsumedMessage, ConsumerCounters, ConsumerEngine, RecordFields } from '../engine/engine.js';
-import { BinaryValueReader } from './binaryValues.js';
+import { KtcValueReader } from './ktcValues.js';
 import { LatencyHistogram } from '../stats/latencyHistogram.js';
 import { SequenceTracker } from '../stats/sequenceTracker.js';
 import type { Clock } from './clock.js';
@@ -53,7 +53,7 @@ export class ConsumeLoop {
   private started: (() => void) | undefined;
   private readonly decoded = newDecodedRecord();
   private readonly decoder = new PayloadDecoder();
-  private readonly binary = new BinaryValueReader();
+  private readonly ktcValues = new KtcValueReader();
   private readonly runs = new KtcRuns(this.stats);
 
   constructor(
@@ -126,9 +126,9 @@ export class ConsumeLoop {
     const processed = Math.min(records.length, Math.max(0, (this.settings.maxMessages ?? Infinity) - stats.received));
     const onMessage = this.hooks.onMessage;
     runs.begin(partition, now);
-    const fields = onMessage === undefined && this.binary.available ? records.recordFields?.() : undefined;
-    // A list of binary values is read natively up to its first other value; the rest in TypeScript, one by one.
-    let i = fields ? this.readBinary(fields, processed) : 0;
+    const fields = onMessage === undefined && this.ktcValues.available ? records.recordFields?.() : undefined;
+    // A list of ktc values is read natively up to its first other value; the rest in TypeScript, one by one.
+    let i = fields ? this.readKtcValues(fields, processed) : 0;
     // ktc records are handed on in groups, as the native reader makes them: from one producer, consecutive, sent together.
     let producer = '';
     let first = 0;
@@ -164,20 +164,20 @@ export class ConsumeLoop {
     return processed;
   }
 
-  /** Reads records from 0 while their values are binary payloads, natively, many per call; returns where it stopped. */
-  private readBinary(fields: RecordFields, to: number): number {
-    const { binary, decoder, runs, stats } = this;
+  /** Reads records from 0 while their values are ktc's (binary or JSON), natively, many per call; returns where it stopped. */
+  private readKtcValues(fields: RecordFields, to: number): number {
+    const { ktcValues: reader, decoder, runs, stats } = this;
     let i = 0;
     for (;;) {
       // Reads at least one record unless record i is another kind of value: each call has room for a group.
-      const n = binary.read(fields, i, to);
-      for (let g = 0; g < binary.groups; g++) {
-        const group = binary.at(g);
-        runs.add(decoder.binaryProducerId(group.high, group.low), group.firstSeq, group.count, group.sentAtMicros);
+      const n = reader.read(fields, i, to);
+      for (let g = 0; g < reader.groups; g++) {
+        const group = reader.at(g);
+        runs.add(decoder.producerIdOfWords(group.high, group.low), group.firstSeq, group.count, group.sentAtMicros);
       }
-      stats.bytes += binary.bytes;
+      stats.bytes += reader.bytes;
       i += n;
-      if (i >= to || binary.stoppedAtOtherValue || n === 0) return i;
+      if (i >= to || reader.stoppedAtOtherValue || n === 0) return i;
     }
   }
 }

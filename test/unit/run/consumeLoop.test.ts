@@ -6,8 +6,9 @@ import { ConsumeLoop } from '../../../src/run/consumeLoop.js';
 import { newProducerId, PayloadEncoder } from '../../../src/run/payload.js';
 import { buffersOf } from '../../../src/engine/bufferValueList.js';
 import { WireRecordList } from '../../../src/engine/wire/recordList.js';
-import { nativeBinaryValuesBuilt, useNativeBinaryValues } from '../../../src/run/binaryValues.js';
+import { nativeKtcValuesBuilt, useNativeKtcValues } from '../../../src/run/ktcValues.js';
 import type { RecordList } from '../../../src/engine/engine.js';
+import { defined } from '../../../src/defined.js';
 
 const NOW = 1_795_550_803_000_000;
 
@@ -65,11 +66,11 @@ function wireList(values: Array<Buffer | null>, split = Math.floor(values.length
 const READINGS = [
   ['messages', (values: Array<Buffer | null>): RecordList => new MessageList(messages(values)), false],
   ['wire list, values read in TypeScript', wireList, false],
-  ['wire list, binary values read natively', wireList, true],
+  ['wire list, ktc values read natively', wireList, true],
 ] as const;
 
 async function consume(batches: Array<{ partition: number; records: RecordList }>, native: boolean, maxMessages?: number) {
-  useNativeBinaryValues(native);
+  useNativeKtcValues(native);
   try {
     const engine = new ScriptedConsumer(batches.map((b) => ({ topic: 't', ...b })));
     const loop = new ConsumeLoop(engine, maxMessages === undefined ? {} : { maxMessages }, clock);
@@ -79,7 +80,7 @@ async function consume(batches: Array<{ partition: number; records: RecordList }
     clearInterval(done);
     return { ...result, processed: engine.processed };
   } finally {
-    useNativeBinaryValues(true);
+    useNativeKtcValues(true);
   }
 }
 
@@ -88,8 +89,8 @@ describe('ConsumeLoop', () => {
   const b = new PayloadEncoder({ format: 'json', origin: 'o', producerId: newProducerId() });
   const c = new PayloadEncoder({ format: 'binary', origin: 'o', producerId: newProducerId(), recordSize: 28 });
 
-  it('the native reader of binary values is built here', () => {
-    expect(nativeBinaryValuesBuilt).toBe(true);
+  it('the native reader of ktc values is built here', () => {
+    expect(nativeKtcValuesBuilt).toBe(true);
   });
 
   it.each(READINGS)('%s: binary values of two producers, in runs broken by gaps, repeats and send times, counted exactly', async (_, list, native) => {
@@ -144,6 +145,65 @@ describe('ConsumeLoop', () => {
       [2, 0],
     ]);
     expect(stats.endToEnd.summary().percentiles.p50).toBe(1000);
+  });
+
+  it.each(READINGS)(
+    '%s: JSON values of two producers (one padded to a record size), in runs broken by gaps, repeats and send times, counted exactly',
+    async (_, list, native) => {
+      const d = new PayloadEncoder({ format: 'json', origin: 'o', producerId: newProducerId(), recordSize: 1024 });
+      const p0: Buffer[] = [];
+      for (let run = 0; run < 90; run++) {
+        p0.push(...buffersOf(d.encodeBatch(run * 10, 6, NOW - 2000 - (run % 4)))); // d: 6 of every 10, so 90 runs
+        if (run % 9 === 0) p0.push(...buffersOf(b.encodeBatch(run, 3, NOW - 2000 - (run % 4)))); // b: 0..2 9..11 ..., sent with d's run
+      }
+      p0.push(...buffersOf(d.encodeBatch(30, 2, NOW - 2000))); // d 30, 31 again: 2 duplicates, out of order
+      p0.push(...buffersOf(a.encodeBatch(0, 5, NOW - 300))); // binary values after JSON ones, in the same list
+      const { stats, reason, processed } = await consume([{ partition: 0, records: list(p0) }], native, p0.length - 1);
+      expect(reason).toBe('count');
+      expect(processed).toEqual([p0.length - 1]);
+      expect([stats.received, stats.ktc, stats.nullValues, stats.json, stats.foreign]).toEqual([p0.length - 1, p0.length - 1, 0, 0, 0]);
+      expect(stats.bytes).toBe(p0.slice(0, -1).reduce((n, v) => n + v.length, 0));
+      const latency = stats.endToEnd.summary();
+      expect(latency.count).toBe(p0.length - 1);
+      expect([latency.min, latency.max]).toEqual([300, 2003]);
+      expect(latency.percentiles.p50).toBe(2001); // sorted: 4 a at 300 µs, then d and b: 149 at 2000, 147 at 2001, 138 at 2002 and at 2003
+      const v = stats.tracker.verify();
+      expect([v.duplicates, v.outOfOrder]).toEqual([2, 1]);
+      const byProducer = Object.fromEntries(v.producers.map((p) => [p.received, [p.unique, p.gaps]]));
+      // d 0..895 without 4 of every 10; b 0..83 but 30 of them; a 0..3.
+      expect(byProducer).toEqual({ 542: [540, 356], 30: [30, 54], 4: [4, 0] });
+    },
+  );
+
+  it.each(READINGS)('%s: values that look like ktc JSON but are not quite, read as the TypeScript decoder reads them', async (_, list, native) => {
+    const good = buffersOf(b.encodeBatch(100, 7, NOW - 1000));
+    const idAt = '{"timestamp": 1795550803.176123, "_id": "'.length;
+    const spoilt = (at: number, char: string): Buffer => {
+      const v = Buffer.from(defined(good[0]));
+      v.write(char, at, 'latin1');
+      return v;
+    };
+    const nearMisses = [
+      spoilt(idAt + 20, 'A'), // an upper-case digit in the sequence number: still a JSON object, not ktc's
+      spoilt(idAt + 2, '0'), // not ktc's marker (6b746301): another JSON object
+      spoilt(16, 'x'), // a letter in the timestamp's seconds: not JSON at all
+      spoilt(27, '.'), // a dot among its microseconds' digits: not JSON
+      spoilt(idAt + 10, 'g'), // not hex in the producer id
+    ];
+    const short = Buffer.from(defined(good[0]).subarray(0, idAt + 31)); // one digit short of a sequence number...
+    const digit = Buffer.from('7'); // ... and the value after it, next in memory, a hex digit: not read as the last one
+    // Each near miss in a list of its own, after a ktc value and before another: the native reader meets every one.
+    const batches = [
+      ...nearMisses.map((miss, i) => ({ partition: i, records: list([defined(good[i]), miss, defined(good[i + 1])], 1) })),
+      { partition: 5, records: list([defined(good[6]), short, digit], 1) },
+    ];
+    const { stats } = await consume(batches, native);
+    expect([stats.received, stats.ktc, stats.json, stats.foreign]).toEqual([18, 11, 3, 4]);
+    const all = [...good.slice(0, 5), ...good.slice(1, 7), ...nearMisses, short, digit];
+    expect(stats.bytes).toBe(all.reduce((n, v) => n + v.length, 0));
+    const v = stats.tracker.verify();
+    expect([v.duplicates, v.outOfOrder]).toEqual([4, 0]); // 100 101, 101 102, ... 104 105, each pair in a partition of its own; 106
+    expect(v.producers.map((p) => [p.received, p.unique])).toEqual([[11, 7]]);
   });
 
   it('counts every kind, records latency and sequences per run exactly as per record, and stops at -n', async () => {

@@ -2,11 +2,11 @@ import { requireNativeAddon } from '../shipped/nativeAddon.js';
 import type { RecordFields } from '../engine/engine.js';
 
 /**
- * The native reader of ktc's binary payloads (src/native/payloads.c): reads records from..to-1 of a record list while
- * each value is one, returns how many, and summarises them in `out` (layout below) as groups of consecutive records
- * from one producer that continue its sequence and share a send time.
+ * The native reader of ktc's own values, binary and JSON (src/native/payloads.c): reads records from..to-1 of a record
+ * list while each value is one, returns how many, and summarises them in `out` (layout below) as groups of
+ * consecutive records from one producer that continue its sequence and share a send time.
  */
-type SummarizeBinaryValues = (bodies: readonly Uint8Array[], fields: Int32Array, from: number, to: number, out: Float64Array) => number;
+type SummarizeKtcValues = (bodies: readonly Uint8Array[], fields: Int32Array, from: number, to: number, out: Float64Array) => number;
 
 /** out[GROUPS]: groups written; out[BYTES]: the values' bytes; out[ENDED]: 1 when it stopped at a value that is not one. */
 const GROUPS = 0;
@@ -16,7 +16,7 @@ const HEAD = 3;
 /** Per group: the producer id's high and low words, first sequence number, records, send time (µs). */
 const GROUP = 5;
 
-export interface BinaryGroup {
+export interface KtcGroup {
   high: number;
   low: number;
   firstSeq: number;
@@ -24,9 +24,9 @@ export interface BinaryGroup {
   sentAtMicros: number;
 }
 
-function load(): SummarizeBinaryValues | undefined {
+function load(): SummarizeKtcValues | undefined {
   try {
-    return (requireNativeAddon('ktc-crc32c') as { summarizeBinaryValues?: SummarizeBinaryValues }).summarizeBinaryValues;
+    return (requireNativeAddon('ktc-crc32c') as { summarizeKtcValues?: SummarizeKtcValues }).summarizeKtcValues;
   } catch {
     return undefined; // not built for this platform: the consume loop reads every value in TypeScript
   }
@@ -36,17 +36,17 @@ const loaded = load();
 let enabled = true;
 
 /** Turns the native reader off (false) or back on: the tests compare both ways on the same records. */
-export function useNativeBinaryValues(on: boolean): void {
+export function useNativeKtcValues(on: boolean): void {
   enabled = on;
 }
 
 /** Whether the native reader is built for this platform. */
-export const nativeBinaryValuesBuilt = loaded !== undefined;
+export const nativeKtcValuesBuilt = loaded !== undefined;
 
-/** Reads runs of binary payloads natively, one call for many records; `groups` is reused between calls. */
-export class BinaryValueReader {
+/** Reads runs of ktc values natively, one call for many records; `group` is reused between calls. */
+export class KtcValueReader {
   private readonly out: Float64Array;
-  readonly group: BinaryGroup = { high: 0, low: 0, firstSeq: 0, count: 0, sentAtMicros: 0 };
+  readonly group: KtcGroup = { high: 0, low: 0, firstSeq: 0, count: 0, sentAtMicros: 0 };
 
   constructor(maxGroups = 64) {
     this.out = new Float64Array(HEAD + GROUP * maxGroups);
@@ -57,7 +57,7 @@ export class BinaryValueReader {
     return enabled && loaded !== undefined;
   }
 
-  /** Reads from record `from` (see SummarizeBinaryValues); returns how many records it read. */
+  /** Reads from record `from` (see SummarizeKtcValues); returns how many records it read. */
   read(records: RecordFields, from: number, to: number): number {
     return loaded ? loaded(records.bodies, records.fields, from, to, this.out) : 0;
   }
@@ -70,13 +70,13 @@ export class BinaryValueReader {
     return this.out[BYTES] ?? 0;
   }
 
-  /** Whether the last read() stopped at a value that is not a binary payload (else at `to`, or with no room for more groups). */
+  /** Whether the last read() stopped at a value that is not a ktc value (else at `to`, or with no room for more groups). */
   get stoppedAtOtherValue(): boolean {
     return this.out[ENDED] === 1;
   }
 
   /** Group g of the last read(), into `group`. */
-  at(g: number): BinaryGroup {
+  at(g: number): KtcGroup {
     const out = this.out;
     const at = HEAD + g * GROUP;
     const group = this.group;
