@@ -233,6 +233,8 @@ interface ConnectionHooks {
   frame(kind: 'requests' | 'responses', apiKey: number): void;
   /** Sees every Fetch response before it is forwarded (or held), and may change its bytes. */
   fetchResponse(frame: Buffer, version: number): void;
+  /** Whether Fetch responses on connections accepted by this listener are held (see FaultProxy.holdFetches). */
+  holdsFetches(listener: string): boolean;
   closed(connection: ProxiedConnection): void;
 }
 
@@ -244,12 +246,15 @@ class ProxiedConnection {
   private readonly inFlight = new Map<number, RequestSeen>();
   /** Directions whose target's buffer is full: their source stays paused until it drains. */
   private readonly draining = new Set<Direction>();
+  /** Set at a held Fetch response: it and every response after it wait for releaseFetches(), in order. */
+  private holdingResponses = false;
   closed = false;
 
   constructor(
     private readonly hooks: ConnectionHooks,
     readonly client: Socket,
     readonly broker: Socket,
+    readonly listener: string,
   ) {
     client.on('data', (chunk: Buffer) => this.onData('toBroker', chunk));
     broker.on('data', (chunk: Buffer) => this.onData('toClient', chunk));
@@ -271,8 +276,8 @@ class ProxiedConnection {
   private onData(direction: Direction, chunk: Buffer): void {
     for (const frame of this.splitters[direction].push(chunk)) {
       if (direction === 'toBroker') this.sawRequest(frame);
-      else this.sawResponse(frame);
-      if (this.hooks.stalled()) this.held[direction].push(frame);
+      else if (this.sawResponse(frame) === FETCH && this.hooks.holdsFetches(this.listener)) this.holdingResponses = true;
+      if (this.hooks.stalled() || (direction === 'toClient' && this.holdingResponses)) this.held[direction].push(frame);
       else this.forward(direction, frame);
     }
   }
@@ -303,15 +308,26 @@ class ProxiedConnection {
     this.hooks.frame('requests', apiKey);
   }
 
-  private sawResponse(frame: Buffer): void {
+  /** Counts the response; returns its API key (-1 when its request was not seen). */
+  private sawResponse(frame: Buffer): number {
     const request = frame.length >= 8 ? this.inFlight.get(frame.readInt32BE(4)) : undefined;
     if (!request) {
       this.hooks.frame('responses', -1);
-      return;
+      return -1;
     }
     this.inFlight.delete(frame.readInt32BE(4));
     this.hooks.frame('responses', request.apiKey);
     if (request.apiKey === FETCH) this.hooks.fetchResponse(frame, request.version);
+    return request.apiKey;
+  }
+
+  /** Forwards the responses held since a held Fetch response, in order, and stops holding them. */
+  releaseResponses(): void {
+    this.holdingResponses = false;
+    if (this.hooks.stalled()) return; // resume() forwards them
+    const frames = this.held.toClient;
+    this.held.toClient = [];
+    for (const frame of frames) this.forward('toClient', frame);
   }
 
   pause(): void {
@@ -321,6 +337,7 @@ class ProxiedConnection {
 
   resume(): void {
     for (const direction of ['toBroker', 'toClient'] as const) {
+      if (direction === 'toClient' && this.holdingResponses) continue; // until releaseResponses()
       const frames = this.held[direction];
       this.held[direction] = [];
       for (const frame of frames) this.forward(direction, frame);
@@ -351,6 +368,8 @@ export class FaultProxy {
   private readonly flipWaiters: Array<(flip: FlippedByte) => void> = [];
   private readonly skippedFetchVersions = new Set<number>();
   private stalled = false;
+  /** Listeners whose Fetch responses are held. */
+  private readonly fetchesHeld = new Set<string>();
   readonly flips: FlippedByte[] = [];
   private readonly stats: ProxyCounters = {
     connectionsAccepted: 0,
@@ -374,6 +393,7 @@ export class FaultProxy {
       table[apiKey] = (table[apiKey] ?? 0) + 1;
     },
     fetchResponse: (frame, version) => this.maybeFlip(frame, version),
+    holdsFetches: (listener) => this.fetchesHeld.has(listener),
     closed: (connection) => this.connections.delete(connection),
   };
 
@@ -415,6 +435,20 @@ export class FaultProxy {
   resume(): void {
     this.stalled = false;
     for (const c of this.connections) c.resume();
+  }
+
+  /**
+   * Holds every Fetch response on connections accepted by `listener` (one of `listening`), and whatever those
+   * connections answer after it: a broker that takes requests but never answers a fetch, while the others do.
+   */
+  holdFetches(listener: string): void {
+    this.fetchesHeld.add(listener);
+  }
+
+  /** Forwards the held responses, in order, and holds no more. */
+  releaseFetches(): void {
+    this.fetchesHeld.clear();
+    for (const c of this.connections) c.releaseResponses();
   }
 
   /** Destroys every current connection (both sides); new connections are still accepted. Returns how many. */
@@ -496,6 +530,6 @@ export class FaultProxy {
     client.setNoDelay(true);
     const broker = connect({ host: route.targetHost, port: route.targetPort });
     broker.setNoDelay(true);
-    this.connections.add(new ProxiedConnection(this.hooks, client, broker));
+    this.connections.add(new ProxiedConnection(this.hooks, client, broker, listener));
   }
 }

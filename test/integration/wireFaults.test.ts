@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createKafka } from '../../src/engine/kafkajsClient.js';
 import { renderCredentials } from '../../src/local/credentials.js';
 import { nodeAddress, PORTS } from '../../src/local/layout.js';
 import type { RunResult } from '../../src/run/runResult.js';
@@ -89,7 +90,10 @@ beforeAll(async () => {
   proxy = await FaultProxy.forCluster(TEST_CLUSTER);
 });
 
-afterEach(() => proxy.resume());
+afterEach(() => {
+  proxy.resume();
+  proxy.releaseFetches();
+});
 
 afterAll(async () => {
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unassigned when beforeAll failed
@@ -225,6 +229,42 @@ describe('through a fault proxy on every broker connection (RF 3, acks=all)', ()
     expect(result.producer).toMatchObject({ sent: 8000, acked: 8000, failed: 0 });
     expect(result.verification).toMatchObject({ lost: 0, duplicates: 0 });
   }, 75_000);
+
+  it('a leader that never answers a fetch holds back only its own partitions: the others are read meanwhile', async () => {
+    const topic = uniqueName('wf-slow-leader');
+    // 3 MiB per partition: more than one fetch of 2 MiB per partition brings back.
+    const produced = await runKtc(ktcArgs(topic, '-r', '3', '--num-partitions', '3', '--producer', '-n', '9000', '--record-size', '1024'), {
+      input: creds,
+      timeoutMs: 60_000,
+    });
+    expect(produced.code, produced.stderr).toBe(0);
+    const admin = createKafka(cluster.admin).admin();
+    await admin.connect();
+    const [metadata, ends] = await Promise.all([admin.fetchTopicMetadata({ topics: [topic] }), admin.fetchTopicOffsets(topic)]).finally(() =>
+      admin.disconnect(),
+    );
+    const leaders = new Map(defined(metadata.topics[0]).partitions.map((p) => [p.partitionId, p.leader]));
+    // Not node 1: ktc bootstraps there, and its metadata must keep flowing.
+    const slow = defined([...leaders.values()].find((leader) => leader !== 1));
+    const others = ends.filter((e) => leaders.get(e.partition) !== slow).reduce((sum, e) => sum + Number(e.high), 0);
+    expect(others).toBeGreaterThan(2000);
+    proxy.holdFetches(`${nodeAddress(TEST_CLUSTER.firstAddress, slow)}:${PORTS.proxiedAdvertised}`);
+    const run = new KtcProcess(ktcArgs(topic, '--consumer', '-n', '9000', '--timeout', '60s', '--format', 'kafka', '--progress-interval', '1s'), {
+      input: creds,
+      timeoutMs: 90_000,
+    });
+    const consumed = (stdout: string) => Number([...stdout.matchAll(/consumed ([\d,]+) \(/g)].at(-1)?.[1]?.replace(/,/g, '') ?? 0);
+    // Well inside --timeout: a consumer that waited for the slow leader's answer before fetching again would sit here.
+    await run.waitForOutput((stdout) => consumed(stdout) >= others, 20_000);
+    expect(consumed(run.stdout)).toBe(others);
+    proxy.releaseFetches();
+    const done = await run.done;
+    expect(done.code, done.stderr).toBe(0);
+    // ConsumerPerformance's CSV line closes the output: data.consumed.in.nMsg is its fifth field.
+    const lines = done.stdout.trim().split('\n');
+    const header = lines.findIndex((l) => l.startsWith('start.time, end.time'));
+    expect(lines[header + 1]?.split(', ')[4]).toBe('9000');
+  }, 90_000);
 
   it('a byte flipped inside a fetched record batch: exit 1 naming topic, partition and offset; no record of that batch consumed', async () => {
     const topic = uniqueName('wf-flip');

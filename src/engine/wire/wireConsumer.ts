@@ -235,11 +235,16 @@ export class WireConsumer implements ConsumerEngine {
     }
   }
 
-  /** One Fetch request per leader, each listing its partitions in an order that rotates between rounds. */
+  /**
+   * A fetch loop per leader, over the partitions it leads. The loops go on independently until the assignment or a
+   * leader changes, or one fails: when one round of fetches waited for every leader's response to be decoded, the
+   * brokers that answered first sat idle until the slowest was done.
+   */
   private async fetchRound(onBatch: (batch: ConsumedBatch) => Promise<number>): Promise<void> {
     const { topic } = this.options;
     const leaders = await this.cluster.leadersOf(topic);
-    const partitions = [...this.positions.keys()];
+    const positions = this.positions;
+    const partitions = [...positions.keys()];
     // A busy partition listed first would fill every response and starve the others (Java rotates too).
     const shift = this.round++ % partitions.length;
     const byLeader = new Map<number, number[]>();
@@ -255,7 +260,9 @@ export class WireConsumer implements ConsumerEngine {
     await Promise.all(
       [...byLeader].map(async ([leader, list]) => {
         try {
-          await this.fetchFrom(leader, list, onBatch);
+          do {
+            await this.fetchFrom(leader, list, onBatch);
+          } while (failure === undefined && this.stillLeads(leader, list, positions));
         } catch (err) {
           this.prefetched.delete(leader); // sent on assumptions this failure may have broken
           if (isRetriable(err)) this.cluster.drop(leader);
@@ -264,6 +271,13 @@ export class WireConsumer implements ConsumerEngine {
       }),
     );
     if (failure !== undefined) throw failure;
+  }
+
+  /** Whether a leader's fetch loop goes on: the same assignment, still fetching, and it still leads every partition of its list. */
+  private stillLeads(leader: number, partitions: readonly number[], positions: Map<number, number>): boolean {
+    if (this.stopped || this.paused || positions !== this.positions) return false;
+    const leaders = this.cluster.knownLeaders(this.options.topic);
+    return leaders !== undefined && partitions.every((p) => leaders[p] === leader);
   }
 
   /**
