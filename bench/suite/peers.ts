@@ -150,7 +150,7 @@ function ktcProducer(engine: 'wire' | 'kafkajs'): ProducerPeer {
     label: engine === 'wire' ? 'ktc (defaults)' : 'ktc --engine kafkajs',
     settings: (cell) => {
       const l = ktcLayout(cell);
-      return `defaults: ${l.messagesPerSend} msgs/send over ${l.partitionsPerSend} partitions (${l.perPartitionBatch} per partition batch, ${(l.perPartitionBytes / 1024).toFixed(0)} KiB), ${l.inFlight} in flight, acks=all, idempotent`;
+      return `defaults: ${l.messagesPerSend} msgs/send over ${l.partitionsPerSend} partitions (${l.perPartitionBatch} per partition batch, ${(l.perPartitionBytes / 1024).toFixed(0)} KiB), ${l.inFlight} requests in flight per broker, acks=all, idempotent`;
     },
     invocation: (ctx, cell, topic, messages, rate) => ({
       cmd: process.execPath,

@@ -117,7 +117,7 @@ export const CLIENT_FLAGS = {
   'max-in-flight': {
     group: LOAD,
     kind: count(1, INT32_MAX),
-    describe: 'sends awaiting acknowledgement at once, per producer; up to 5 keep order with idempotence [default: 5 with idempotence, else 1]',
+    describe: 'produce requests awaiting acknowledgement per broker, per producer; up to 5 keep order with idempotence [default: 5 with idempotence, else 1]',
   },
   compression: {
     group: LOAD,

@@ -8,11 +8,20 @@
 export const MAX_IDEMPOTENT_IN_FLIGHT = 5;
 
 /**
- * Sends awaiting acknowledgement per producer without --max-in-flight: 5 with idempotence (as many as the broker
+ * Produce requests awaiting an answer per broker without --max-in-flight: 5 with idempotence (as many as the broker
  * keeps in order, Java's default), 1 without (more could reorder a partition on a retry).
  */
 export function defaultMaxInFlight(idempotent: boolean): number {
   return idempotent ? MAX_IDEMPOTENT_IN_FLIGHT : 1;
+}
+
+/**
+ * Sends a producer keeps outstanding for `perBroker` requests in flight per broker: twice as many. A send has a batch
+ * for every leader and stays outstanding until the slowest of them answers, so with only `perBroker` sends one slow
+ * leader held back the next request to all the others; the extra sends wait in the engine for their leader's turn.
+ */
+export function sendsOutstanding(perBroker: number): number {
+  return 2 * perBroker;
 }
 
 /** Bytes per send without --batch-size: Java's max.request.size default. */

@@ -48,6 +48,7 @@ class WireEngine implements Engine {
       acks: options.acks,
       idempotent: options.idempotent,
       deliveryTimeoutMs: options.deliveryTimeoutMs,
+      maxInFlightPerBroker: options.maxInFlightPerBroker,
       ...DEFAULT_RETRY_BACKOFF,
     });
   }

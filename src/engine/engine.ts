@@ -36,6 +36,11 @@ export interface ProducerOptions {
   idempotent: boolean;
   /** A batch not acknowledged this long after send() fails (Java's delivery.timeout.ms); retries until then. */
   deliveryTimeoutMs: number;
+  /**
+   * Produce requests awaiting an answer per broker (Java's max.in.flight.requests.per.connection): later batches
+   * wait in the engine for their leader's turn, so a slow leader never holds back the others.
+   */
+  maxInFlightPerBroker: number;
 }
 
 /**

@@ -64,7 +64,7 @@ export function liveLine(s: LiveSnapshot, target: number | undefined): string {
   const parts = [`${fixed(s.elapsedSeconds, 1)} s`];
   if (s.producer) {
     const total = target !== undefined && Number.isFinite(target) ? ` / ${count(target)}` : '';
-    parts.push(`produced ${count(s.producer.acked)}${total}, ${s.producer.inFlight} batches in flight`);
+    parts.push(`produced ${count(s.producer.acked)}${total}, ${s.producer.inFlight} sends awaiting acks`);
   }
   if (s.consumer) parts.push(s.consumer.joined ? `consumed ${count(s.consumer.received)}` : 'consumer joining its group');
   return parts.join(' | ');

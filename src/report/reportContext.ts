@@ -40,7 +40,7 @@ export function clientReportContext(config: RunConfig, result: RunResult, argv: 
         'batch size',
         p.batchSize !== undefined ? `${count(p.batchSize)} messages` : '1 MiB per send, over at most 8 partitions, at most 256 KiB per partition (default)',
       ],
-      ['max in flight', String(p.maxInFlight)],
+      ['max in flight', `${p.maxInFlight} requests per broker`],
       ['producer threads', String(p.workers)],
     );
     if (p.warmupMs > 0) rows.push(['warmup', `${p.warmupMs / 1000} s (kept out of the histograms)`]);

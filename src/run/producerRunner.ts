@@ -1,5 +1,5 @@
 import type { ConnectionConfig } from '../config/connection.js';
-import { defaultBatchSize, defaultPartitionsPerSend } from '../config/producerDefaults.js';
+import { defaultBatchSize, defaultPartitionsPerSend, sendsOutstanding } from '../config/producerDefaults.js';
 import type { ProduceConfig } from '../config/runConfig.js';
 import type { EngineName } from '../config/engineNames.js';
 import type { ErrorHints } from '../errors.js';
@@ -86,6 +86,7 @@ export async function createSendLoop(
     compression: produce.compression,
     idempotent: produce.idempotent,
     deliveryTimeoutMs: produce.deliveryTimeoutMs,
+    maxInFlightPerBroker: produce.maxInFlight,
   });
   const id = newProducerId();
   const encoder = new PayloadEncoder({
@@ -108,7 +109,7 @@ export async function createSendLoop(
       ...(produce.batchSize !== undefined
         ? { batchSize: produce.batchSize }
         : { batchSize: defaultBatchSize(produce.recordSize, job.partitions), partitionsPerSend: defaultPartitionsPerSend(job.partitions) }),
-      maxInFlight: produce.maxInFlight,
+      maxInFlight: sendsOutstanding(produce.maxInFlight),
       throughput: share.throughput,
     },
     clock,

@@ -18,6 +18,7 @@ export interface SendLoopSettings {
   batchSize: number;
   /** At most this many partitions share one send (all of them when unset). */
   partitionsPerSend?: number;
+  /** Sends outstanding at once (each until its last batch is acknowledged or failed). */
   maxInFlight: number;
   /** Messages per second; <= 0 sends as fast as acks allow. */
   throughput: number;

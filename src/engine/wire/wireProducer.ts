@@ -14,6 +14,9 @@ import { defined } from '../../defined.js';
 const PRODUCE_VERSIONS = [3, 8] as const;
 const INIT_PRODUCER_ID_VERSIONS = [0, 1] as const;
 
+/** Java's max.request.size default: batches of one leader share a request up to this many bytes of values. */
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
 const DUPLICATE_SEQUENCE_NUMBER = 46;
 const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
 /** The broker no longer knows this producer id or epoch: start a new one (Java bumps the epoch). */
@@ -28,6 +31,8 @@ export interface WireProducerSettings {
   /** Java's retry.backoff.ms and retry.backoff.max.ms: exponential backoff between retries of a batch. */
   retryBackoffMs: number;
   retryBackoffMaxMs: number;
+  /** Java's max.in.flight.requests.per.connection: produce requests awaiting an answer per broker. */
+  maxInFlightPerBroker: number;
 }
 
 export const DEFAULT_RETRY_BACKOFF = { retryBackoffMs: 100, retryBackoffMaxMs: 1000 } as const;
@@ -105,6 +110,8 @@ export class WireProducer implements ProducerEngine {
   private producerEpoch = -1;
   private needsNewProducerId = false;
   private inFlightRequests = 0;
+  /** Requests awaiting an answer, per broker: a broker at maxInFlightPerBroker gets its next request on an answer. */
+  private readonly inFlightByBroker = new Map<number, number>();
   private pumping = false;
   private pumpAgain = false;
   private renewing = false;
@@ -221,7 +228,7 @@ export class WireProducer implements ProducerEngine {
     if (this.needsNewProducerId) {
       // New sequence numbers are only safe once nothing sent under the old producer id is still in flight.
       if (this.inFlightRequests === 0) this.renewProducerId(now);
-      this.scheduleNext();
+      this.scheduleNext(now);
       return;
     }
     for (const [topic, byPartition] of this.lanes) {
@@ -245,9 +252,13 @@ export class WireProducer implements ProducerEngine {
         if (!byRound) rounds.set(leader, (byRound = []));
         list.forEach((p, i) => (byRound[i] ??= []).push(p));
       }
-      for (const [leader, byRound] of rounds) for (const round of byRound) this.produce(leader, topic, round);
+      for (const [leader, byRound] of rounds) {
+        // Requests past the leader's in-flight limit wait for an answer from it, whose finally pumps again, in order.
+        const free = this.settings.maxInFlightPerBroker - (this.inFlightByBroker.get(leader) ?? 0);
+        for (const request of requests(byRound).slice(0, Math.max(0, free))) this.produce(leader, topic, request);
+      }
     }
-    this.scheduleNext();
+    this.scheduleNext(now);
   }
 
   /** Asks for a topic's leaders in the background; the batches wait (and may expire), they never fail early. */
@@ -286,9 +297,11 @@ export class WireProducer implements ProducerEngine {
       p.lane.inFlight++;
     }
     this.inFlightRequests++;
+    this.inFlightByBroker.set(leader, (this.inFlightByBroker.get(leader) ?? 0) + 1);
     this.stats.requests++;
     void this.exchange(leader, topic, round).finally(() => {
       this.inFlightRequests--;
+      this.inFlightByBroker.set(leader, (this.inFlightByBroker.get(leader) ?? 1) - 1);
       this.pump();
     });
   }
@@ -398,13 +411,21 @@ export class WireProducer implements ProducerEngine {
     }
   }
 
-  private scheduleNext(): void {
+  /**
+   * A timer for the next deadline or retry after a pump at `now`. A batch that was ready at `now` but did not go
+   * waits for an event that pumps again (an answer from its leader, which is at its in-flight limit, or a metadata
+   * answer): no timer for it, which would only spin until then. The pump's own `now`, not a later clock reading:
+   * a batch that became ready in between was not looked at, and needs the timer.
+   */
+  private scheduleNext(now: number): void {
     let at = Infinity;
     for (const [topic, byPartition] of this.lanes) {
       for (const lane of byPartition.values()) {
         for (const p of lane.unacked) {
           at = Math.min(at, p.deadlineMs);
-          if (!p.inFlight) at = Math.min(at, Math.max(p.readyAtMs, this.metadataRetryAtMs.get(topic) ?? 0));
+          if (p.inFlight) continue;
+          const readyAt = Math.max(p.readyAtMs, this.metadataRetryAtMs.get(topic) ?? 0);
+          if (readyAt > now) at = Math.min(at, readyAt);
         }
       }
     }
@@ -512,6 +533,30 @@ export class WireProducer implements ProducerEngine {
     }
     return w;
   }
+}
+
+/**
+ * Rounds split into requests of at most MAX_REQUEST_BYTES of batches (a larger batch goes alone), in order: batches
+ * of several sends that waited for their leader share requests, and those stay the size Java's would be.
+ */
+function requests(rounds: Pending[][]): Pending[][] {
+  const out: Pending[][] = [];
+  for (const round of rounds) {
+    let request: Pending[] = [];
+    let bytes = 0;
+    for (const p of round) {
+      const size = p.batch.values.byteLength;
+      if (request.length > 0 && bytes + size > MAX_REQUEST_BYTES) {
+        out.push(request);
+        request = [];
+        bytes = 0;
+      }
+      request.push(p);
+      bytes += size;
+    }
+    if (request.length > 0) out.push(request);
+  }
+  return out;
 }
 
 function remove(list: Pending[], p: Pending): boolean {

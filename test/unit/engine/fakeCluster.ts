@@ -35,6 +35,11 @@ export class FakeCluster implements ClusterView {
   readonly faults = new Map<number, Fault[]>();
   /** Partitions that always fail with this code (until cleared). */
   readonly failing = new Map<number, number>();
+  /** Most produce requests in flight at once, per broker address (`broker-<node id>`). */
+  readonly mostInFlight = new Map<string, number>();
+  private readonly inFlight = new Map<string, number>();
+  /** Brokers whose produce answers wait until release(): they append at once, answer later. */
+  private readonly held = new Map<string, Array<() => void>>();
   private nextProducerId = 1000n;
   producerIds = 0;
   metadataRefreshes = 0;
@@ -45,6 +50,16 @@ export class FakeCluster implements ClusterView {
 
   log(partition: number): string[] {
     return this.partitions.get(partition)?.log ?? [];
+  }
+
+  hold(nodeId: number): void {
+    this.held.set(`broker-${nodeId}`, []);
+  }
+
+  release(nodeId: number): void {
+    const waiting = this.held.get(`broker-${nodeId}`) ?? [];
+    this.held.delete(`broker-${nodeId}`);
+    for (const answer of waiting) answer();
   }
 
   inject(partition: number, ...faults: Fault[]): void {
@@ -93,7 +108,17 @@ export class FakeCluster implements ClusterView {
         }
         const hang = [...this.faults.values()].some((list) => list[0] !== undefined && 'neverAnswer' in list[0]);
         if (hang) return new Promise<Reader>(() => undefined);
-        return this.produce(new Reader(body));
+        const inFlight = (this.inFlight.get(address) ?? 0) + 1;
+        this.inFlight.set(address, inFlight);
+        this.mostInFlight.set(address, Math.max(inFlight, this.mostInFlight.get(address) ?? 0));
+        try {
+          const answer = this.produce(new Reader(body));
+          const held = this.held.get(address);
+          if (held) await new Promise<void>((resolve) => held.push(resolve));
+          return answer;
+        } finally {
+          this.inFlight.set(address, (this.inFlight.get(address) ?? 1) - 1);
+        }
       },
     };
   }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { PartitionBatch } from '../../../src/engine/engine.js';
 import { Reader, Writer } from '../../../src/engine/wire/codec.js';
 import { DeliveryTimeoutError } from '../../../src/engine/wire/protocolErrors.js';
@@ -14,6 +14,7 @@ const settings = (overrides: Partial<WireProducerSettings> = {}): WireProducerSe
   deliveryTimeoutMs: 5_000,
   retryBackoffMs: 1,
   retryBackoffMaxMs: 5,
+  maxInFlightPerBroker: 5,
   ...overrides,
 });
 
@@ -116,6 +117,37 @@ describe('WireProducer delivery', () => {
     expect(cluster.log(0)).toEqual(['m0a', 'm0b', 'm1a', 'm1b', 'm2a', 'm2b', 'm3a', 'm3b', 'm4a', 'm4b']);
     // One batch per partition per request: five requests were in flight before the first answer came back.
     expect(cluster.requests.slice(0, 5).map((r) => defined(r[0]).baseSequence)).toEqual([0, 2, 4, 6, 8]);
+  });
+
+  it('keeps at most maxInFlightPerBroker requests at a slow broker while the other broker takes every request', async () => {
+    const cluster = new FakeCluster([1, 2]);
+    cluster.hold(1);
+    const producer = await idempotentProducer(cluster, { maxInFlightPerBroker: 2 });
+    const sends = [0, 1, 2, 3].map((i) => send(producer, [batch(0, `a${i}`), batch(1, `b${i}`)]));
+    await vi.waitFor(() => expect(cluster.log(1)).toEqual(['b0', 'b1', 'b2', 'b3']));
+    // Broker 1 answers nothing: only two of its four batches were sent, the others wait in the producer.
+    expect(cluster.log(0)).toEqual(['a0', 'a1']);
+    expect(cluster.mostInFlight.get('broker-1')).toBe(2);
+    cluster.release(1);
+    const outcomes = await Promise.all(sends);
+    expect(outcomes.flatMap((o) => [...o.values()])).toEqual(Array(8).fill(undefined));
+    expect(cluster.log(0)).toEqual(['a0', 'a1', 'a2', 'a3']);
+    expect(cluster.mostInFlight.get('broker-1')).toBe(2);
+    expect(producer.counters()).toMatchObject({ requests: 8, retries: 0 });
+  });
+
+  it('batches that waited for their leader share requests of up to 1 MiB, in the order they were sent', async () => {
+    const cluster = new FakeCluster([1, 1, 1, 1]);
+    cluster.hold(1);
+    const producer = await idempotentProducer(cluster, { maxInFlightPerBroker: 1 });
+    const value = 'v'.repeat(400 * 1024);
+    const first = send(producer, [batch(0, value)]);
+    await vi.waitFor(() => expect(cluster.requests).toHaveLength(1));
+    const sends = [1, 2, 3].map((p) => send(producer, [batch(p, value)]));
+    cluster.release(1);
+    await Promise.all([first, ...sends]);
+    // The first went alone; the three that waited made 800 KiB and 400 KiB: a third would pass 1 MiB.
+    expect(cluster.requests.map((r) => r.map((b) => b.partition))).toEqual([[0], [1, 2], [3]]);
   });
 
   it('fails a batch with the delivery timeout (and the last error) when the partition never recovers', async () => {
