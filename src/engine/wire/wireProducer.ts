@@ -9,13 +9,12 @@ import { DeliveryTimeoutError, KafkaProtocolError, protocolError } from './proto
 import type { CompressionCodec } from './compression.js';
 import { writeRecordBatch } from './recordBatch.js';
 import { defined } from '../../defined.js';
+// Java's max.request.size default: batches of one leader share a request up to this many bytes of values.
+import { DEFAULT_SEND_BYTES as MAX_REQUEST_BYTES } from '../../config/producerDefaults.js';
 
 /** Versions ktc speaks (non-flexible; Kafka 4 accepts Produce 3..12, InitProducerId 0..5); the highest common one is used. */
 const PRODUCE_VERSIONS = [3, 8] as const;
 const INIT_PRODUCER_ID_VERSIONS = [0, 1] as const;
-
-/** Java's max.request.size default: batches of one leader share a request up to this many bytes of values. */
-const MAX_REQUEST_BYTES = 1024 * 1024;
 
 const DUPLICATE_SEQUENCE_NUMBER = 46;
 const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
