@@ -46,7 +46,7 @@ const { ASSET, addonAsset, ferretdbAsset } = await import(pathToFileURL(join(dis
 const { SOURCE_FILES } = await import(pathToFileURL(join(dist, 'src', 'local', 'ferretdbBuild.js')).href);
 const { PATCHED_VERSION } = await import(pathToFileURL(join(dist, 'src', 'engine', 'kafkajsPatch.js')).href);
 
-/** src/shipped/X.js -> src/exe/X.js, and kafkajs' two fixes. */
+/** src/shipped/X.js -> src/exe/X.js, and kafkajs' three fixes. */
 const exePlugin = {
   name: 'ktc-exe',
   setup(b) {
@@ -66,6 +66,10 @@ const exePlugin = {
     }));
     b.onLoad({ filter: /[\\/]kafkajs[\\/]src[\\/]network[\\/]requestQueue[\\/]index\.js$/ }, (args) => ({
       contents: `${readFileSync(args.path, 'utf8')}\nmodule.exports.prototype.scheduleCheckPendingRequests = require(${patch}).scheduleCheckPendingRequests;\n`,
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /[\\/]kafkajs[\\/]src[\\/]consumer[\\/]consumerGroup\.js$/ }, (args) => ({
+      contents: `${readFileSync(args.path, 'utf8')}\nmodule.exports.prototype.heartbeat = require(${patch}).findingCoordinatorAgain(module.exports.prototype.heartbeat);\n`,
       loader: 'js',
     }));
   },

@@ -85,6 +85,17 @@ export function isRetriable(err: unknown): boolean {
 }
 
 /**
+ * Whether a caller that retries until its own deadline should try a kafkajs call again: kafkajs wraps the last
+ * error of its own few retries in KafkaJSNumberOfRetriesExceeded, which says retriable: false, though whether
+ * waiting longer can help is that error's to say (kafkajs' own consumer restarts on it too).
+ */
+export function isRetriableBeyondKafkajs(err: unknown): boolean {
+  const e = err as { name?: unknown; cause?: unknown } | null;
+  if (e?.name === 'KafkaJSNumberOfRetriesExceeded' && e.cause !== undefined) return isRetriable(e.cause);
+  return isRetriable(err);
+}
+
+/**
  * The one error type that reaches the user: a single line saying what is
  * wrong and what to do, plus the exit status. Anything else that escapes is a
  * bug and is reported as such (still without a stack trace unless KTC_DEBUG).

@@ -1,5 +1,5 @@
 /**
- * Two fixes to kafkajs 2.2.4, put in place before kafkajs loads.
+ * Three fixes to kafkajs 2.2.4, put in place before kafkajs loads.
  *
  * kafkajs 2.2.4 groups a send's messages per partition with
  * `Object.assign(result, { [p]: [...current, message] })`: quadratic in the
@@ -62,8 +62,48 @@ export function scheduleCheckPendingRequests(this: RequestQueueState): void {
   }, wait);
 }
 
+/** The fields of kafkajs' ConsumerGroup that finding its coordinator again reads and writes. */
+export interface ConsumerGroupState {
+  readonly groupId: string;
+  coordinator: unknown;
+  readonly cluster: { findGroupCoordinator(args: { groupId: string }): Promise<unknown> };
+  offsetManager: { coordinator: unknown } | null;
+}
+
+export type GroupHeartbeat = (this: ConsumerGroupState, args: { interval: number }) => Promise<void>;
+
+/** kafkajs' errors for a coordinator that is gone or silent: the Java consumer marks its coordinator unknown on both. */
+const COORDINATOR_LOST = new Set(['KafkaJSConnectionError', 'KafkaJSRequestTimeoutError']);
+
+/**
+ * kafkajs 2.2.4's ConsumerGroup.heartbeat, looking the coordinator up again when it cannot reach it. kafkajs keeps
+ * the broker it found at its last join: when that broker dies it heartbeats (and commits to) the dead address until
+ * its retries run out, about 40 s with ktc's, then restarts and joins as a new member, which the new coordinator
+ * holds back until the old member's session expires. The Java consumer marks the coordinator unknown on a
+ * disconnect and finds the new one, which has loaded the group, member and generation included, from
+ * __consumer_offsets, so the next heartbeat goes on where it stopped. The error still goes to kafkajs' retry.
+ */
+export function findingCoordinatorAgain(heartbeat: GroupHeartbeat): GroupHeartbeat {
+  return async function heartbeatFindingCoordinator(this: ConsumerGroupState, args: { interval: number }): Promise<void> {
+    try {
+      await heartbeat.call(this, args);
+    } catch (err) {
+      const name = (err as { name?: unknown } | null)?.name;
+      if (typeof name === 'string' && COORDINATOR_LOST.has(name)) {
+        // Until the dead broker is fenced, the lookup may still name it: then nothing changes and kafkajs retries.
+        const found = await this.cluster.findGroupCoordinator({ groupId: this.groupId }).catch(() => undefined);
+        if (found !== undefined) {
+          this.coordinator = found;
+          if (this.offsetManager) this.offsetManager.coordinator = found;
+        }
+      }
+      throw err;
+    }
+  };
+}
+
 const require = createRequire(import.meta.url);
-/** The kafkajs whose source was checked; bin/build-exe.mjs applies the same two fixes to it in the executable. */
+/** The kafkajs whose source was checked; bin/build-exe.mjs applies the same three fixes to it in the executable. */
 export const PATCHED_VERSION = '2.2.4';
 
 function install(): void {
@@ -79,6 +119,8 @@ function install(): void {
     require.cache[file] = module;
     const queue = require('kafkajs/src/network/requestQueue/index.js') as { prototype: { scheduleCheckPendingRequests: unknown } };
     queue.prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
+    const group = require('kafkajs/src/consumer/consumerGroup.js') as { prototype: { heartbeat: GroupHeartbeat } };
+    group.prototype.heartbeat = findingCoordinatorAgain(group.prototype.heartbeat);
   } catch {
     // Layout differs from the one checked: run kafkajs unpatched.
   }

@@ -6,7 +6,7 @@ import type { ConsumedBatch, ConsumerCounters, ConsumerEngine, ConsumerOptions }
 import { API, type BrokerConnection } from './brokerConnection.js';
 import { ClusterMetadata } from './clusterMetadata.js';
 import { Writer, type Reader } from './codec.js';
-import { isRetriable } from '../../errors.js';
+import { isRetriable, isRetriableBeyondKafkajs } from '../../errors.js';
 import { protocolError, WireError, type KafkaProtocolError } from './protocolErrors.js';
 import { CorruptBatchError, nextOffset, RecordBatchReader, UnsupportedMessageFormatError } from './recordBatchReader.js';
 import { WireRecordList } from './recordList.js';
@@ -200,7 +200,7 @@ export class WireConsumer implements ConsumerEngine {
       try {
         return await call();
       } catch (err) {
-        if (!isRetriable(err) || this.stopped || Date.now() > deadline) throw err;
+        if (!isRetriableBeyondKafkajs(err) || this.stopped || Date.now() > deadline) throw err;
         await sleep(Math.min(200 * 2 ** attempt, 2000));
       }
     }

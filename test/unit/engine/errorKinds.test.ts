@@ -6,7 +6,7 @@ import { UnsupportedVersionError } from '../../../src/engine/wire/apiVersions.js
 import { CodecUnavailableError } from '../../../src/engine/wire/compression.js';
 import { ConnectionError, DeliveryTimeoutError, KafkaProtocolError, WireError } from '../../../src/engine/wire/protocolErrors.js';
 import { CorruptBatchError, UnsupportedMessageFormatError } from '../../../src/engine/wire/recordBatchReader.js';
-import { ExitCode, isRetriable, KtcError, KtcFailure, UsageError } from '../../../src/errors.js';
+import { ExitCode, isRetriable, isRetriableBeyondKafkajs, KtcError, KtcFailure, UsageError } from '../../../src/errors.js';
 
 /** kafkajs' own error classes, as its admin and group code throw them (a test may reach into kafkajs). */
 const kafkajsErrors = createRequire(import.meta.url)('kafkajs/src/errors.js') as Record<string, new (...args: unknown[]) => Error>;
@@ -64,6 +64,17 @@ describe('one hierarchy for the errors ktc raises', () => {
     expect(isRetriable(kafkajsError('KafkaJSProtocolError', { type: 'NOT_LEADER_OR_FOLLOWER', message: 'x', retriable: true }))).toBe(true);
     expect(isRetriable(new Error('socket hang up'))).toBe(true);
     expect(isRetriable('a string')).toBe(true);
+  });
+
+  it("past kafkajs' own retries: retriable when what they gave up on was, final otherwise", () => {
+    const exhausted = (cause: Error) => kafkajsError('KafkaJSNumberOfRetriesExceeded', cause, { retryCount: 5, retryTime: 1000 });
+    const loading = exhausted(kafkajsError('KafkaJSProtocolError', { type: 'COORDINATOR_LOAD_IN_PROGRESS', message: 'x', retriable: true }));
+    expect(isRetriable(loading)).toBe(false);
+    expect(isRetriableBeyondKafkajs(loading)).toBe(true);
+    expect(isRetriableBeyondKafkajs(exhausted(kafkajsError('KafkaJSConnectionError', 'Connection error: connect ECONNREFUSED')))).toBe(true);
+    expect(isRetriableBeyondKafkajs(exhausted(new KafkaProtocolError(29, 'fetching offsets')))).toBe(false);
+    expect(isRetriableBeyondKafkajs(kafkajsError('KafkaJSNonRetriableError', 'no'))).toBe(false);
+    expect(isRetriableBeyondKafkajs(new ConnectionError('b1:9092: connection closed'))).toBe(true);
   });
 });
 

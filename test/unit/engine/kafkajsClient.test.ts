@@ -22,6 +22,11 @@ describe('kafkajs loaded through src/engine/kafkajsClient.ts', () => {
     const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as { prototype: { scheduleCheckPendingRequests: unknown } };
     expect(RequestQueue.prototype.scheduleCheckPendingRequests).toBe(scheduleCheckPendingRequests);
   });
+
+  it('heartbeats its consumer group through the wrapper that finds a lost coordinator again', () => {
+    const ConsumerGroup = require('kafkajs/src/consumer/consumerGroup.js') as { prototype: { heartbeat: { name: string } } };
+    expect(ConsumerGroup.prototype.heartbeat.name).toBe('heartbeatFindingCoordinator');
+  });
 });
 
 describe('kafkajsClient.ts is the only door to kafkajs', () => {

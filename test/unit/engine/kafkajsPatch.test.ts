@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { groupMessagesPerPartition, scheduleCheckPendingRequests } from '../../../src/engine/kafkajsPatch.js';
+import { findingCoordinatorAgain, groupMessagesPerPartition, scheduleCheckPendingRequests, type ConsumerGroupState } from '../../../src/engine/kafkajsPatch.js';
+import { createRequire } from 'node:module';
 import { defined } from '../../../src/defined.js';
 
 // That kafkajs runs with these once ktc loads it is kafkajsClient.test.ts' concern: here the patch loads first.
@@ -45,5 +46,56 @@ describe("kafkajs' request queue timer on Node 24", () => {
     expect(delays[1]).toBe(10);
     expect(delays[2]).toBeGreaterThan(400);
     expect(delays[2]).toBeLessThanOrEqual(500);
+  });
+});
+
+describe("kafkajs' group heartbeat when the coordinator is gone", () => {
+  const kafkajsErrors = createRequire(import.meta.url)('kafkajs/src/errors.js') as Record<string, new (...args: unknown[]) => Error>;
+  const kafkajsError = (name: string, ...args: unknown[]): Error => new (kafkajsErrors[name] as new (...a: unknown[]) => Error)(...args);
+
+  /** A ConsumerGroup whose coordinator answers heartbeats with `failure`, and whose lookup finds `next`. */
+  function group(failure: Error | undefined, next: Promise<unknown>) {
+    const lookups: string[] = [];
+    const state: ConsumerGroupState = {
+      groupId: 'g-1',
+      coordinator: 'broker 2',
+      cluster: {
+        findGroupCoordinator: ({ groupId }) => {
+          lookups.push(groupId);
+          return next;
+        },
+      },
+      offsetManager: { coordinator: 'broker 2' },
+    };
+    const heartbeat = findingCoordinatorAgain(function (this: ConsumerGroupState) {
+      return failure ? Promise.reject(failure) : Promise.resolve();
+    });
+    return { state, lookups, heartbeat: () => heartbeat.call(state, { interval: 3000 }) };
+  }
+
+  it('looks the coordinator up again after a connection error, for heartbeats and commits, and still reports the error', async () => {
+    const refused = kafkajsError('KafkaJSConnectionError', 'Connection error: connect ECONNREFUSED 127.0.2.2:9092');
+    const g = group(refused, Promise.resolve('broker 3'));
+    await expect(g.heartbeat()).rejects.toBe(refused);
+    expect(g.lookups).toEqual(['g-1']);
+    expect(g.state.coordinator).toBe('broker 3');
+    expect(g.state.offsetManager?.coordinator).toBe('broker 3');
+  });
+
+  it('keeps the coordinator it has when the lookup fails too, and after errors the coordinator itself sent', async () => {
+    const refused = kafkajsError('KafkaJSConnectionError', 'Connection error: connect ECONNREFUSED 127.0.2.2:9092');
+    const lost = group(refused, Promise.reject(refused));
+    await expect(lost.heartbeat()).rejects.toBe(refused);
+    expect(lost.state.coordinator).toBe('broker 2');
+
+    const rebalancing = kafkajsError('KafkaJSProtocolError', { type: 'REBALANCE_IN_PROGRESS', message: 'x', retriable: false });
+    const answered = group(rebalancing, Promise.resolve('broker 3'));
+    await expect(answered.heartbeat()).rejects.toBe(rebalancing);
+    expect(answered.lookups).toEqual([]);
+    expect(answered.state.coordinator).toBe('broker 2');
+
+    const healthy = group(undefined, Promise.resolve('broker 3'));
+    await healthy.heartbeat();
+    expect(healthy.lookups).toEqual([]);
   });
 });
