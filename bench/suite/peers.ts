@@ -101,8 +101,10 @@ export function ktcLayout(cell: Cell): {
   requestBytes: number;
   inFlight: number;
 } {
-  const messagesPerSend = defaultBatchSize(cell.recordSize, cell.partitions);
-  const partitionsPerSend = Math.min(defaultPartitionsPerSend(cell.partitions), messagesPerSend);
+  // The bench's topics spread their partitions' leaders over every node.
+  const topicLeaders = Math.min(cell.nodes, cell.partitions);
+  const messagesPerSend = defaultBatchSize(cell.recordSize, cell.partitions, topicLeaders);
+  const partitionsPerSend = Math.min(defaultPartitionsPerSend(cell.partitions, topicLeaders), messagesPerSend);
   const perPartitionBatch = Math.ceil(messagesPerSend / partitionsPerSend);
   const leaders = Math.min(cell.nodes, partitionsPerSend);
   return {

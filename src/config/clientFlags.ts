@@ -112,7 +112,7 @@ export const CLIENT_FLAGS = {
     group: LOAD,
     kind: count(1, INT32_MAX),
     describe:
-      'messages per send (one produce request per leader), spread over the partitions [default: 1 MiB worth, over at most 8 partitions, at most 256 KiB per partition]',
+      'messages per send (one produce request per leader), spread over the partitions [default: 1 MiB worth per leader, over at most 8 partitions per leader, at most 256 KiB per partition]',
   },
   'max-in-flight': {
     group: LOAD,

@@ -18,6 +18,8 @@ export interface TopicInfo {
   created: boolean;
   partitions: number;
   replicationFactor: number;
+  /** Brokers leading its partitions when it was described (absent in results of ktc before 2026-11-29). */
+  leaders?: number;
 }
 
 export interface AdminEngine {

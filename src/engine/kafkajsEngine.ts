@@ -114,6 +114,7 @@ export class KafkajsAdmin implements AdminEngine {
       created,
       partitions: partitions.length,
       replicationFactor: partitions[0]?.replicas.length ?? 0,
+      leaders: new Set(partitions.map((p) => p.leader).filter((id) => id >= 0)).size,
     };
   }
 

@@ -38,7 +38,9 @@ export function clientReportContext(config: RunConfig, result: RunResult, argv: 
       ['compression', p.compression],
       [
         'batch size',
-        p.batchSize !== undefined ? `${count(p.batchSize)} messages` : '1 MiB per send, over at most 8 partitions, at most 256 KiB per partition (default)',
+        p.batchSize !== undefined
+          ? `${count(p.batchSize)} messages`
+          : '1 MiB per leader per send, over at most 8 partitions per leader, at most 256 KiB per partition (default)',
       ],
       ['max in flight', `${p.maxInFlight} requests per broker`],
       ['producer threads', String(p.workers)],

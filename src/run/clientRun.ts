@@ -207,7 +207,7 @@ export class ClientRun {
       if (config.produce) topicInfo = await this.ensureTopic();
       if (config.consume && !this.interruptedBy) consumerOutcome = (await this.startConsumer()).outcome;
       if (this.startGate && !this.interruptedBy) await this.startGate();
-      if (config.produce && topicInfo && !this.interruptedBy) this.outcomes = await this.produce(topicInfo.partitions);
+      if (config.produce && topicInfo && !this.interruptedBy) this.outcomes = await this.produce(topicInfo);
       this.producerDone = true;
       const consumed = consumerOutcome ? await this.finishConsumer(consumerOutcome) : undefined;
       const mongo = await this.recorder?.finish();
@@ -367,9 +367,18 @@ export class ClientRun {
     return this.consumeLoop.stats.tracker.hasSeenAll(this.acknowledged());
   }
 
-  private async produce(partitions: number): Promise<ProducerOutcome[]> {
+  private async produce(topicInfo: TopicInfo): Promise<ProducerOutcome[]> {
     const produce = defined(this.config.produce);
-    const job = { connection: this.config.connection, engine: this.config.engine, topic: this.config.topic, partitions, produce, errorHints: this.errorHints };
+    const job = {
+      connection: this.config.connection,
+      engine: this.config.engine,
+      topic: this.config.topic,
+      partitions: topicInfo.partitions,
+      // Not known (a topic described before leaders were elected): as on one broker, the smallest default sends.
+      leaders: topicInfo.leaders ?? 1,
+      produce,
+      errorHints: this.errorHints,
+    };
     const observer = this.observer;
     const logAcked = this.config.output.logMessages && observer.published ? (batch: AckedBatch) => observer.published?.(this.config.topic, batch) : undefined;
     const recorder = this.recorder;

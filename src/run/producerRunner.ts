@@ -58,6 +58,8 @@ export interface ProducerJob {
   engine: EngineName;
   topic: string;
   partitions: number;
+  /** Brokers leading the topic's partitions: a default send carries 1 MiB for each. */
+  leaders: number;
   produce: ProduceConfig;
   /** The front end's words for error kinds (plain data: worker threads word their errors too). */
   errorHints: ErrorHints;
@@ -108,7 +110,10 @@ export async function createSendLoop(
       // --batch-size spreads over every partition, as documented; the default fills 128 KiB batches.
       ...(produce.batchSize !== undefined
         ? { batchSize: produce.batchSize }
-        : { batchSize: defaultBatchSize(produce.recordSize, job.partitions), partitionsPerSend: defaultPartitionsPerSend(job.partitions) }),
+        : {
+            batchSize: defaultBatchSize(produce.recordSize, job.partitions, job.leaders),
+            partitionsPerSend: defaultPartitionsPerSend(job.partitions, job.leaders),
+          }),
       maxInFlight: sendsOutstanding(produce.maxInFlight),
       throughput: share.throughput,
     },

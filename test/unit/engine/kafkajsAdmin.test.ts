@@ -22,7 +22,8 @@ function metadata(topic: string, partitions: number, replicas: number[]): Metada
         partitions: Array.from({ length: partitions }, (_, partitionId) => ({
           partitionErrorCode: 0,
           partitionId,
-          leader: replicas[0] ?? -1,
+          // Leaders rotate over the replicas, as the controller spreads them.
+          leader: replicas[partitionId % replicas.length] ?? -1,
           replicas,
           isr: replicas,
         })),
@@ -54,21 +55,21 @@ describe('KafkajsAdmin.ensureTopic', () => {
     const unknown = protocolError('UNKNOWN_TOPIC_OR_PARTITION');
     const client = scripted(() => Promise.reject(unknown), [unknown, unknown, metadata('orders', 3, [1, 2, 3])]);
     const info = await new KafkajsAdmin(client).ensureTopic(spec);
-    expect(info).toEqual({ topic: 'orders', created: true, partitions: 3, replicationFactor: 3 });
+    expect(info).toEqual({ topic: 'orders', created: true, partitions: 3, replicationFactor: 3, leaders: 3 });
     expect(client.metadataCalls).toBe(3);
   });
 
   it('already there because another client is creating it: asks again until its partitions show, not created', async () => {
     const client = scripted(() => Promise.resolve(false), [metadata('orders', 0, []), metadata('orders', 3, [2, 3, 1])]);
     const info = await new KafkajsAdmin(client).ensureTopic(spec);
-    expect(info).toEqual({ topic: 'orders', created: false, partitions: 3, replicationFactor: 3 });
+    expect(info).toEqual({ topic: 'orders', created: false, partitions: 3, replicationFactor: 3, leaders: 3 });
     expect(client.metadataCalls).toBe(2);
   });
 
   it('a user without CREATE uses the topic someone else made', async () => {
     const client = scripted(() => Promise.reject(protocolError('TOPIC_AUTHORIZATION_FAILED')), [metadata('orders', 6, [1])]);
     const info = await new KafkajsAdmin(client).ensureTopic(spec);
-    expect(info).toEqual({ topic: 'orders', created: false, partitions: 6, replicationFactor: 1 });
+    expect(info).toEqual({ topic: 'orders', created: false, partitions: 6, replicationFactor: 1, leaders: 1 });
   });
 
   it('a user without CREATE on a topic nobody made gets the authorization error, not a missing topic', async () => {
