@@ -29,6 +29,11 @@ export const DEFAULT_SEND_BYTES = 1024 * 1024;
 /** At most this much of a send goes to one partition: a quarter of the broker's default message.max.bytes. */
 export const DEFAULT_PARTITION_BATCH_BYTES = 256 * 1024;
 
+/** A default send's bytes: DEFAULT_SEND_BYTES for each leader, one when none is known. */
+function defaultSendBytes(leaders: number): number {
+  return Math.max(1, leaders) * DEFAULT_SEND_BYTES;
+}
+
 /**
  * Messages per send without --batch-size: 1 MiB worth for each broker that leads the topic's partitions (a send
  * makes one produce request per leader), at most 256 KiB per partition; records of unknown size count as 200 bytes
@@ -37,7 +42,7 @@ export const DEFAULT_PARTITION_BATCH_BYTES = 256 * 1024;
  * nodes, 48 partitions, 1 KiB records, 6 alternating rounds, per round 1.04-2.81, 2026-11-29).
  */
 export function defaultBatchSize(recordSize: number | undefined, partitions: number, leaders: number): number {
-  const bytes = Math.min(Math.max(1, leaders) * DEFAULT_SEND_BYTES, Math.max(1, partitions) * DEFAULT_PARTITION_BATCH_BYTES);
+  const bytes = Math.min(defaultSendBytes(leaders), Math.max(1, partitions) * DEFAULT_PARTITION_BATCH_BYTES);
   return Math.max(1, Math.floor(bytes / (recordSize ?? 200)));
 }
 
@@ -52,6 +57,6 @@ export const MIN_PARTITION_BATCH_BYTES = 128 * 1024;
  * partitioner (KIP-480) avoids small batches alike.
  */
 export function defaultPartitionsPerSend(partitions: number, leaders: number): number {
-  const fill = Math.floor((Math.max(1, leaders) * DEFAULT_SEND_BYTES) / MIN_PARTITION_BATCH_BYTES);
+  const fill = Math.floor(defaultSendBytes(leaders) / MIN_PARTITION_BATCH_BYTES);
   return Math.max(1, Math.min(partitions, fill));
 }

@@ -7,6 +7,7 @@ import { TEST_CLUSTER, testCluster, uniqueName, type TestCluster } from '../help
 import { renderCredentials } from '../../src/local/credentials.js';
 import { defined, present } from '../../src/defined.js';
 import { groupCoordinator } from '../helpers/groupCoordinator.js';
+import type { RunResult } from '../../src/run/runResult.js';
 
 let cluster: TestCluster;
 let creds: string;
@@ -15,6 +16,39 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Brings every stopped node back (data kept) and waits until all three brokers are registered. */
 async function restoreCluster(): Promise<void> {
   await up({ ...TEST_CLUSTER, kafkaVersion: cluster.state.kafkaVersion, topic: DEFAULT_TOPIC, cacheDir: defaultCacheDir(), progress: () => undefined });
+}
+
+/**
+ * Produces and consumes 40,000 messages at 4,000/s through a new 3-partition RF 3 topic, kills -9 the node `pick`
+ * names three seconds in, and returns the run's result once it has delivered everything exactly once.
+ */
+async function runThroughKill(topic: string, extraArgs: string[], pick: () => Promise<number>): Promise<RunResult> {
+  const run = new KtcProcess(
+    [
+      '--credentials',
+      '-',
+      '-t',
+      topic,
+      '-r',
+      '3',
+      '--num-partitions',
+      '3',
+      '--producer',
+      '--consumer',
+      ...extraArgs,
+      '-n',
+      '40000',
+      '--throughput',
+      '4000',
+      '--json',
+      '--timeout',
+      '60s',
+    ],
+    { input: creds, timeoutMs: 120_000 },
+  );
+  await sleep(3000);
+  expect(await killNode(cluster.state.dir, await pick())).toBe(true);
+  return expectDeliveredExactlyOnce(await run.done);
 }
 
 beforeAll(() => {
@@ -27,31 +61,7 @@ afterEach(restoreCluster, 180_000);
 describe('faults on the 3-node cluster (RF 3, min.insync.replicas 2, acks=all)', () => {
   it('kill -9 of a node mid-run: the run goes on and nothing is failed, lost, duplicated or reordered', async () => {
     const topic = uniqueName('fault-kill');
-    const run = new KtcProcess(
-      [
-        '--credentials',
-        '-',
-        '-t',
-        topic,
-        '-r',
-        '3',
-        '--num-partitions',
-        '3',
-        '--producer',
-        '--consumer',
-        '-n',
-        '40000',
-        '--throughput',
-        '4000',
-        '--json',
-        '--timeout',
-        '60s',
-      ],
-      { input: creds, timeoutMs: 120_000 },
-    );
-    await sleep(3000);
-    expect(await killNode(cluster.state.dir, 2)).toBe(true);
-    const result = expectDeliveredExactlyOnce(await run.done);
+    const result = await runThroughKill(topic, [], () => Promise.resolve(2));
     expect(defined(result.producer).acked).toBe(40_000);
     await expectLogHoldsEachAcknowledgedOnce(cluster.admin, topic, result);
   });
@@ -59,34 +69,7 @@ describe('faults on the 3-node cluster (RF 3, min.insync.replicas 2, acks=all)',
   it('kill -9 of the consumer group coordinator mid-run: the member finds the new coordinator, nothing is lost, and the run does not wait out kafkajs retries', async () => {
     const topic = uniqueName('fault-coordinator');
     const prefix = `${uniqueName('coordinator')}-`;
-    const run = new KtcProcess(
-      [
-        '--credentials',
-        '-',
-        '-t',
-        topic,
-        '-r',
-        '3',
-        '--num-partitions',
-        '3',
-        '--producer',
-        '--consumer',
-        '-c',
-        prefix,
-        '-n',
-        '40000',
-        '--throughput',
-        '4000',
-        '--json',
-        '--timeout',
-        '60s',
-      ],
-      { input: creds, timeoutMs: 120_000 },
-    );
-    await sleep(3000);
-    const coordinator = await groupCoordinator(cluster.admin, `${prefix}1`);
-    expect(await killNode(cluster.state.dir, coordinator)).toBe(true);
-    const result = expectDeliveredExactlyOnce(await run.done);
+    const result = await runThroughKill(topic, ['-c', prefix], () => groupCoordinator(cluster.admin, `${prefix}1`));
     expect(defined(result.producer).acked).toBe(40_000);
     // A member that kept heartbeating the dead broker (kafkajs alone) gave up after its retries, about 40 s, then
     // rejoined as a new member, and its last commit waited as long: 10 s of producing plus a lookup is far less.
